@@ -1,0 +1,1 @@
+"""Demand history, forecasts and, later, forecast-error metrics."""

@@ -1,0 +1,57 @@
+"""Demand history and forecasts per item, location and planning period (quantities in units)."""
+
+from django.db import models
+
+from demand.choices import ForecastKind
+from inventory.models import Item, Location
+from sop_platform.constraints import non_negative
+from sop_platform.provenance import LoadedRecord
+
+
+class DemandHistory(LoadedRecord):
+    """Demand observed in one planning period. Natural key: (item, location, period_start).
+
+    A period with no row is *missing*, not zero: loads send explicit zeros.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE)
+    period_start = models.DateField()
+    quantity = models.FloatField()
+    is_promotion = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["item", "location", "period_start"]
+        verbose_name_plural = "demand history"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "location", "period_start"], name="demandhistory_natural_key"
+            ),
+            *non_negative("demandhistory", "quantity"),
+        ]
+
+
+class Forecast(LoadedRecord):
+    """Forecast of one period made on ``as_of``.
+
+    Natural key: (item, location, period_start, kind, as_of). Keeping every as-of version lets
+    later runs compare lagged forecasts with actuals to measure forecast error.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE)
+    period_start = models.DateField()
+    quantity = models.FloatField()
+    kind = models.CharField(max_length=12, choices=ForecastKind.choices)
+    as_of = models.DateField(help_text="Date the forecast was made (its version).")
+    version = models.CharField(max_length=40, blank=True, help_text="Label of the plan, if any.")
+
+    class Meta:
+        ordering = ["item", "location", "period_start", "kind", "as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "location", "period_start", "kind", "as_of"],
+                name="forecast_natural_key",
+            ),
+            *non_negative("forecast", "quantity"),
+        ]

@@ -1,0 +1,1 @@
+"""Roles and permissions; later approvals, overrides, exceptions, KPIs and the S&OP cycle."""

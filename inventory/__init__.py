@@ -1,0 +1,1 @@
+"""Items, locations, the replenishment network, stock positions and inventory policies."""

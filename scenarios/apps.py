@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ScenariosConfig(AppConfig):
+    """What-if scenarios; its models arrive with the scenarios issue."""
+
+    name = "scenarios"
+    verbose_name = "Scenarios"

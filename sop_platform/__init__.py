@@ -1,0 +1,1 @@
+"""Project package: settings, URLs, navigation and cross-app glue."""

@@ -1,0 +1,17 @@
+"""The navigation bar: each capability adds its area here when it ships its pages."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link of the navigation bar; ``permission`` hides it from users who lack it."""
+
+    label: str
+    url_name: str
+    permission: str | None = None
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("Network", "inventory:network", "inventory.view_location"),
+]

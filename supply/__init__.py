@@ -1,0 +1,1 @@
+"""Suppliers, supplier lanes and their constraints, open orders and receipts."""

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real settings, with test-only speed-ups.
+
+The database is whatever ``DATABASE_URL`` says (SQLite file by default), so the same suite runs
+on SQLite and PostgreSQL.
+"""
+
+import os
+import secrets
+
+# A throw-away key per test run; tests that need production behaviour set their own.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
+from sop_platform.settings import *  # noqa: E402
+
+# Hashing with MD5 is only acceptable because these users never leave the test database.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
