@@ -4,8 +4,19 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from inventory.charts import network_figure
+from inventory.selectors import items_by_lifecycle, locations_with_inbound_lanes, network_totals
+from sop_platform.charts import figure_payload
+
 
 @permission_required("inventory.view_location", raise_exception=True)
 def network_overview(request: HttpRequest) -> HttpResponse:
-    """The network: locations by echelon, replenishment lanes and the item assortment."""
-    return render(request, "inventory/network.html", {})
+    """The network: headline counts, locations by echelon with their lanes, item lifecycle."""
+    locations = list(locations_with_inbound_lanes())
+    context = {
+        "totals": network_totals(),
+        "locations": locations,
+        "lifecycle": items_by_lifecycle(),
+        "network_chart": figure_payload(network_figure(locations)),
+    }
+    return render(request, "inventory/network.html", context)

@@ -1,0 +1,92 @@
+"""Admin of master data, stock positions and policies (managers and admins work here)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from inventory.models import (
+    InventoryPolicy,
+    InventoryPosition,
+    Item,
+    Location,
+    NetworkLane,
+    ServiceLevelClass,
+)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "description",
+        "category",
+        "business_unit",
+        "unit_cost",
+        "lifecycle_status",
+    ]
+    list_filter = ["lifecycle_status", "category", "business_unit"]
+    search_fields = ["sku", "description"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "location_type", "echelon", "region", "storage_capacity"]
+    list_filter = ["location_type", "echelon", "region"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(NetworkLane)
+class NetworkLaneAdmin(admin.ModelAdmin):
+    list_display = [
+        "source",
+        "destination",
+        "transfer_lead_time_mean_days",
+        "transfer_lead_time_sd_days",
+        "transfer_cost_per_unit",
+    ]
+    list_select_related = ["source", "destination"]
+
+
+@admin.register(InventoryPosition)
+class InventoryPositionAdmin(admin.ModelAdmin):
+    list_display = [
+        "item",
+        "location",
+        "as_of",
+        "on_hand",
+        "in_transit",
+        "allocated",
+        "backordered",
+    ]
+    list_select_related = ["item", "location"]
+    list_filter = ["location", "as_of"]
+    search_fields = ["item__sku"]
+    raw_id_fields = ["item", "location"]
+    show_full_result_count = False
+
+
+@admin.register(ServiceLevelClass)
+class ServiceLevelClassAdmin(admin.ModelAdmin):
+    list_display = ["code", "target", "service_type", "description"]
+
+
+@admin.register(InventoryPolicy)
+class InventoryPolicyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "item",
+        "location",
+        "effective_from",
+        "effective_to",
+        "status",
+        "safety_stock",
+        "reorder_point",
+        "min_level",
+        "max_level",
+        "order_quantity",
+        "policy_source",
+        "policy_version",
+    ]
+    list_select_related = ["item", "location"]
+    list_filter = ["status", "policy_source", "location"]
+    search_fields = ["item__sku"]
+    raw_id_fields = ["item", "location"]
+    show_full_result_count = False

@@ -1,0 +1,64 @@
+"""Test data builders, in one place. Each returns a saved object with sensible defaults."""
+
+from datetime import date
+from typing import Any
+
+from demand.models import DemandHistory
+from inventory.choices import LocationType, PolicySource, PolicyStatus, ServiceType
+from inventory.models import InventoryPolicy, Item, Location
+from supply.models import PurchaseOrderLine, Supplier
+
+
+def make_item(sku: str = "SKU-1", **fields: Any) -> Item:
+    """An active item costing 10 and selling for 15."""
+    return Item.objects.create(
+        sku=sku, **{"description": "Widget", "unit_cost": 10, "unit_price": 15, **fields}
+    )
+
+
+def make_location(code: str = "DC-1", **fields: Any) -> Location:
+    """A regional distribution centre at echelon 2."""
+    defaults = {"name": code, "location_type": LocationType.DC, "echelon": 2, "region": "North"}
+    return Location.objects.create(code=code, **{**defaults, **fields})
+
+
+def make_policy(item: Item, location: Location, **fields: Any) -> InventoryPolicy:
+    """An active manual min/max policy effective from 2026-01-05."""
+    defaults = {
+        "effective_from": date(2026, 1, 5),
+        "safety_stock": 10,
+        "reorder_point": 30,
+        "min_level": 30,
+        "max_level": 80,
+        "order_quantity": 50,
+        "service_target": 0.95,
+        "service_type": ServiceType.CYCLE,
+        "policy_source": PolicySource.MANUAL,
+        "status": PolicyStatus.ACTIVE,
+    }
+    return InventoryPolicy.objects.create(item=item, location=location, **{**defaults, **fields})
+
+
+def make_demand(item: Item, location: Location, **fields: Any) -> DemandHistory:
+    """Twelve units in the week of 2026-01-05."""
+    defaults = {"period_start": date(2026, 1, 5), "quantity": 12}
+    return DemandHistory.objects.create(item=item, location=location, **{**defaults, **fields})
+
+
+def make_supplier(code: str = "SUP-1", **fields: Any) -> Supplier:
+    """A supplier named after its code."""
+    return Supplier.objects.create(code=code, **{"name": code, **fields})
+
+
+def make_po_line(supplier: Supplier, item: Item, location: Location, **fields: Any):
+    """Line 1 of PO-1: 100 units ordered 2026-01-05, promised 2026-01-19."""
+    defaults = {
+        "po_number": "PO-1",
+        "line_number": 1,
+        "order_date": date(2026, 1, 5),
+        "promised_date": date(2026, 1, 19),
+        "quantity": 100,
+    }
+    return PurchaseOrderLine.objects.create(
+        supplier=supplier, item=item, destination=location, **{**defaults, **fields}
+    )
