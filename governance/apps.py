@@ -9,8 +9,8 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        # Model permissions only exist after every app has migrated, so grants are synced here
-        # rather than in the migration that creates the groups.
+        # Model permissions only exist once each app has migrated, so grants are synced after
+        # every app's migrate (this app has no models, so it gets no post_migrate of its own).
         from governance.services import role_permissions_sync_after_migrate
 
-        post_migrate.connect(role_permissions_sync_after_migrate, sender=self)
+        post_migrate.connect(role_permissions_sync_after_migrate, dispatch_uid="role_permissions")

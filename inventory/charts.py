@@ -64,7 +64,12 @@ def network_figure(locations: Iterable[Location]) -> go.Figure:
         showlegend=False,
         height=360,
         margin={"l": 20, "r": 20, "t": 20, "b": 40},
-        xaxis={"title": "Echelon (1 = closest to supply)", "dtick": 1},
+        template="plotly_white",
+        xaxis={
+            "title": "Echelon (1 = closest to supply)",
+            "dtick": 1,
+            "range": [0.6, max((loc.echelon for loc in locations), default=1) + 0.4],
+        },
         yaxis={"visible": False},
     )
     return figure

@@ -132,6 +132,9 @@ if PLANNING_PERIOD_DAYS is None:
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+if DEBUG:
+    # whitenoise serves from the finders in development but warns when STATIC_ROOT is absent.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # plotly.js comes from the pinned plotly package, never from a CDN.

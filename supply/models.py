@@ -51,7 +51,10 @@ class SupplierLane(LoadedRecord):
                 fields=["supplier", "item", "destination"], name="supplierlane_natural_key"
             ),
             *non_negative(
-                "supplierlane", "promised_lead_time_days", "moq", "order_cost",
+                "supplierlane",
+                "promised_lead_time_days",
+                "moq",
+                "order_cost",
                 "capacity_per_period",
             ),
             *positive("supplierlane", "lot_size", "case_pack"),

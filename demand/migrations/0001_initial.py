@@ -5,51 +5,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
+        ("inventory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandHistory',
+            name="DemandHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('period_start', models.DateField()),
-                ('quantity', models.FloatField()),
-                ('is_promotion', models.BooleanField(default=False)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("period_start", models.DateField()),
+                ("quantity", models.FloatField()),
+                ("is_promotion", models.BooleanField(default=False)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'demand history',
-                'ordering': ['item', 'location', 'period_start'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'location', 'period_start'), name='demandhistory_natural_key'), models.CheckConstraint(condition=models.Q(('quantity__gte', 0), ('quantity__isnull', True), _connector='OR'), name='demandhistory_quantity_non_negative')],
+                "verbose_name_plural": "demand history",
+                "ordering": ["item", "location", "period_start"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "location", "period_start"),
+                        name="demandhistory_natural_key",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("quantity__gte", 0), ("quantity__isnull", True), _connector="OR"
+                        ),
+                        name="demandhistory_quantity_non_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Forecast',
+            name="Forecast",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('period_start', models.DateField()),
-                ('quantity', models.FloatField()),
-                ('kind', models.CharField(choices=[('statistical', 'Statistical'), ('consensus', 'Consensus (approved demand plan)')], max_length=12)),
-                ('as_of', models.DateField(help_text='Date the forecast was made (its version).')),
-                ('version', models.CharField(blank=True, help_text='Label of the plan, if any.', max_length=40)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("period_start", models.DateField()),
+                ("quantity", models.FloatField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("statistical", "Statistical"),
+                            ("consensus", "Consensus (approved demand plan)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("as_of", models.DateField(help_text="Date the forecast was made (its version).")),
+                (
+                    "version",
+                    models.CharField(
+                        blank=True, help_text="Label of the plan, if any.", max_length=40
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'location', 'period_start', 'kind', 'as_of'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'location', 'period_start', 'kind', 'as_of'), name='forecast_natural_key'), models.CheckConstraint(condition=models.Q(('quantity__gte', 0), ('quantity__isnull', True), _connector='OR'), name='forecast_quantity_non_negative')],
+                "ordering": ["item", "location", "period_start", "kind", "as_of"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "location", "period_start", "kind", "as_of"),
+                        name="forecast_natural_key",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("quantity__gte", 0), ("quantity__isnull", True), _connector="OR"
+                        ),
+                        name="forecast_quantity_non_negative",
+                    ),
+                ],
             },
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,163 +15,651 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('category', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('business_unit', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('unit_cost', models.DecimalField(blank=True, decimal_places=4, help_text='Standard cost per unit; empty when unknown.', max_digits=14, null=True)),
-                ('unit_price', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('unit_of_measure', models.CharField(default='EA', max_length=12)),
-                ('shelf_life_days', models.PositiveIntegerField(blank=True, help_text='Days a unit stays sellable; empty = does not expire.', null=True)),
-                ('lifecycle_status', models.CharField(choices=[('new', 'New'), ('active', 'Active'), ('end_of_life', 'End of life'), ('discontinued', 'Discontinued')], default='active', max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("sku", models.CharField(max_length=64, unique=True, verbose_name="SKU")),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("category", models.CharField(blank=True, db_index=True, max_length=80)),
+                ("business_unit", models.CharField(blank=True, db_index=True, max_length=80)),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Standard cost per unit; empty when unknown.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True),
+                ),
+                ("unit_of_measure", models.CharField(default="EA", max_length=12)),
+                (
+                    "shelf_life_days",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Days a unit stays sellable; empty = does not expire.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "lifecycle_status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("active", "Active"),
+                            ("end_of_life", "End of life"),
+                            ("discontinued", "Discontinued"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sku'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0), ('unit_cost__isnull', True), _connector='OR'), name='item_unit_cost_non_negative'), models.CheckConstraint(condition=models.Q(('unit_price__gte', 0), ('unit_price__isnull', True), _connector='OR'), name='item_unit_price_non_negative'), models.CheckConstraint(condition=models.Q(('shelf_life_days__gt', 0), ('shelf_life_days__isnull', True), _connector='OR'), name='item_shelf_life_days_positive')],
+                "ordering": ["sku"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("unit_cost__gte", 0), ("unit_cost__isnull", True), _connector="OR"
+                        ),
+                        name="item_unit_cost_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("unit_price__gte", 0), ("unit_price__isnull", True), _connector="OR"
+                        ),
+                        name="item_unit_price_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("shelf_life_days__gt", 0),
+                            ("shelf_life_days__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="item_shelf_life_days_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('location_type', models.CharField(choices=[('plant', 'Plant'), ('dc', 'Distribution centre'), ('store', 'Store')], max_length=8)),
-                ('echelon', models.PositiveSmallIntegerField(help_text='1 = closest to supply (plant or central DC); higher = closer to customers.')),
-                ('region', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('storage_capacity', models.FloatField(blank=True, help_text='Units the location can hold; empty = unconstrained.', null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "location_type",
+                    models.CharField(
+                        choices=[
+                            ("plant", "Plant"),
+                            ("dc", "Distribution centre"),
+                            ("store", "Store"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "echelon",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 = closest to supply (plant or central DC); higher = closer to customers."
+                    ),
+                ),
+                ("region", models.CharField(blank=True, db_index=True, max_length=80)),
+                (
+                    "storage_capacity",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Units the location can hold; empty = unconstrained.",
+                        null=True,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['echelon', 'code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('storage_capacity__gte', 0), ('storage_capacity__isnull', True), _connector='OR'), name='location_storage_capacity_non_negative'), models.CheckConstraint(condition=models.Q(('echelon__gt', 0), ('echelon__isnull', True), _connector='OR'), name='location_echelon_positive')],
+                "ordering": ["echelon", "code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("storage_capacity__gte", 0),
+                            ("storage_capacity__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="location_storage_capacity_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("echelon__gt", 0), ("echelon__isnull", True), _connector="OR"
+                        ),
+                        name="location_echelon_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalInventoryPolicy',
+            name="HistoricalInventoryPolicy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(blank=True, editable=False, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the row last changed.')),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
-                ('safety_stock', models.FloatField()),
-                ('reorder_point', models.FloatField()),
-                ('min_level', models.FloatField()),
-                ('max_level', models.FloatField(help_text='Max level or order-up-to level.')),
-                ('order_quantity', models.FloatField()),
-                ('service_target', models.FloatField()),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
-                ('policy_source', models.CharField(choices=[('system', 'System (optimized)'), ('manual', 'Manual')], max_length=8)),
-                ('policy_version', models.PositiveIntegerField(default=1)),
-                ('last_optimized_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('active', 'Active'), ('rejected', 'Rejected'), ('retired', 'Retired')], db_index=True, default='draft', max_length=10)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.item')),
-                ('location', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.location')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the row last changed."
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
+                ("safety_stock", models.FloatField()),
+                ("reorder_point", models.FloatField()),
+                ("min_level", models.FloatField()),
+                ("max_level", models.FloatField(help_text="Max level or order-up-to level.")),
+                ("order_quantity", models.FloatField()),
+                ("service_target", models.FloatField()),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "policy_source",
+                    models.CharField(
+                        choices=[("system", "System (optimized)"), ("manual", "Manual")],
+                        max_length=8,
+                    ),
+                ),
+                ("policy_version", models.PositiveIntegerField(default=1)),
+                ("last_optimized_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("retired", "Retired"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.item",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical inventory policy',
-                'verbose_name_plural': 'historical inventory policies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical inventory policy",
+                "verbose_name_plural": "historical inventory policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ServiceLevelClass',
+            name="ServiceLevelClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('target', models.FloatField(help_text='Between 0 and 1, e.g. 0.98.')),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("target", models.FloatField(help_text="Between 0 and 1, e.g. 0.98.")),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('target__gt', 0), ('target__lt', 1)), name='servicelevelclass_target_between_0_and_1')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("target__gt", 0), ("target__lt", 1)),
+                        name="servicelevelclass_target_between_0_and_1",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InventoryPosition',
+            name="InventoryPosition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('as_of', models.DateField()),
-                ('on_hand', models.FloatField()),
-                ('in_transit', models.FloatField(default=0)),
-                ('allocated', models.FloatField(default=0)),
-                ('backordered', models.FloatField(default=0)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("as_of", models.DateField()),
+                ("on_hand", models.FloatField()),
+                ("in_transit", models.FloatField(default=0)),
+                ("allocated", models.FloatField(default=0)),
+                ("backordered", models.FloatField(default=0)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'location', '-as_of'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'location', 'as_of'), name='inventoryposition_natural_key'), models.CheckConstraint(condition=models.Q(('in_transit__gte', 0), ('in_transit__isnull', True), _connector='OR'), name='inventoryposition_in_transit_non_negative'), models.CheckConstraint(condition=models.Q(('allocated__gte', 0), ('allocated__isnull', True), _connector='OR'), name='inventoryposition_allocated_non_negative'), models.CheckConstraint(condition=models.Q(('backordered__gte', 0), ('backordered__isnull', True), _connector='OR'), name='inventoryposition_backordered_non_negative')],
+                "ordering": ["item", "location", "-as_of"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "location", "as_of"), name="inventoryposition_natural_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("in_transit__gte", 0), ("in_transit__isnull", True), _connector="OR"
+                        ),
+                        name="inventoryposition_in_transit_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("allocated__gte", 0), ("allocated__isnull", True), _connector="OR"
+                        ),
+                        name="inventoryposition_allocated_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("backordered__gte", 0), ("backordered__isnull", True), _connector="OR"
+                        ),
+                        name="inventoryposition_backordered_non_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InventoryPolicy',
+            name="InventoryPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
-                ('safety_stock', models.FloatField()),
-                ('reorder_point', models.FloatField()),
-                ('min_level', models.FloatField()),
-                ('max_level', models.FloatField(help_text='Max level or order-up-to level.')),
-                ('order_quantity', models.FloatField()),
-                ('service_target', models.FloatField()),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
-                ('policy_source', models.CharField(choices=[('system', 'System (optimized)'), ('manual', 'Manual')], max_length=8)),
-                ('policy_version', models.PositiveIntegerField(default=1)),
-                ('last_optimized_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('active', 'Active'), ('rejected', 'Rejected'), ('retired', 'Retired')], db_index=True, default='draft', max_length=10)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
+                ("safety_stock", models.FloatField()),
+                ("reorder_point", models.FloatField()),
+                ("min_level", models.FloatField()),
+                ("max_level", models.FloatField(help_text="Max level or order-up-to level.")),
+                ("order_quantity", models.FloatField()),
+                ("service_target", models.FloatField()),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "policy_source",
+                    models.CharField(
+                        choices=[("system", "System (optimized)"), ("manual", "Manual")],
+                        max_length=8,
+                    ),
+                ),
+                ("policy_version", models.PositiveIntegerField(default=1)),
+                ("last_optimized_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("retired", "Retired"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'inventory policies',
-                'ordering': ['item', 'location', 'effective_from'],
-                'constraints': [models.UniqueConstraint(fields=('item', 'location', 'effective_from'), name='inventorypolicy_natural_key'), models.CheckConstraint(condition=models.Q(('safety_stock__gte', 0), ('safety_stock__isnull', True), _connector='OR'), name='inventorypolicy_safety_stock_non_negative'), models.CheckConstraint(condition=models.Q(('reorder_point__gte', 0), ('reorder_point__isnull', True), _connector='OR'), name='inventorypolicy_reorder_point_non_negative'), models.CheckConstraint(condition=models.Q(('min_level__gte', 0), ('min_level__isnull', True), _connector='OR'), name='inventorypolicy_min_level_non_negative'), models.CheckConstraint(condition=models.Q(('max_level__gte', 0), ('max_level__isnull', True), _connector='OR'), name='inventorypolicy_max_level_non_negative'), models.CheckConstraint(condition=models.Q(('order_quantity__gte', 0), ('order_quantity__isnull', True), _connector='OR'), name='inventorypolicy_order_quantity_non_negative'), models.CheckConstraint(condition=models.Q(('service_target__gt', 0), ('service_target__lt', 1)), name='inventorypolicy_service_target_between_0_and_1'), models.CheckConstraint(condition=models.Q(('min_level__lte', models.F('max_level'))), name='inventorypolicy_min_le_max'), models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gt', models.F('effective_from')), _connector='OR'), name='inventorypolicy_window_ordered')],
+                "verbose_name_plural": "inventory policies",
+                "ordering": ["item", "location", "effective_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("item", "location", "effective_from"),
+                        name="inventorypolicy_natural_key",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("safety_stock__gte", 0),
+                            ("safety_stock__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="inventorypolicy_safety_stock_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reorder_point__gte", 0),
+                            ("reorder_point__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="inventorypolicy_reorder_point_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_level__gte", 0), ("min_level__isnull", True), _connector="OR"
+                        ),
+                        name="inventorypolicy_min_level_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("max_level__gte", 0), ("max_level__isnull", True), _connector="OR"
+                        ),
+                        name="inventorypolicy_max_level_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("order_quantity__gte", 0),
+                            ("order_quantity__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="inventorypolicy_order_quantity_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("service_target__gt", 0), ("service_target__lt", 1)),
+                        name="inventorypolicy_service_target_between_0_and_1",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("min_level__lte", models.F("max_level"))),
+                        name="inventorypolicy_min_le_max",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("effective_to__isnull", True),
+                            ("effective_to__gt", models.F("effective_from")),
+                            _connector="OR",
+                        ),
+                        name="inventorypolicy_window_ordered",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NetworkLane',
+            name="NetworkLane",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('transfer_lead_time_mean_days', models.FloatField()),
-                ('transfer_lead_time_sd_days', models.FloatField(default=0)),
-                ('transfer_cost_per_unit', models.DecimalField(decimal_places=4, default=0, max_digits=14)),
-                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_lanes', to='inventory.location')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outbound_lanes', to='inventory.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("transfer_lead_time_mean_days", models.FloatField()),
+                ("transfer_lead_time_sd_days", models.FloatField(default=0)),
+                (
+                    "transfer_cost_per_unit",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=14),
+                ),
+                (
+                    "destination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_lanes",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbound_lanes",
+                        to="inventory.location",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['source__code', 'destination__code'],
-                'constraints': [models.UniqueConstraint(fields=('source', 'destination'), name='networklane_natural_key'), models.CheckConstraint(condition=models.Q(('source', models.F('destination')), _negated=True), name='networklane_not_a_loop'), models.CheckConstraint(condition=models.Q(('transfer_lead_time_mean_days__gte', 0), ('transfer_lead_time_mean_days__isnull', True), _connector='OR'), name='networklane_transfer_lead_time_mean_days_non_negative'), models.CheckConstraint(condition=models.Q(('transfer_lead_time_sd_days__gte', 0), ('transfer_lead_time_sd_days__isnull', True), _connector='OR'), name='networklane_transfer_lead_time_sd_days_non_negative'), models.CheckConstraint(condition=models.Q(('transfer_cost_per_unit__gte', 0), ('transfer_cost_per_unit__isnull', True), _connector='OR'), name='networklane_transfer_cost_per_unit_non_negative')],
+                "ordering": ["source__code", "destination__code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "destination"), name="networklane_natural_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("source", models.F("destination")), _negated=True),
+                        name="networklane_not_a_loop",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("transfer_lead_time_mean_days__gte", 0),
+                            ("transfer_lead_time_mean_days__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="networklane_transfer_lead_time_mean_days_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("transfer_lead_time_sd_days__gte", 0),
+                            ("transfer_lead_time_sd_days__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="networklane_transfer_lead_time_sd_days_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("transfer_cost_per_unit__gte", 0),
+                            ("transfer_cost_per_unit__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="networklane_transfer_cost_per_unit_non_negative",
+                    ),
+                ],
             },
         ),
     ]

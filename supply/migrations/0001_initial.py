@@ -5,129 +5,329 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
+        ("inventory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=120)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=120)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('po_number', models.CharField(max_length=40)),
-                ('line_number', models.PositiveIntegerField()),
-                ('order_date', models.DateField()),
-                ('promised_date', models.DateField()),
-                ('quantity', models.FloatField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('partial', 'Partially received'), ('received', 'Received'), ('cancelled', 'Cancelled')], default='open', max_length=10)),
-                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='supply.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("po_number", models.CharField(max_length=40)),
+                ("line_number", models.PositiveIntegerField()),
+                ("order_date", models.DateField()),
+                ("promised_date", models.DateField()),
+                ("quantity", models.FloatField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("partial", "Partially received"),
+                            ("received", "Received"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "destination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="supply.supplier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['po_number', 'line_number'],
+                "ordering": ["po_number", "line_number"],
             },
         ),
         migrations.CreateModel(
-            name='SupplierLane',
+            name="SupplierLane",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('promised_lead_time_days', models.FloatField()),
-                ('moq', models.FloatField(default=0, verbose_name='minimum order quantity')),
-                ('lot_size', models.FloatField(default=1, help_text='Orders are multiples of this.')),
-                ('case_pack', models.FloatField(default=1, help_text='Units per case.')),
-                ('order_cost', models.DecimalField(decimal_places=4, default=0, help_text='Fixed cost per order.', max_digits=14)),
-                ('capacity_per_period', models.FloatField(blank=True, help_text='Most the supplier ships per period; empty = unlimited.', null=True)),
-                ('destination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='supply.supplier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("promised_lead_time_days", models.FloatField()),
+                ("moq", models.FloatField(default=0, verbose_name="minimum order quantity")),
+                (
+                    "lot_size",
+                    models.FloatField(default=1, help_text="Orders are multiples of this."),
+                ),
+                ("case_pack", models.FloatField(default=1, help_text="Units per case.")),
+                (
+                    "order_cost",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=0,
+                        help_text="Fixed cost per order.",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "capacity_per_period",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Most the supplier ships per period; empty = unlimited.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "destination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="supply.supplier"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['supplier__code', 'item__sku', 'destination__code'],
+                "ordering": ["supplier__code", "item__sku", "destination__code"],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='manual', help_text='System the row was loaded from (erp, wms...).', max_length=40)),
-                ('loaded_at', models.DateTimeField(auto_now_add=True, help_text='When the row was first loaded.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the row last changed.')),
-                ('receipt_number', models.CharField(max_length=40)),
-                ('receipt_date', models.DateField()),
-                ('quantity', models.FloatField()),
-                ('po_line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='supply.purchaseorderline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="System the row was loaded from (erp, wms...).",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "loaded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the row was first loaded."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the row last changed."),
+                ),
+                ("receipt_number", models.CharField(max_length=40)),
+                ("receipt_date", models.DateField()),
+                ("quantity", models.FloatField()),
+                (
+                    "po_line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="supply.purchaseorderline"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['po_line', 'receipt_date'],
-                'constraints': [models.UniqueConstraint(fields=('po_line', 'receipt_number'), name='receipt_natural_key'), models.CheckConstraint(condition=models.Q(('quantity__gt', 0), ('quantity__isnull', True), _connector='OR'), name='receipt_quantity_positive')],
+                "ordering": ["po_line", "receipt_date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("po_line", "receipt_number"), name="receipt_natural_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("quantity__gt", 0), ("quantity__isnull", True), _connector="OR"
+                        ),
+                        name="receipt_quantity_positive",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='purchaseorderline',
-            index=models.Index(fields=['supplier', 'item', 'destination'], name='supply_purc_supplie_072d3b_idx'),
+            model_name="purchaseorderline",
+            index=models.Index(
+                fields=["supplier", "item", "destination"], name="supply_purc_supplie_072d3b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.UniqueConstraint(fields=('po_number', 'line_number'), name='purchaseorderline_natural_key'),
+            model_name="purchaseorderline",
+            constraint=models.UniqueConstraint(
+                fields=("po_number", "line_number"), name="purchaseorderline_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0), ('quantity__isnull', True), _connector='OR'), name='purchaseorderline_quantity_positive'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("quantity__gt", 0), ("quantity__isnull", True), _connector="OR"
+                ),
+                name="purchaseorderline_quantity_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('promised_date__gte', models.F('order_date'))), name='purchaseorderline_promise_after_order'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("promised_date__gte", models.F("order_date"))),
+                name="purchaseorderline_promise_after_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.UniqueConstraint(fields=('supplier', 'item', 'destination'), name='supplierlane_natural_key'),
+            model_name="supplierlane",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "item", "destination"), name="supplierlane_natural_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('promised_lead_time_days__gte', 0), ('promised_lead_time_days__isnull', True), _connector='OR'), name='supplierlane_promised_lead_time_days_non_negative'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("promised_lead_time_days__gte", 0),
+                    ("promised_lead_time_days__isnull", True),
+                    _connector="OR",
+                ),
+                name="supplierlane_promised_lead_time_days_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('moq__gte', 0), ('moq__isnull', True), _connector='OR'), name='supplierlane_moq_non_negative'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("moq__gte", 0), ("moq__isnull", True), _connector="OR"),
+                name="supplierlane_moq_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('order_cost__gte', 0), ('order_cost__isnull', True), _connector='OR'), name='supplierlane_order_cost_non_negative'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("order_cost__gte", 0), ("order_cost__isnull", True), _connector="OR"
+                ),
+                name="supplierlane_order_cost_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity_per_period__gte', 0), ('capacity_per_period__isnull', True), _connector='OR'), name='supplierlane_capacity_per_period_non_negative'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("capacity_per_period__gte", 0),
+                    ("capacity_per_period__isnull", True),
+                    _connector="OR",
+                ),
+                name="supplierlane_capacity_per_period_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('lot_size__gt', 0), ('lot_size__isnull', True), _connector='OR'), name='supplierlane_lot_size_positive'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lot_size__gt", 0), ("lot_size__isnull", True), _connector="OR"
+                ),
+                name="supplierlane_lot_size_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplierlane',
-            constraint=models.CheckConstraint(condition=models.Q(('case_pack__gt', 0), ('case_pack__isnull', True), _connector='OR'), name='supplierlane_case_pack_positive'),
+            model_name="supplierlane",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("case_pack__gt", 0), ("case_pack__isnull", True), _connector="OR"
+                ),
+                name="supplierlane_case_pack_positive",
+            ),
         ),
     ]
