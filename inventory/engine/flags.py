@@ -32,7 +32,8 @@ class Reason(enum.IntFlag):
     ON_HAND_BEYOND_SHELF_LIFE = enum.auto()
 
 
-# Reasons that make a row's policy unusable (outputs NaN); the others only flag it.
+# Reasons that make a row's policy unusable (outputs NaN); the others only flag it. A bad
+# stock record (POSITION_INVALID) keeps the policy but blanks the recommended order.
 BLOCKING = (
     Reason.DEMAND_MISSING
     | Reason.DEMAND_NEGATIVE
@@ -45,7 +46,6 @@ BLOCKING = (
     | Reason.DISTRIBUTION_INVALID
     | Reason.COST_INVALID
     | Reason.CONSTRAINT_INVALID
-    | Reason.POSITION_INVALID
 )
 
 
