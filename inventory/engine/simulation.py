@@ -34,6 +34,7 @@ class _State:
     net_stock: NDArray[np.float64]
     position: NDArray[np.float64]
     pipeline: NDArray[np.float64]  # ring buffer of arrivals by sub-step
+    cycle_ends: NDArray[np.int8]  # ring buffer: 1 where an order (or a review) lands
     demand: NDArray[np.float64]
     short: NDArray[np.float64]
     on_hand_sum: NDArray[np.float64]
@@ -146,6 +147,7 @@ def _initial_state(rows: _Rows) -> _State:
         net_stock=start.copy(),
         position=start.copy(),
         pipeline=np.zeros((size, rows.horizon)),
+        cycle_ends=np.zeros((size, rows.horizon), np.int8),
         demand=zeros.copy(),
         short=zeros.copy(),
         on_hand_sum=zeros.copy(),
@@ -171,11 +173,12 @@ def _advance(state: _State, rows: _Rows, rng: np.random.Generator, step: int) ->
     """One sub-step: receive arrivals, meet demand, review and order."""
     slot = step % rows.horizon
     arriving = state.pipeline[:, slot]
-    landed = arriving > 0
+    landed = state.cycle_ends[:, slot] > 0
     state.arrivals += landed
     state.stockout_arrivals += landed & (state.net_stock < 0)
     state.net_stock += arriving
     state.pipeline[:, slot] = 0.0
+    state.cycle_ends[:, slot] = 0
     demand = _draw_demand(rows, rng)
     backorders_before = np.maximum(-state.net_stock, 0.0)
     state.net_stock -= demand
@@ -209,7 +212,9 @@ def _order(state: _State, rows: _Rows, rng: np.random.Generator, step: int) -> N
     )
     periodic_qty = np.where(review_now, np.maximum(rows.order_up_to - state.position, 0.0), 0.0)
     qty = np.where(periodic, periodic_qty, continuous_qty)
-    ordering = np.flatnonzero(qty > 0)
+    # Every review ends a cycle, even one that orders nothing (a quiet period), so periodic
+    # cycle service counts all review cycles, not only those with an order.
+    ordering = np.flatnonzero((qty > 0) | review_now)
     if ordering.size == 0:
         return
     # Continuous review places the order at the moment IP reaches s. In a sub-step IP jumps
@@ -225,8 +230,9 @@ def _order(state: _State, rows: _Rows, rng: np.random.Generator, step: int) -> N
     slots = _stochastic_round(arrival, rng).clip(step + 1, step + rows.horizon - 1)
     slots %= rows.horizon
     state.pipeline[ordering, slots] += qty[ordering]
+    state.cycle_ends[ordering, slots] = 1
     state.position[ordering] += qty[ordering]
-    state.orders[ordering] += 1.0
+    state.orders[ordering] += qty[ordering] > 0
 
 
 def _draw_lead_steps(rows: _Rows, rng: np.random.Generator, ordering: NDArray) -> NDArray:

@@ -1,0 +1,141 @@
+"""Service levels to stock levels: the demand a level must cover, the distribution used, the
+safety stock meeting a cycle-service or fill-rate target, and the service a level delivers.
+
+Units: demand in units over the protection interval; levels and safety stock in units.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtr
+
+from inventory.engine.demand import lead_time_demand
+from inventory.engine.discrete import DiscreteDemand, discrete_fill_level, discrete_shortage
+from inventory.engine.inputs import PolicyInputs
+from inventory.engine.normal import cycle_service_factor, fill_rate_factor
+from inventory.engine.shortage import normal_fill_level, normal_shortage
+
+# 'auto' switches from the normal to a discrete distribution when the mean demand over the
+# protection interval is below this many units; Poisson while variance ≤ 1.1 × mean.
+DISCRETE_MEAN_LIMIT = 20.0
+POISSON_DISPERSION_LIMIT = 1.1
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Demand a level must cover. ``mean``/``sd``: over L + R (the protection interval);
+    ``prior_mean``/``prior_sd``: over L alone for periodic review (what the previous order
+    must cover), the same as the interval for continuous review."""
+
+    mean: NDArray[np.float64]
+    sd: NDArray[np.float64]
+    prior_mean: NDArray[np.float64]
+    prior_sd: NDArray[np.float64]
+    periodic: NDArray[np.bool_]
+    fill: NDArray[np.bool_]
+    discrete: NDArray[np.bool_]
+    poisson: NDArray[np.bool_]
+    distribution: NDArray[np.str_]
+
+    def discrete_interval(self, rows: NDArray) -> tuple[DiscreteDemand, DiscreteDemand]:
+        """Discrete demand over the interval and over L alone, for the selected rows."""
+        interval = DiscreteDemand(self.mean, self.sd**2, self.poisson).take(rows)
+        prior = DiscreteDemand(self.prior_mean, self.prior_sd**2, self.poisson).take(rows)
+        return interval, prior
+
+
+def protection(x: PolicyInputs) -> Protection:
+    """Lead-time demand over L + R (and L) and the distribution that sets the levels."""
+    mean, sd = lead_time_demand(
+        x.demand_mean, x.demand_sd, x.lead_time_mean, x.lead_time_sd, x.review_period
+    )
+    prior_mean, prior_sd = lead_time_demand(
+        x.demand_mean, x.demand_sd, x.lead_time_mean, x.lead_time_sd
+    )
+    periodic = x.review_period > 0
+    variance = sd * sd
+    overdispersed = variance > POISSON_DISPERSION_LIMIT * mean
+    auto = (x.demand_distribution == "auto") & (mean > 0) & (mean < DISCRETE_MEAN_LIMIT)
+    negbin = (auto & overdispersed) | ((x.demand_distribution == "negbin") & (variance > mean))
+    poisson = (auto & ~overdispersed) | np.isin(x.demand_distribution, ("poisson", "negbin"))
+    poisson &= ~negbin
+    return Protection(
+        mean=mean,
+        sd=sd,
+        prior_mean=np.where(periodic, prior_mean, mean),
+        prior_sd=np.where(periodic, prior_sd, sd),
+        periodic=periodic,
+        fill=x.service_type == "fill",
+        discrete=poisson | negbin,
+        poisson=poisson,
+        distribution=np.select([poisson, negbin], ["poisson", "negbin"], default="normal"),
+    )
+
+
+def fill_quantity(x: PolicyInputs, quantity: NDArray) -> NDArray[np.float64]:
+    """Demand per replenishment cycle in the fill-rate equation: Q, or d·R when periodic."""
+    return np.where(x.review_period > 0, x.demand_mean * x.review_period, quantity)
+
+
+def _delta(p: Protection, quantity: NDArray) -> NDArray[np.float64]:
+    """Δ of the shortage formula: Q for continuous review, 0 for periodic (engine.shortage)."""
+    return np.where(p.periodic, 0.0, quantity)
+
+
+def stock_for_service(x: PolicyInputs, p: Protection, quantity: NDArray):
+    """(safety stock, safety factor, level) meeting each row's target, with SS ≥ 0.
+
+    Cycle service: level = mean + z·σ (normal) or the smallest integer with F(s) ≥ α.
+    Fill rate: the lowest level whose expected shortage per cycle ≤ (1 − β)·Q (normal,
+    started from the one-term solution k of G(k) = (1 − β)·Q/σ) or the smallest such integer.
+    A level below the mean demand is raised to it (⌈mean⌉ for integers), so SS is never < 0.
+    """
+    fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
+    allowed = (1.0 - x.service_level) * fill_q
+    z = cycle_service_factor(x.service_level)
+    k = fill_rate_factor(x.service_level, fill_q, p.sd)
+    level = p.mean + z * p.sd
+    fill_rows = np.flatnonzero(p.fill & ~p.discrete)
+    level[fill_rows] = normal_fill_level(
+        allowed[fill_rows],
+        p.mean[fill_rows],
+        p.sd[fill_rows],
+        p.prior_mean[fill_rows],
+        p.prior_sd[fill_rows],
+        delta[fill_rows],
+        (p.mean + k * p.sd)[fill_rows],
+    )
+    level = _discrete_levels(x, p, level, allowed, delta)
+    factor = np.where(p.sd > 0, (level - p.mean) / p.sd, 0.0)
+    level = np.maximum(level, np.where(p.discrete, np.ceil(p.mean), p.mean))
+    return level - p.mean, factor, level
+
+
+def _discrete_levels(x, p: Protection, level, allowed, delta) -> NDArray[np.float64]:
+    """Overwrite the discrete rows' levels with exact integer solutions."""
+    rows = np.flatnonzero(p.discrete)
+    if rows.size == 0:
+        return level
+    interval, prior = p.discrete_interval(rows)
+    cycle = interval.quantile(x.service_level[rows])
+    fill = discrete_fill_level(allowed[rows], interval, prior, delta[rows])
+    level = level.copy()
+    level[rows] = np.where(p.fill[rows], fill, cycle)
+    return level
+
+
+def expected_service(x: PolicyInputs, p: Protection, level: NDArray, quantity: NDArray):
+    """Service the final policy delivers by the model: P(demand over L + R ≤ level) for cycle
+    service; 1 − expected shortage per cycle / Q (d·R when periodic) for fill rate."""
+    fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
+    k = np.where(p.sd > 0, (level - p.mean) / np.where(p.sd > 0, p.sd, 1.0), np.inf)
+    cycle = ndtr(k)
+    shortage = normal_shortage(level, p.mean, p.sd, p.prior_mean, p.prior_sd, delta)
+    rows = np.flatnonzero(p.discrete)
+    if rows.size:
+        interval, prior = p.discrete_interval(rows)
+        cycle[rows] = interval.cdf(level[rows])
+        shortage[rows] = discrete_shortage(level[rows], interval, prior, delta[rows])
+    fill = np.where(fill_q > 0, 1.0 - shortage / np.where(fill_q > 0, fill_q, 1.0), 1.0)
+    return np.where(p.fill, np.clip(fill, 0.0, 1.0), cycle)
