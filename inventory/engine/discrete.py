@@ -1,19 +1,23 @@
 """Integer levels for slow movers under Poisson and negative-binomial demand.
 
 When lead-time demand is a few units, the normal approximation misstates the tail (the
-classic complaint about z·σ·√L for class-C items). These functions pick the smallest integer
-level that meets the target exactly under the discrete distribution.
+classic complaint about z·σ·√L for class-C items). Here each row's probabilities over its
+whole support are tabulated at once (rows × units, by the distributions' recurrences), so the
+smallest integer level meeting a target is read off the table for every row together.
 Units: demand over an interval, in units.
+
+Sources: Silver, Pyke & Peterson, 3rd ed., §B.5 (Poisson tables and loss); the negative
+binomial recurrence p(j + 1) = p(j)·(n + j)/(j + 1)·(1 − p) (Johnson, Kemp & Kotz,
+*Univariate Discrete Distributions*, ch. 5).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import pdtr
-from scipy.stats import nbinom, poisson
 
-_SEARCH_TAIL = 1e-12
+_CHUNK_CELLS = 1_000_000  # rows × units per table: 8 MB arrays stay in cache and bound memory
+_MAX_UNITS = 1 << 22  # a table this long means the row is not a slow mover
 
 
 @dataclass(frozen=True)
@@ -25,62 +29,126 @@ class DiscreteDemand:
     variance: NDArray[np.float64]
     poisson: NDArray[np.bool_]
 
-    def negbin(self) -> tuple[NDArray, NDArray]:
-        """(n, p) of the negative binomial with this mean and variance; harmless values on
-        Poisson rows, which never use them."""
-        variance = np.where(
-            self.poisson | (self.variance <= self.mean), self.mean * 2.0 + 1.0, self.variance
-        )
-        p = self.mean / variance
-        return self.mean * p / (1.0 - p), p
-
-    def cdf(self, level: NDArray) -> NDArray[np.float64]:
-        """P(X ≤ s)."""
-        n, p = self.negbin()
-        return np.where(self.poisson, pdtr(level, self.mean), nbinom.cdf(level, n, p))
-
-    def quantile(self, alpha: NDArray) -> NDArray[np.float64]:
-        """Smallest integer s with P(X ≤ s) ≥ α."""
-        n, p = self.negbin()
-        return np.where(self.poisson, poisson.ppf(alpha, self.mean), nbinom.ppf(alpha, n, p))
-
-    def excess(self, level: NDArray) -> NDArray[np.float64]:
-        """E[(X − s)⁺] at integer s ≥ 0.
-
-        Poisson: (μ − s)(1 − F(s)) + μ·p(s). Negative binomial NB(n, p): μ·(1 − F_{n+1}(s − 1))
-        − s·(1 − F_n(s)), from j·NB(j; n, p) = μ·NB(j − 1; n + 1, p).
-        Source: Silver, Pyke & Peterson, 3rd ed., §B.5 (Poisson); Hadley & Whitin (1963) (NB).
-        """
-        s = np.asarray(level, dtype=np.float64)
-        mean = self.mean
-        by_poisson = (mean - s) * (1.0 - pdtr(s, mean)) + mean * poisson.pmf(s, mean)
-        n, p = self.negbin()
-        tail_next = 1.0 - np.where(s >= 1, nbinom.cdf(s - 1, n + 1.0, p), 0.0)
-        by_negbin = mean * tail_next - s * (1.0 - nbinom.cdf(s, n, p))
-        return np.maximum(np.where(self.poisson, by_poisson, by_negbin), 0.0)
-
     def take(self, rows: NDArray) -> "DiscreteDemand":
         """The subset of rows selected by a mask or index."""
         return DiscreteDemand(self.mean[rows], self.variance[rows], self.poisson[rows])
 
+    def table(self, units: int) -> "Table":
+        """pmf, cdf and expected excess E[(X − s)⁺] for s = 0 … units − 1, per row."""
+        j = np.arange(units, dtype=np.float64)
+        mean = self.mean[:, None]
+        negbin = ~self.poisson & (self.variance > self.mean)
+        p = np.where(negbin, self.mean / np.where(negbin, self.variance, 1.0), 1.0)[:, None]
+        n = np.where(negbin[:, None], mean * p / np.where(p < 1, 1.0 - p, 1.0), 0.0)
+        ratio = np.where(
+            negbin[:, None], (n + j[:-1]) / (j[:-1] + 1.0) * (1.0 - p), mean / (j[:-1] + 1.0)
+        )
+        first = np.where(negbin[:, None], n * np.log(np.where(negbin[:, None], p, 1.0)), -mean)
+        log_pmf = np.concatenate([first, first + np.cumsum(np.log(ratio), axis=1)], axis=1)
+        pmf = np.exp(log_pmf)
+        cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
+        # E[(X − s)⁺] = μ − s + Σ_{i<s} F(i)
+        below = np.concatenate([np.zeros((len(self.mean), 1)), np.cumsum(cdf[:, :-1], axis=1)], 1)
+        excess = np.maximum(mean - j + below, 0.0)
+        return Table(cdf=cdf, excess=excess)
 
-def discrete_shortage(
-    level: NDArray, a: DiscreteDemand, b: DiscreteDemand, delta: NDArray
-) -> NDArray[np.float64]:
-    """Units short per cycle, E[(X_a − s)⁺] − E[(X_b − s − Δ)⁺] (see engine.shortage)."""
-    return np.maximum(a.excess(level) - b.excess(level + delta), 0.0)
+
+@dataclass(frozen=True)
+class Table:
+    """Per-row tabulated distribution: ``cdf[r, s]`` = P(X ≤ s), ``excess[r, s]`` =
+    E[(X − s)⁺]. Beyond the table the cdf is 1 and the excess 0."""
+
+    cdf: NDArray[np.float64]
+    excess: NDArray[np.float64]
+
+    def excess_at(self, level: NDArray) -> NDArray[np.float64]:
+        """E[(X − s)⁺] at one integer level per row (0 beyond the table)."""
+        return _lookup(self.excess, level, beyond=0.0)
+
+    def cdf_at(self, level: NDArray) -> NDArray[np.float64]:
+        """P(X ≤ s) at one integer level per row (1 beyond the table)."""
+        return _lookup(self.cdf, level, beyond=1.0)
 
 
-def discrete_fill_level(
-    allowed: NDArray, a: DiscreteDemand, b: DiscreteDemand, delta: NDArray
-) -> NDArray[np.float64]:
-    """Smallest integer s whose shortage per cycle is at most ``allowed`` = (1 − β)·Q, by a
-    vectorized bisection over integers (the shortage falls as s rises)."""
-    low = np.zeros_like(a.mean)
-    high = np.maximum(a.quantile(1.0 - _SEARCH_TAIL), 1.0)
-    while np.any(high > low):
-        middle = np.floor((low + high) / 2.0)
-        meets = discrete_shortage(middle, a, b, delta) <= allowed
-        high = np.where(meets, middle, high)
-        low = np.where(meets, low, middle + 1.0)
-    return high
+def _lookup(values: NDArray, level: NDArray, *, beyond: float) -> NDArray[np.float64]:
+    index = np.clip(level, 0, values.shape[1] - 1).astype(np.int64)
+    found = np.take_along_axis(values, index[:, None], axis=1)[:, 0]
+    return np.where(level >= values.shape[1], beyond, np.where(level < 0, np.nan, found))
+
+
+@dataclass(frozen=True)
+class DiscretePolicy:
+    """Per row: the integer level, P(X ≤ level) and the expected shortage per cycle there."""
+
+    level: NDArray[np.float64]
+    cycle_service: NDArray[np.float64]
+    shortage: NDArray[np.float64]
+
+
+def discrete_policy(
+    interval: DiscreteDemand,
+    prior: DiscreteDemand,
+    *,
+    alpha: NDArray,
+    allowed: NDArray,
+    delta: NDArray,
+    fill: NDArray[np.bool_],
+    floor: NDArray,
+) -> DiscretePolicy:
+    """The smallest integer level meeting each row's target, never below ``floor``, with
+    the service it gives. Cycle rows: P(X ≤ s) ≥ α. Fill rows: shortage per cycle
+    E[(X_a − s)⁺] − E[(X_b − s − Δ)⁺] ≤ ``allowed`` (see engine.shortage).
+
+    Tables start at mean + 4 sd + 10 units and double for the rows whose answer lies
+    beyond, so a rare lumpy row with a long tail does not enlarge everyone's table. Where
+    s + Δ lies beyond the table the second term counts as 0, which can only raise s.
+    """
+    count = len(interval.mean)
+    level, cdf, shortage = np.full(count, np.nan), np.zeros(count), np.zeros(count)
+    units = _initial_units(interval)
+    pending = np.arange(count)
+    while pending.size and units[pending].max() <= _MAX_UNITS:
+        unresolved = []
+        for rows, size in _chunks(pending, units[pending]):
+            a, b = interval.take(rows).table(size), prior.take(rows).table(size)
+            shifted = _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
+            found = np.where(
+                fill[rows],
+                _first(a.excess - shifted <= allowed[rows, None]),
+                _first(a.cdf >= alpha[rows, None]),
+            )
+            level[rows] = np.maximum(found, floor[rows])
+            cdf[rows] = a.cdf_at(level[rows])
+            shortage[rows] = a.excess_at(level[rows]) - b.excess_at(level[rows] + delta[rows])
+            unresolved.append(rows[level[rows] >= size - 1])
+        pending = np.concatenate(unresolved)
+        units[pending] *= 2
+    return DiscretePolicy(level=level, cycle_service=cdf, shortage=np.maximum(shortage, 0.0))
+
+
+def _initial_units(demand: DiscreteDemand) -> NDArray[np.int64]:
+    return np.ceil(demand.mean + 4.0 * np.sqrt(demand.variance) + 10.0).astype(np.int64)
+
+
+def _shifted_excess(table: Table, levels: NDArray) -> NDArray[np.float64]:
+    """E[(X − s)⁺] on a grid of levels per row (0 beyond the table)."""
+    index = np.clip(levels, 0, table.excess.shape[1] - 1).astype(np.int64)
+    found = np.take_along_axis(table.excess, index, axis=1)
+    return np.where(levels >= table.excess.shape[1], 0.0, found)
+
+
+def _first(meets: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Index of the first True per row (the table's length when none is)."""
+    return np.where(meets.any(axis=1), meets.argmax(axis=1), meets.shape[1]).astype(np.float64)
+
+
+def _chunks(rows: NDArray[np.int64], units: NDArray[np.int64]):
+    """Groups of ``rows`` with similar table sizes (within a factor of 2, rounded up to a
+    power of two so no row pays for a much longer tail than its own), each small enough to
+    tabulate in bounded memory, with the table size they share."""
+    sizes = 2 ** np.ceil(np.log2(np.maximum(units, 1))).astype(np.int64)
+    for size in np.unique(sizes):
+        members = rows[sizes == size]
+        per_chunk = max(1, _CHUNK_CELLS // int(size))
+        for start in range(0, members.size, per_chunk):
+            yield members[start : start + per_chunk], int(size)

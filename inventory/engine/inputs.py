@@ -61,7 +61,9 @@ class PolicyInputs:
         for name, array in (*arrays.items(), *texts.items()):
             if array.ndim != 1 or array.shape[0] not in (1, length):
                 raise ValueError(f"{name} has {array.shape[0]} rows; expected {length} or 1.")
-            setattr(self, name, np.broadcast_to(array, (length,)).copy())
+            if array.shape[0] != length:
+                array = np.full(length, array[0])
+            setattr(self, name, array)
 
     def __len__(self) -> int:
         return self.demand_mean.shape[0]

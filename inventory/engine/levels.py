@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from inventory.engine.demand import lead_time_demand
-from inventory.engine.discrete import DiscreteDemand, discrete_fill_level, discrete_shortage
+from inventory.engine.discrete import DiscreteDemand, discrete_policy
 from inventory.engine.inputs import PolicyInputs
 from inventory.engine.normal import cycle_service_factor, fill_rate_factor
 from inventory.engine.shortage import normal_fill_level, normal_shortage
@@ -83,59 +83,81 @@ def _delta(p: Protection, quantity: NDArray) -> NDArray[np.float64]:
     return np.where(p.periodic, 0.0, quantity)
 
 
-def stock_for_service(x: PolicyInputs, p: Protection, quantity: NDArray):
-    """(safety stock, safety factor, level) meeting each row's target, with SS ≥ 0.
+@dataclass(frozen=True)
+class Stock:
+    """Stock meeting each row's target: safety stock, safety factor (z or k) and level,
+    with what the level delivers by the model: P(demand ≤ level) and the expected shortage
+    per cycle."""
+
+    safety: NDArray[np.float64]
+    factor: NDArray[np.float64]
+    level: NDArray[np.float64]
+    cycle_service: NDArray[np.float64]
+    shortage: NDArray[np.float64]
+
+
+def stock_for_service(
+    x: PolicyInputs, p: Protection, quantity: NDArray, *, exact: bool = True
+) -> Stock:
+    """The level meeting each row's target, with SS ≥ 0.
 
     Cycle service: level = mean + z·σ (normal) or the smallest integer with F(s) ≥ α.
     Fill rate: the lowest level whose expected shortage per cycle ≤ (1 − β)·Q (normal,
     started from the one-term solution k of G(k) = (1 − β)·Q/σ) or the smallest such integer.
     A level below the mean demand is raised to it (⌈mean⌉ for integers), so SS is never < 0.
+    ``exact=False`` gives a quick estimate: the normal approximation for discrete rows too,
+    and the one-term fill-rate solution.
     """
     fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
     allowed = (1.0 - x.service_level) * fill_q
-    z = cycle_service_factor(x.service_level)
     k = fill_rate_factor(x.service_level, fill_q, p.sd)
-    level = p.mean + z * p.sd
-    fill_rows = np.flatnonzero(p.fill & ~p.discrete)
-    level[fill_rows] = normal_fill_level(
-        allowed[fill_rows],
-        p.mean[fill_rows],
-        p.sd[fill_rows],
-        p.prior_mean[fill_rows],
-        p.prior_sd[fill_rows],
-        delta[fill_rows],
-        (p.mean + k * p.sd)[fill_rows],
+    level = p.mean + cycle_service_factor(x.service_level) * p.sd
+    rows = np.flatnonzero(p.fill)
+    level[rows] = normal_fill_level(
+        allowed[rows],
+        p.mean[rows],
+        p.sd[rows],
+        p.prior_mean[rows],
+        p.prior_sd[rows],
+        delta[rows],
+        (p.mean + k * p.sd)[rows],
     )
-    level = _discrete_levels(x, p, level, allowed, delta)
     factor = np.where(p.sd > 0, (level - p.mean) / p.sd, 0.0)
-    level = np.maximum(level, np.where(p.discrete, np.ceil(p.mean), p.mean))
-    return level - p.mean, factor, level
+    level = np.maximum(level, p.mean)
+    has_sd = p.sd > 0
+    cycle = np.where(has_sd, ndtr((level - p.mean) / np.where(has_sd, p.sd, 1.0)), 1.0)
+    shortage = normal_shortage(level, p.mean, p.sd, p.prior_mean, p.prior_sd, delta)
+    stock = Stock(level - p.mean, factor, level, cycle, shortage)
+    return _with_discrete(x, p, stock, allowed, delta) if exact else stock
 
 
-def _discrete_levels(x, p: Protection, level, allowed, delta) -> NDArray[np.float64]:
-    """Overwrite the discrete rows' levels with exact integer solutions."""
+def _with_discrete(x, p: Protection, stock: Stock, allowed, delta) -> Stock:
+    """Replace the discrete rows with exact integer levels and their service."""
     rows = np.flatnonzero(p.discrete)
     if rows.size == 0:
-        return level
-    interval, prior = p.discrete_interval(rows)
-    cycle = interval.quantile(x.service_level[rows])
-    fill = discrete_fill_level(allowed[rows], interval, prior, delta[rows])
-    level = level.copy()
-    level[rows] = np.where(p.fill[rows], fill, cycle)
-    return level
+        return stock
+    found = discrete_policy(
+        *p.discrete_interval(rows),
+        alpha=x.service_level[rows],
+        allowed=allowed[rows],
+        delta=delta[rows],
+        fill=p.fill[rows],
+        floor=np.ceil(p.mean[rows]),
+    )
+    level, cycle, shortage, factor = (
+        stock.level.copy(),
+        stock.cycle_service.copy(),
+        stock.shortage.copy(),
+        stock.factor.copy(),
+    )
+    level[rows], cycle[rows], shortage[rows] = found.level, found.cycle_service, found.shortage
+    factor[rows] = np.where(p.sd[rows] > 0, (found.level - p.mean[rows]) / p.sd[rows], 0.0)
+    return Stock(level - p.mean, factor, level, cycle, shortage)
 
 
-def expected_service(x: PolicyInputs, p: Protection, level: NDArray, quantity: NDArray):
+def expected_service(x: PolicyInputs, p: Protection, stock: Stock, quantity: NDArray):
     """Service the final policy delivers by the model: P(demand over L + R ≤ level) for cycle
     service; 1 − expected shortage per cycle / Q (d·R when periodic) for fill rate."""
-    fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
-    k = np.where(p.sd > 0, (level - p.mean) / np.where(p.sd > 0, p.sd, 1.0), np.inf)
-    cycle = ndtr(k)
-    shortage = normal_shortage(level, p.mean, p.sd, p.prior_mean, p.prior_sd, delta)
-    rows = np.flatnonzero(p.discrete)
-    if rows.size:
-        interval, prior = p.discrete_interval(rows)
-        cycle[rows] = interval.cdf(level[rows])
-        shortage[rows] = discrete_shortage(level[rows], interval, prior, delta[rows])
-    fill = np.where(fill_q > 0, 1.0 - shortage / np.where(fill_q > 0, fill_q, 1.0), 1.0)
-    return np.where(p.fill, np.clip(fill, 0.0, 1.0), cycle)
+    fill_q = fill_quantity(x, quantity)
+    fill = np.where(fill_q > 0, 1.0 - stock.shortage / np.where(fill_q > 0, fill_q, 1.0), 1.0)
+    return np.where(p.fill, np.clip(fill, 0.0, 1.0), stock.cycle_service)

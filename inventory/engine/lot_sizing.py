@@ -28,12 +28,20 @@ def eoq(annual_demand: ArrayLike, order_cost: ArrayLike, annual_holding_cost: Ar
     )
 
 
+BINDING_NAMES = np.array(["none", "moq", "multiple", "max_qty", "infeasible"])
+
+
 @dataclass(frozen=True)
 class RoundedQuantity:
     """A quantity rounded to supplier constraints, and which constraint decided it."""
 
     quantity: NDArray[np.float64]
-    binding: NDArray[np.str_]  # none / moq / multiple / max_qty / infeasible
+    binding_code: NDArray[np.int8]  # index into BINDING_NAMES
+
+    @property
+    def binding(self) -> NDArray[np.str_]:
+        """none / moq / multiple / max_qty / infeasible, per row."""
+        return BINDING_NAMES[self.binding_code]
 
 
 def order_multiple(lot_size: ArrayLike, case_pack: ArrayLike) -> NDArray[np.float64]:
@@ -71,11 +79,6 @@ def round_order_quantity(
     over_cap = up > cap + 1e-9
     result = np.where(over_cap & floor_ok, capped_down, up)
     binding = np.select(
-        [over_cap & floor_ok, over_cap, minimum > q, up > q + 1e-9],
-        ["max_qty", "infeasible", "moq", "multiple"],
-        default="none",
-    )
-    nothing = q <= 0
-    result = np.where(nothing, 0.0, result)
-    binding = np.where(nothing, "none", binding)
-    return RoundedQuantity(quantity=result, binding=binding)
+        [q <= 0, over_cap & floor_ok, over_cap, minimum > q, up > q + 1e-9], [0, 3, 4, 1, 2], 0
+    ).astype(np.int8)
+    return RoundedQuantity(quantity=np.where(q <= 0, 0.0, result), binding_code=binding)

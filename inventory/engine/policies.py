@@ -12,7 +12,7 @@ from inventory.engine.flags import Reason, flag
 from inventory.engine.inputs import PolicyInputs, PolicyResult
 from inventory.engine.levels import Protection, expected_service, stock_for_service
 from inventory.engine.levels import protection as compute_protection
-from inventory.engine.lot_sizing import eoq, round_order_quantity
+from inventory.engine.lot_sizing import BINDING_NAMES, eoq, round_order_quantity
 from inventory.engine.validation import blocked_rows, data_quality_reasons, with_stand_ins
 
 DEFAULT_EXCESS_COVER_PERIODS = 4.0
@@ -29,7 +29,7 @@ def compute_policies(
         protection = compute_protection(x)
         quantity, binding, conflict = _order_quantity(x, protection)
         levels = _levels(x, protection, quantity)
-        position = _recommendation(x, with_stand_ins(inputs, blocked | _no_position(dq)), levels)
+        position = _recommendation(x, _stock_record(inputs, blocked | _no_position(dq)), levels)
         result = PolicyResult(
             **levels,
             **position,
@@ -43,6 +43,11 @@ def compute_policies(
         )
         _flag_risks(result, x, excess_cover_periods, _no_position(dq) | blocked)
     return _blank(result, blocked, _no_position(dq))
+
+
+def _stock_record(inputs: PolicyInputs, rows: NDArray[np.bool_]) -> PolicyInputs:
+    """The inputs with harmless stock figures where they are bad (outputs blanked later)."""
+    return with_stand_ins(inputs, rows, "on_hand", "on_order", "allocated", "backordered")
 
 
 def _no_position(dq: NDArray[np.uint32]) -> NDArray[np.bool_]:
@@ -65,17 +70,17 @@ def _order_quantity(x: PolicyInputs, p: Protection):
     )
     raw = np.maximum(raw, 1e-9)  # always at least one multiple, even without demand
     first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
-    safety = stock_for_service(x, p, first)[0]
+    safety = stock_for_service(x, p, first, exact=False).safety
     shelf_cap = np.where(np.isinf(x.shelf_life), np.inf, x.demand_mean * x.shelf_life - safety)
     capacity_cap = x.max_stock - safety
     rounded = round_order_quantity(
         raw, x.moq, x.lot_size, x.case_pack, np.minimum(shelf_cap, capacity_cap)
     )
-    capped = rounded.binding == "max_qty"
-    binding = np.where(
-        capped, np.where(shelf_cap <= capacity_cap, "shelf_life", "capacity"), rounded.binding
+    names = np.append(BINDING_NAMES, ["shelf_life", "capacity"])
+    code = np.where(
+        rounded.binding_code == 3, np.where(shelf_cap <= capacity_cap, 5, 6), rounded.binding_code
     )
-    return rounded.quantity, binding, rounded.binding == "infeasible"
+    return rounded.quantity, names[code], rounded.binding_code == 4
 
 
 def _levels(x: PolicyInputs, p: Protection, quantity: NDArray) -> dict[str, NDArray]:
@@ -85,14 +90,15 @@ def _levels(x: PolicyInputs, p: Protection, quantity: NDArray) -> dict[str, NDAr
     Periodic: S = d·(L + R) + SS and min = max = S (order up to S at every review).
     SS splits by the two variance terms of σ²_LTD: (L + R)·σ_d² and d²·σ_L².
     """
-    safety, factor, level = stock_for_service(x, p, quantity)
+    stock = stock_for_service(x, p, quantity)
+    safety, level = stock.safety, stock.level
     order_up_to = np.where(p.periodic, level, level + quantity)
     demand_var = (x.lead_time_mean + x.review_period) * x.demand_sd**2
     lead_time_var = x.demand_mean**2 * x.lead_time_sd**2
     total_var = demand_var + lead_time_var
     return {
         "safety_stock": safety,
-        "safety_factor": factor,
+        "safety_factor": stock.factor,
         "reorder_point": level,
         "order_quantity": quantity,
         "order_up_to": order_up_to,
@@ -100,7 +106,7 @@ def _levels(x: PolicyInputs, p: Protection, quantity: NDArray) -> dict[str, NDAr
         "max_level": order_up_to,
         "ss_demand": safety * np.where(total_var > 0, demand_var / total_var, 1.0),
         "ss_lead_time": safety * np.where(total_var > 0, lead_time_var / total_var, 0.0),
-        "expected_service": expected_service(x, p, level, quantity),
+        "expected_service": expected_service(x, p, stock, quantity),
     }
 
 

@@ -20,7 +20,7 @@ from scipy.special import ndtr
 from inventory.engine.normal import normal_loss
 
 _ITERATIONS = 40
-_TOLERANCE = 1e-9
+_TOLERANCE = 1e-6
 
 
 def expected_excess(level: NDArray, mean: NDArray, sd: NDArray) -> NDArray[np.float64]:
@@ -65,21 +65,24 @@ def normal_fill_level(allowed, mean_a, sd_a, mean_b, sd_b, delta, start) -> NDAr
         if active.size == 0:
             break
         rows = (mean_a[active], sd_a[active], mean_b[active], sd_b[active], delta[active])
-        following, low[active], high[active] = _newton_step(
+        following, gap, low[active], high[active] = _newton_step(
             level[active], allowed[active], low[active], high[active], *rows
         )
+        # Settled: the shortage is within a millionth of the allowance (the fill rate is then
+        # exact to 1e-6 of 1 − β), or the level no longer moves.
+        settled = np.abs(gap) <= _TOLERANCE * allowed[active]
         moved = np.abs(following - level[active])
-        level[active] = following
-        active = active[moved > _TOLERANCE * np.maximum(1.0, np.abs(following))]
+        level[active] = np.where(settled, level[active], following)
+        active = active[~settled & (moved > 1e-12 * np.maximum(1.0, np.abs(following)))]
     return level
 
 
 def _newton_step(level, allowed, low, high, mean_a, sd_a, mean_b, sd_b, delta):
-    """One safeguarded Newton step; returns the next level and the narrowed bracket."""
+    """One safeguarded Newton step: the next level, the gap at this one, the new bracket."""
     gap = normal_shortage(level, mean_a, sd_a, mean_b, sd_b, delta) - allowed
     low = np.where(gap > 0, level, low)
     high = np.where(gap > 0, high, level)
     slope = _tail(level + delta, mean_b, sd_b) - _tail(level, mean_a, sd_a)
     newton = level - gap / np.where(slope < 0, slope, -np.inf)
     inside = (newton > low) & (newton < high)
-    return np.where(inside, newton, 0.5 * (low + high)), low, high
+    return np.where(inside, newton, 0.5 * (low + high)), gap, low, high
