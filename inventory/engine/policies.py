@@ -120,7 +120,9 @@ def _recommendation(x: PolicyInputs, stock: PolicyInputs, levels: dict) -> dict[
     periodic_need = np.maximum(target - position, 0.0)
     cap = np.where(periodic, x.max_stock - position, np.inf)
     need = np.where(periodic, periodic_need, continuous_need)
-    qty = round_order_quantity(need, x.moq, x.lot_size, x.case_pack, cap).quantity
+    rounded = round_order_quantity(need, x.moq, x.lot_size, x.case_pack, cap)
+    # Capacity is physical: when no valid quantity fits, nothing is ordered.
+    qty = np.where(rounded.binding_code == 4, 0.0, rounded.quantity)
     until = np.where(position <= rop, 0.0, (position - rop) / x.demand_mean)
     until = np.where(periodic, np.where(qty > 0, 0.0, x.review_period), until)
     return {"inventory_position": position, "recommended_qty": qty, "periods_until_order": until}
