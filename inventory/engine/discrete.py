@@ -99,7 +99,7 @@ def discrete_policy(
     the service it gives. Cycle rows: P(X ≤ s) ≥ α. Fill rows: shortage per cycle
     E[(X_a − s)⁺] − E[(X_b − s − Δ)⁺] ≤ ``allowed`` (see engine.shortage).
 
-    Tables start at mean + 4 sd + 10 units and double for the rows whose answer lies
+    Tables start at mean + 4 sd + 3 units and double for the rows whose answer lies
     beyond, so a rare lumpy row with a long tail does not enlarge everyone's table. Where
     s + Δ lies beyond the table the second term counts as 0, which can only raise s.
     """
@@ -127,7 +127,7 @@ def discrete_policy(
 
 
 def _initial_units(demand: DiscreteDemand) -> NDArray[np.int64]:
-    return np.ceil(demand.mean + 4.0 * np.sqrt(demand.variance) + 10.0).astype(np.int64)
+    return np.ceil(demand.mean + 4.0 * np.sqrt(demand.variance) + 3.0).astype(np.int64)
 
 
 def _shifted_excess(table: Table, levels: NDArray) -> NDArray[np.float64]:

@@ -68,6 +68,10 @@ class PolicyInputs:
     def __len__(self) -> int:
         return self.demand_mean.shape[0]
 
+    def take(self, rows: NDArray) -> "PolicyInputs":
+        """The selected rows only."""
+        return PolicyInputs(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
 
 _TEXT_FIELDS = ("service_type", "demand_distribution")
 

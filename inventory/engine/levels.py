@@ -4,7 +4,7 @@ safety stock meeting a cycle-service or fill-rate target, and the service a leve
 Units: demand in units over the protection interval; levels and safety stock in units.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,10 @@ class Protection:
     discrete: NDArray[np.bool_]
     poisson: NDArray[np.bool_]
     distribution: NDArray[np.str_]
+
+    def take(self, rows: NDArray) -> "Protection":
+        """The selected rows only."""
+        return Protection(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     def discrete_interval(self, rows: NDArray) -> tuple[DiscreteDemand, DiscreteDemand]:
         """Discrete demand over the interval and over L alone, for the selected rows."""
@@ -95,18 +99,23 @@ class Stock:
     cycle_service: NDArray[np.float64]
     shortage: NDArray[np.float64]
 
+    def merge(self, rows: NDArray, other: "Stock") -> "Stock":
+        """A copy with ``rows`` taken from ``other`` (which holds just those rows)."""
+        merged = {}
+        for f in fields(self):
+            values = getattr(self, f.name).copy()
+            values[rows] = getattr(other, f.name)
+            merged[f.name] = values
+        return Stock(**merged)
 
-def stock_for_service(
-    x: PolicyInputs, p: Protection, quantity: NDArray, *, exact: bool = True
-) -> Stock:
+
+def stock_for_service(x: PolicyInputs, p: Protection, quantity: NDArray) -> Stock:
     """The level meeting each row's target, with SS ≥ 0.
 
     Cycle service: level = mean + z·σ (normal) or the smallest integer with F(s) ≥ α.
     Fill rate: the lowest level whose expected shortage per cycle ≤ (1 − β)·Q (normal,
     started from the one-term solution k of G(k) = (1 − β)·Q/σ) or the smallest such integer.
     A level below the mean demand is raised to it (⌈mean⌉ for integers), so SS is never < 0.
-    ``exact=False`` gives a quick estimate: the normal approximation for discrete rows too,
-    and the one-term fill-rate solution.
     """
     fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
     allowed = (1.0 - x.service_level) * fill_q
@@ -128,7 +137,7 @@ def stock_for_service(
     cycle = np.where(has_sd, ndtr((level - p.mean) / np.where(has_sd, p.sd, 1.0)), 1.0)
     shortage = normal_shortage(level, p.mean, p.sd, p.prior_mean, p.prior_sd, delta)
     stock = Stock(level - p.mean, factor, level, cycle, shortage)
-    return _with_discrete(x, p, stock, allowed, delta) if exact else stock
+    return _with_discrete(x, p, stock, allowed, delta)
 
 
 def _with_discrete(x, p: Protection, stock: Stock, allowed, delta) -> Stock:

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from inventory.engine.flags import Reason, flag
 from inventory.engine.inputs import PolicyInputs, PolicyResult
-from inventory.engine.levels import Protection, expected_service, stock_for_service
+from inventory.engine.levels import Protection, Stock, expected_service, stock_for_service
 from inventory.engine.levels import protection as compute_protection
 from inventory.engine.lot_sizing import BINDING_NAMES, eoq, round_order_quantity
 from inventory.engine.validation import blocked_rows, data_quality_reasons, with_stand_ins
@@ -27,8 +27,12 @@ def compute_policies(
     x = with_stand_ins(inputs, blocked)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         protection = compute_protection(x)
-        quantity, binding, conflict = _order_quantity(x, protection)
-        levels = _levels(x, protection, quantity)
+        raw = _raw_quantity(x)
+        first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
+        stock = stock_for_service(x, protection, first)
+        quantity, binding, conflict = _capped_quantity(x, raw, stock.safety)
+        stock = _restock(x, protection, stock, np.flatnonzero(quantity != first), quantity)
+        levels = _levels(x, protection, stock, quantity)
         position = _recommendation(x, _stock_record(inputs, blocked | _no_position(dq)), levels)
         result = PolicyResult(
             **levels,
@@ -54,23 +58,17 @@ def _no_position(dq: NDArray[np.uint32]) -> NDArray[np.bool_]:
     return (dq & np.uint32(Reason.POSITION_INVALID)) != 0
 
 
-def _order_quantity(x: PolicyInputs, p: Protection):
-    """Order quantity: EOQ (continuous) or d·R (periodic), rounded to MOQ, lot size and case
-    pack and capped so stock sells within shelf life and fits capacity.
+def _raw_quantity(x: PolicyInputs) -> NDArray[np.float64]:
+    """EOQ (continuous) or the expected order d·R (periodic), at least a hair above 0 so
+    that rounding always yields one multiple, even without demand."""
+    eoq_qty = eoq(x.demand_mean * x.periods_per_year, x.order_cost, x.unit_cost * x.holding_rate)
+    return np.maximum(np.where(x.review_period > 0, x.demand_mean * x.review_period, eoq_qty), 1e-9)
 
-    The cap uses the safety stock at the uncapped quantity (the levels are recomputed with
-    the final quantity). Returns (quantity, binding constraint, constraint-conflict rows).
-    """
-    periodic = x.review_period > 0
-    annual = x.demand_mean * x.periods_per_year
-    raw = np.where(
-        periodic,
-        x.demand_mean * x.review_period,
-        eoq(annual, x.order_cost, x.unit_cost * x.holding_rate),
-    )
-    raw = np.maximum(raw, 1e-9)  # always at least one multiple, even without demand
-    first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
-    safety = stock_for_service(x, p, first, exact=False).safety
+
+def _capped_quantity(x: PolicyInputs, raw: NDArray, safety: NDArray):
+    """``raw`` rounded to MOQ, lot size and case pack and capped so stock sells within shelf
+    life (Q ≤ d·shelf life − SS) and fits capacity (Q ≤ capacity − SS), with SS from the
+    uncapped quantity. Returns (quantity, binding constraint, constraint-conflict rows)."""
     shelf_cap = np.where(np.isinf(x.shelf_life), np.inf, x.demand_mean * x.shelf_life - safety)
     capacity_cap = x.max_stock - safety
     rounded = round_order_quantity(
@@ -83,14 +81,21 @@ def _order_quantity(x: PolicyInputs, p: Protection):
     return rounded.quantity, names[code], rounded.binding_code == 4
 
 
-def _levels(x: PolicyInputs, p: Protection, quantity: NDArray) -> dict[str, NDArray]:
+def _restock(x: PolicyInputs, p: Protection, stock: Stock, rows: NDArray, quantity: NDArray):
+    """The stock with the rows whose order quantity changed recomputed for the new one."""
+    if rows.size == 0:
+        return stock
+    changed = stock_for_service(x.take(rows), p.take(rows), quantity[rows])
+    return stock.merge(rows, changed)
+
+
+def _levels(x: PolicyInputs, p: Protection, stock: Stock, quantity: NDArray) -> dict:
     """Reorder point, min/max, order-up-to, expected service and the SS decomposition.
 
     Continuous: ROP = d·L + SS, min = ROP, max = order-up-to = ROP + Q.
     Periodic: S = d·(L + R) + SS and min = max = S (order up to S at every review).
     SS splits by the two variance terms of σ²_LTD: (L + R)·σ_d² and d²·σ_L².
     """
-    stock = stock_for_service(x, p, quantity)
     safety, level = stock.safety, stock.level
     order_up_to = np.where(p.periodic, level, level + quantity)
     demand_var = (x.lead_time_mean + x.review_period) * x.demand_sd**2

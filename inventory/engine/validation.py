@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from inventory.engine.flags import BLOCKING, Reason, flag
+from inventory.engine.flags import BLOCKING, Reason
 from inventory.engine.inputs import PolicyInputs
 
 SERVICE_TYPES = ("cycle", "fill")
@@ -64,9 +64,11 @@ def data_quality_reasons(x: PolicyInputs) -> NDArray[np.uint32]:
         (_position_invalid(x), Reason.POSITION_INVALID),
         (x.on_hand < 0, Reason.NEGATIVE_ON_HAND),
     ]
+    reasons = np.zeros(len(x), np.uint32)
     with np.errstate(invalid="ignore"):
-        masks = [flag(condition, reason) for condition, reason in checks]
-    return np.bitwise_or.reduce(masks)
+        for condition, reason in checks:
+            reasons[condition] |= np.uint32(reason)
+    return reasons
 
 
 def _cost_invalid(x: PolicyInputs) -> NDArray[np.bool_]:
@@ -112,10 +114,13 @@ def blocked_rows(reasons: NDArray[np.uint32]) -> NDArray[np.bool_]:
 
 
 def with_stand_ins(x: PolicyInputs, rows: NDArray[np.bool_], *names: str) -> PolicyInputs:
-    """A copy of ``x`` with harmless values in ``rows`` for the named (or all) numeric fields."""
-    targets = names or tuple(_STAND_IN)
-    values = {name: np.where(rows, _STAND_IN[name], getattr(x, name)) for name in targets}
-    if not names:
-        values["service_type"] = np.where(rows, "cycle", x.service_type)
-        values["demand_distribution"] = np.where(rows, "normal", x.demand_distribution)
+    """``x`` with harmless values in ``rows`` for the named (or all) fields; ``x`` itself
+    when no row needs them."""
+    if not rows.any():
+        return x
+    stand_ins = {**_STAND_IN, "service_type": "cycle", "demand_distribution": "normal"}
+    values = {}
+    for name in names or tuple(stand_ins):
+        values[name] = getattr(x, name).copy()
+        values[name][rows] = stand_ins[name]
     return replace(x, **values)
