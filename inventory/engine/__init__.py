@@ -8,6 +8,7 @@ from inventory.engine.inputs import PolicyInputs, PolicyResult
 from inventory.engine.lot_sizing import RoundedQuantity, eoq, round_order_quantity
 from inventory.engine.normal import cycle_service_factor, fill_rate_factor, normal_loss
 from inventory.engine.policies import compute_policies
+from inventory.engine.simulation import SimulationResult, simulate_policies
 
 __all__ = [
     "DemandStatistics",
@@ -15,6 +16,7 @@ __all__ = [
     "PolicyResult",
     "Reason",
     "RoundedQuantity",
+    "SimulationResult",
     "abc_xyz",
     "compute_policies",
     "cycle_service_factor",
@@ -25,4 +27,5 @@ __all__ = [
     "normal_loss",
     "reason_codes",
     "round_order_quantity",
+    "simulate_policies",
 ]

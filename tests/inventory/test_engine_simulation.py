@@ -8,8 +8,7 @@ overtake each other; a separate test shows the policy stays conservative when th
 import numpy as np
 import pytest
 
-from inventory.engine import compute_policies, eoq
-from inventory.engine.simulation import simulate_policies
+from inventory.engine import compute_policies, eoq, simulate_policies
 from tests.inventory.engine_inputs import DEFAULTS, policy_inputs
 
 TARGETS = np.array([0.90, 0.95, 0.98, 0.99])
