@@ -37,13 +37,13 @@ class LocationAdmin(admin.ModelAdmin):
 @admin.register(NetworkLane)
 class NetworkLaneAdmin(admin.ModelAdmin):
     list_display = [
-        "source",
+        "origin",
         "destination",
         "transfer_lead_time_mean_days",
         "transfer_lead_time_sd_days",
         "transfer_cost_per_unit",
     ]
-    list_select_related = ["source", "destination"]
+    list_select_related = ["origin", "destination"]
 
 
 @admin.register(InventoryPosition)

@@ -27,7 +27,7 @@ def network_figure(locations: Iterable[Location]) -> go.Figure:
     lane_y: list[float | None] = []
     for location in locations:
         for lane in location.inbound_lanes.all():
-            (x0, y0), (x1, y1) = xy[lane.source_id], xy[location.pk]
+            (x0, y0), (x1, y1) = xy[lane.origin_id], xy[location.pk]
             lane_x += [x0, x1, None]
             lane_y += [y0, y1, None]
     figure = go.Figure()

@@ -78,9 +78,10 @@ class Location(LoadedRecord):
 
 
 class NetworkLane(LoadedRecord):
-    """Which location replenishes which. Natural key: (source, destination)."""
+    """Which location (origin) replenishes which (destination). Natural key: (origin,
+    destination)."""
 
-    source = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="outbound_lanes")
+    origin = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="outbound_lanes")
     destination = models.ForeignKey(
         Location, on_delete=models.CASCADE, related_name="inbound_lanes"
     )
@@ -89,13 +90,13 @@ class NetworkLane(LoadedRecord):
     transfer_cost_per_unit = models.DecimalField(**MONEY, default=0)
 
     class Meta:
-        ordering = ["source__code", "destination__code"]
+        ordering = ["origin__code", "destination__code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "destination"], name="networklane_natural_key"
+                fields=["origin", "destination"], name="networklane_natural_key"
             ),
             models.CheckConstraint(
-                condition=~Q(source=F("destination")), name="networklane_not_a_loop"
+                condition=~Q(origin=F("destination")), name="networklane_not_a_loop"
             ),
             *non_negative(
                 "networklane",
@@ -106,7 +107,7 @@ class NetworkLane(LoadedRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} -> {self.destination_id}"
+        return f"{self.origin_id} -> {self.destination_id}"
 
 
 class InventoryPosition(LoadedRecord):
@@ -175,7 +176,8 @@ class InventoryPolicy(LoadedRecord):
     status = models.CharField(
         max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT, db_index=True
     )
-    history = HistoricalRecords()
+    # 64-bit history ids: every optimization run can add a version per SKU-location.
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
 
     class Meta:
         ordering = ["item", "location", "effective_from"]

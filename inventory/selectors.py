@@ -11,7 +11,7 @@ from inventory.models import InventoryPosition, Item, Location, NetworkLane
 
 def locations_with_inbound_lanes() -> QuerySet[Location]:
     """Every location by echelon, with the lanes that replenish it (two queries in all)."""
-    lanes = NetworkLane.objects.select_related("source").order_by("source__code")
+    lanes = NetworkLane.objects.select_related("origin").order_by("origin__code")
     return Location.objects.order_by("echelon", "code").prefetch_related(
         Prefetch("inbound_lanes", queryset=lanes)
     )

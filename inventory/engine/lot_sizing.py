@@ -73,7 +73,7 @@ def round_order_quantity(
     q, minimum, cap, step = np.broadcast_arrays(q, minimum, cap, step)
     wanted = np.maximum(q, minimum)
     # Tolerance keeps 12.000000001 from becoming the next multiple because of float error.
-    up = np.ceil(wanted / step - 1e-9) * step
+    up = np.maximum(np.ceil(wanted / step - 1e-9), 1.0) * step  # at least one multiple
     capped_down = np.floor(cap / step + 1e-9) * step
     floor_ok = capped_down >= minimum - 1e-9
     over_cap = up > cap + 1e-9

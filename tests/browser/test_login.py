@@ -18,7 +18,7 @@ def small_network():
     plant = make_location("PLANT", echelon=1, location_type="plant", name="Central plant")
     for code in ("DC-N", "DC-S"):
         NetworkLane.objects.create(
-            source=plant, destination=make_location(code), transfer_lead_time_mean_days=4
+            origin=plant, destination=make_location(code), transfer_lead_time_mean_days=4
         )
     make_item("SKU-1")
 

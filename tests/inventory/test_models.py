@@ -55,12 +55,12 @@ def test_negative_capacity_and_echelon_zero_are_refused():
 def test_network_lane_natural_key_and_no_loops():
     plant, dc = make_location("PLANT", echelon=1), make_location("DC-1")
     lane = {"transfer_lead_time_mean_days": 3}
-    NetworkLane.objects.create(source=plant, destination=dc, **lane)
-    assert refused(lambda: NetworkLane.objects.create(source=plant, destination=dc, **lane))
-    assert refused(lambda: NetworkLane.objects.create(source=dc, destination=dc, **lane))
+    NetworkLane.objects.create(origin=plant, destination=dc, **lane)
+    assert refused(lambda: NetworkLane.objects.create(origin=plant, destination=dc, **lane))
+    assert refused(lambda: NetworkLane.objects.create(origin=dc, destination=dc, **lane))
     assert refused(
         lambda: NetworkLane.objects.create(
-            source=dc, destination=plant, transfer_lead_time_mean_days=-1
+            origin=dc, destination=plant, transfer_lead_time_mean_days=-1
         )
     )
 

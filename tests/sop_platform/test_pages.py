@@ -63,7 +63,7 @@ def test_network_page_shows_locations_lanes_and_items_in_constant_queries(
     plant = make_location("PLANT", echelon=1, location_type="plant")
     for number in range(5):
         dc = make_location(f"DC-{number}")
-        NetworkLane.objects.create(source=plant, destination=dc, transfer_lead_time_mean_days=3)
+        NetworkLane.objects.create(origin=plant, destination=dc, transfer_lead_time_mean_days=3)
         make_item(f"SKU-{number}")
     client.force_login(planner)
     with django_assert_max_num_queries(12):
