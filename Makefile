@@ -34,5 +34,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Figures go to docs/benchmarks.md. The demo-network load needs PostgreSQL (~8 min, ~23 GB).
 bench: $(VENV)/.installed
+	$(PY) bench/engine.py
 	$(PY) bench/load_demo.py
