@@ -106,11 +106,14 @@ def discrete_policy(
     count = len(interval.mean)
     level, cdf, shortage = np.full(count, np.nan), np.zeros(count), np.zeros(count)
     units = _initial_units(interval)
+    # Continuous review: the second term uses the same distribution, so one table serves both.
+    own_prior = (prior.mean != interval.mean) | (prior.variance != interval.variance)
     pending = np.arange(count)
     while pending.size and units[pending].max() <= _MAX_UNITS:
         unresolved = []
-        for rows, size in _chunks(pending, units[pending]):
-            a, b = interval.take(rows).table(size), prior.take(rows).table(size)
+        for rows, size in _chunks(pending, units[pending], own_prior[pending]):
+            a = interval.take(rows).table(size)
+            b = prior.take(rows).table(size) if own_prior[rows[0]] else a
             shifted = _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
             found = np.where(
                 fill[rows],
@@ -142,13 +145,14 @@ def _first(meets: NDArray[np.bool_]) -> NDArray[np.float64]:
     return np.where(meets.any(axis=1), meets.argmax(axis=1), meets.shape[1]).astype(np.float64)
 
 
-def _chunks(rows: NDArray[np.int64], units: NDArray[np.int64]):
-    """Groups of ``rows`` with similar table sizes (within a factor of 2, rounded up to a
-    power of two so no row pays for a much longer tail than its own), each small enough to
-    tabulate in bounded memory, with the table size they share."""
+def _chunks(rows: NDArray[np.int64], units: NDArray[np.int64], kind: NDArray[np.bool_]):
+    """Groups of ``rows`` of one ``kind`` with similar table sizes (within a factor of 2,
+    rounded up to a power of two so no row pays for a much longer tail than its own), each
+    small enough to tabulate in bounded memory, with the table size they share."""
     sizes = 2 ** np.ceil(np.log2(np.maximum(units, 1))).astype(np.int64)
-    for size in np.unique(sizes):
-        members = rows[sizes == size]
+    groups = sizes * 2 + kind
+    for group in np.unique(groups):
+        members, size = rows[groups == group], int(group // 2)
         per_chunk = max(1, _CHUNK_CELLS // int(size))
         for start in range(0, members.size, per_chunk):
             yield members[start : start + per_chunk], int(size)

@@ -183,9 +183,15 @@ _FLOAT_OUTPUTS = (
 
 def _blank(r: PolicyResult, blocked: NDArray, no_position: NDArray) -> PolicyResult:
     """NaN outputs for blocked rows, NaN position outputs where the stock record is bad."""
-    for name in _FLOAT_OUTPUTS:
+    if not (blocked.any() or no_position.any()):
+        return r
+    blanks = dict.fromkeys(_FLOAT_OUTPUTS, np.nan) | {
+        "binding_constraint": "",
+        "distribution": "",
+    }
+    for name, blank in blanks.items():
         rows = blocked | no_position if name in _POSITION_OUTPUTS else blocked
-        setattr(r, name, np.where(rows, np.nan, getattr(r, name)))
-    r.binding_constraint = np.where(blocked, "", r.binding_constraint)
-    r.distribution = np.where(blocked, "", r.distribution)
+        values = getattr(r, name).copy()
+        values[rows] = blank
+        setattr(r, name, values)
     return r
