@@ -102,13 +102,24 @@ def test_slow_movers_under_poisson_and_negative_binomial_meet_their_targets():
     policy = compute_policies(policy_inputs(**rows, order_cost=20.0))
     assert set(np.unique(policy.distribution)) == {"poisson", "negbin"}
     achieved = _achieved(rows, _simulate(rows, policy, periods=300, replications=10, seed=3))
+    # A level held at ⌈mean⌉ by the never-negative safety stock rule serves more than asked;
+    # those rows are judged against the service the engine reports for them.
+    floored = policy.reorder_point <= np.ceil(policy.ltd_mean)
     for distribution in ("poisson", "negbin"):
         for kind in ("cycle", "fill"):
-            mask = (policy.distribution == distribution) & (rows["service_type"] == kind)
-            gap_to_target = np.mean(achieved[mask] - rows["service_level"][mask])
-            gap_to_claim = np.mean(achieved[mask] - policy.expected_service[mask])
-            assert gap_to_target >= -0.005, (distribution, kind, gap_to_target)
-            assert abs(gap_to_claim) <= 0.02, (distribution, kind, gap_to_claim)
+            for periodic in (False, True):
+                segment = (
+                    (policy.distribution == distribution)
+                    & (rows["service_type"] == kind)
+                    & ((rows["review_period"] > 0) == periodic)
+                )
+                name = (distribution, kind, periodic)
+                claim = np.mean(achieved[segment] - policy.expected_service[segment])
+                assert abs(claim) <= 0.02, (name, claim)
+                plain = segment & ~floored
+                assert plain.sum() >= 40, name
+                gap = np.mean(achieved[plain] - rows["service_level"][plain])
+                assert -0.005 <= gap <= 0.02, (name, gap)
 
 
 def test_when_orders_overtake_each_other_the_policy_stays_conservative():
