@@ -1,0 +1,1 @@
+"""Bulk loads of input data: parse CSV or JSON, validate row by row, upsert by natural key."""

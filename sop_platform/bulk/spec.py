@@ -1,0 +1,66 @@
+"""How a loadable resource maps its CSV/JSON fields onto a model, declared once per resource."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key given by the referenced row's natural key, e.g. an item by its SKU.
+
+    ``fields`` are the input fields holding the key, ``lookups`` the referenced model's fields
+    they match, in the same order.
+    """
+
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    lookups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input field. ``kind``: text, number, integer, date, boolean, choice or reference.
+
+    ``minimum`` / ``positive`` / ``unit_interval`` mirror the model's check constraints so a
+    bad value is reported on its row instead of failing the whole statement.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    db_column: str | None = None
+    default: Any = None
+    max_length: int | None = None
+    minimum: float | None = None
+    positive: bool = False
+    unit_interval: bool = False
+    choices: tuple[str, ...] = ()
+    reference: Reference | None = None
+
+    @property
+    def column(self) -> str:
+        """Database column written from this field."""
+        return self.db_column or self.name
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A loadable resource: its URL name, model, natural key and input columns."""
+
+    name: str
+    model: type[models.Model]
+    key: tuple[str, ...]  # input field names forming the natural key
+    columns: tuple[Column, ...]
+    description: str = ""
+    after_load: tuple[str, ...] = field(default=())  # dotted paths of services to call
+
+    def column(self, name: str) -> Column:
+        """The column of an input field name."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Database columns of the natural key (reference fields become their ``_id``)."""
+        return tuple(self.column(name).column for name in self.key)
