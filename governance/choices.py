@@ -10,3 +10,4 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     EXECUTIVE = "executive", "Executive"
     ADMIN = "admin", "Administrator"
+    INTEGRATION = "integration", "Integration (loads data through the API)"

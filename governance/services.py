@@ -20,6 +20,7 @@ _EXTRA_GRANTS: dict[str, list[str]] = {
     Role.PLANNER: [],
     Role.MANAGER: ["inventory.change_inventorypolicy"],
     Role.EXECUTIVE: [],
+    Role.INTEGRATION: [],
 }
 
 
@@ -45,7 +46,8 @@ def _named_permissions(names: list[str]) -> list[Permission]:
 def role_permissions_sync() -> None:
     """Give each role group its model permissions (idempotent; adds, never removes).
 
-    planner, manager, executive: view every data model; manager may also change policies;
+    planner, manager, executive, integration: view every data model; manager may also change
+    policies (loading through the API is the integration role's, checked by the API);
     admin: every permission of the data apps and of user and group administration.
     """
     view = _view_permissions()

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "simple_history",
     "django_q",
@@ -111,11 +115,40 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object; anonymous means no access.
 
 REST_FRAMEWORK = {
+    # Token first, so an unauthenticated API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per token (or user): loads are heavy, reads are cheap.
+        "bulk": env_str("API_BULK_RATE", "120/minute"),
+        "read": env_str("API_READ_RATE", "1200/minute"),
+    },
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "S&OP inventory optimization API",
+    "DESCRIPTION": "Bulk loads of input data (CSV or JSON, upsert by natural key) and reads.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI and ReDoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Bulk loads: the most rows and bytes one request may carry (413 beyond), and the dates a
+# load accepts (years back and ahead of today).
+BULK_MAX_ROWS = env_int("BULK_MAX_ROWS", 2_000_000)
+BULK_MAX_BODY_BYTES = env_int("BULK_MAX_BODY_BYTES", 256 * 1024 * 1024)
+BULK_DATE_PAST_YEARS = env_int("BULK_DATE_PAST_YEARS", 20)
+BULK_DATE_FUTURE_YEARS = env_int("BULK_DATE_FUTURE_YEARS", 5)
+# A CSV or JSON body is read whole; BULK_MAX_BODY_BYTES is checked first and answered with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = BULK_MAX_BODY_BYTES
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -43,6 +43,7 @@ def test_demo_users_can_log_in_with_the_printed_passwords(settings):
         "demo-manager",
         "demo-executive",
         "demo-admin",
+        "demo-integration",
     ]
     assert {a.password for a in first}.isdisjoint({b.password for b in second})
     for login in second:

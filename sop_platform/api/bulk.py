@@ -1,0 +1,179 @@
+"""``POST /api/v1/<resource>/bulk/``: load a JSON array or a CSV file into one resource."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sop_platform.api.permissions import CanLoadData
+from sop_platform.bulk.parsing import BulkInputError
+from sop_platform.bulk.service import bulk_load
+from sop_platform.bulk.spec import Column, Resource
+
+
+class RawBodyParser(BaseParser):
+    """Accept the body as bytes: the bulk service parses CSV and JSON itself, row by row."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+class BulkLoadView(APIView):
+    """Upsert rows by natural key; 200 with counts, 400 with row errors, 413 when too big."""
+
+    resource: Resource  # set by bulk_view() for each resource
+    permission_classes = [CanLoadData]
+    parser_classes = [RawBodyParser]
+    throttle_scope = "bulk"
+
+    def post(self, request: Request) -> Response:
+        too_big = _too_big(request)
+        if too_big:
+            return too_big
+        try:
+            body, content_type = _payload(request)
+            report = bulk_load(
+                resource=self.resource,
+                body=body,
+                content_type=content_type,
+                partial=_flag(request, "partial"),
+                dry_run=_flag(request, "dry_run"),
+                source=request.query_params.get("source", "api")[:40] or "api",
+            )
+        except BulkInputError as error:
+            return Response({"detail": str(error)}, status=error.status)
+        answer = status.HTTP_200_OK if report.ok or report.partial else status.HTTP_400_BAD_REQUEST
+        return Response(report.as_dict(), status=answer)
+
+
+def _too_big(request: Request) -> Response | None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.BULK_MAX_BODY_BYTES:
+        limit = settings.BULK_MAX_BODY_BYTES // (1024 * 1024)
+        detail = f"The body is {length:,} bytes; one load may carry {limit} MB. Split the file."
+        return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return None
+
+
+def _payload(request: Request) -> tuple[bytes, str]:
+    """The body and its type: a multipart upload's ``file`` part, or the raw body."""
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/form-data"):
+        upload = request._request.FILES.get("file")
+        if upload is None:
+            raise BulkInputError("Send the CSV or JSON as the multipart field named 'file'.")
+        name = (upload.name or "").lower()
+        kind = (
+            "text/csv"
+            if name.endswith(".csv") or "csv" in (upload.content_type or "")
+            else ("application/json")
+        )
+        return upload.read(), kind
+    if "csv" not in content_type and "json" not in content_type:
+        raise BulkInputError(
+            f"Unsupported content type {content_type or '(none)'}: send application/json, "
+            "text/csv or a multipart upload.",
+            status=415,
+        )
+    return request.data, content_type
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+
+
+_FIELD_TYPES = {
+    "number": serializers.FloatField,
+    "integer": serializers.IntegerField,
+    "date": serializers.DateField,
+    "boolean": serializers.BooleanField,
+}
+
+
+def _row_serializer(resource: Resource) -> serializers.Serializer:
+    """The shape of one row, for the OpenAPI schema (validation itself is the service's)."""
+    fields = {}
+    for column in resource.columns:
+        for name in column.reference.fields if column.reference else (column.name,):
+            fields[name] = _schema_field(column, name)
+    name = f"{resource.name.title().replace('-', '')}Row"
+    return inline_serializer(name=name, fields=fields, many=True)
+
+
+def _schema_field(column: Column, name: str) -> serializers.Field:
+    options = {"required": column.required, "allow_null": not column.required}
+    if column.kind == "choice":
+        return serializers.ChoiceField(choices=column.choices, **options)
+    if column.reference and name == "line_number":
+        return serializers.IntegerField(**options)
+    field_class = _FIELD_TYPES.get(column.kind, serializers.CharField)
+    extra = (
+        {"max_length": column.max_length}
+        if field_class is serializers.CharField and (column.max_length)
+        else {}
+    )
+    return field_class(**options, **extra)
+
+
+_REPORT = inline_serializer(
+    name="BulkLoadReport",
+    fields={
+        "resource": serializers.CharField(),
+        "rows": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "written": serializers.BooleanField(),
+        "dry_run": serializers.BooleanField(),
+        "partial": serializers.BooleanField(),
+        "error_count": serializers.IntegerField(),
+        "errors": inline_serializer(
+            name="BulkRowError",
+            fields={
+                "row": serializers.IntegerField(),
+                "field": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+def bulk_view(resource: Resource):
+    """The bulk endpoint of one resource, documented with its row shape."""
+
+    def post(self, request: Request) -> Response:  # a function of its own to carry the schema
+        return BulkLoadView.post(self, request)
+
+    documented = extend_schema(
+        operation_id=f"{resource.name.replace('-', '_')}_bulk_load",
+        summary=f"Load {resource.name} (upsert by {', '.join(resource.key)})",
+        description=resource.description,
+        tags=["bulk loads"],
+        request={
+            "application/json": _row_serializer(resource),
+            "text/csv": {"type": "string", "format": "binary"},
+        },
+        parameters=[
+            OpenApiParameter("partial", bool, description="Write the valid rows, report the rest."),
+            OpenApiParameter("dry_run", bool, description="Validate and count only."),
+            OpenApiParameter("source", str, description="Provenance recorded on the rows."),
+        ],
+        responses={200: _REPORT, 400: _REPORT, 413: None, 415: None},
+    )(post)
+    view_class = type(
+        f"{resource.name.title().replace('-', '')}BulkLoadView",
+        (BulkLoadView,),
+        {"resource": resource, "post": documented},
+    )
+    return view_class.as_view()

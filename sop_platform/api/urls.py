@@ -1,0 +1,25 @@
+"""URLs under /api/v1/: one bulk endpoint per resource, the OpenAPI schema and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from sop_platform.api.bulk import bulk_view
+from sop_platform.bulk.registry import RESOURCES
+
+
+def _open(view):
+    """DRF views authenticate themselves (token or session), so Django's login redirect
+    must not intercept them: an API client gets 401/403, not an HTML login page."""
+    view.login_required = False
+    return view
+
+
+urlpatterns = [
+    *(
+        path(f"{name}/bulk/", bulk_view(resource), name=f"{name}-bulk")
+        for name, resource in RESOURCES.items()
+    ),
+    path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", _open(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path("redoc/", _open(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+]
