@@ -7,6 +7,7 @@ values stay text here, and typing happens in validation, row by row.
 import csv
 import io
 import json
+import warnings
 
 import pandas as pd
 
@@ -77,16 +78,33 @@ def _parse_csv(text: str) -> pd.DataFrame:
     if header.count(",") == 0 and any(sep in header for sep in (";", "\t", "|")):
         raise BulkInputError("The CSV must be comma-separated; the header uses another delimiter.")
     try:
-        return pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=True,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # index_col=False stops pandas from taking a surplus first field for an index;
+            # the warning it then gives for a row longer than the header becomes an error.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=True,
+                engine="c",
+                index_col=False,
+            )
     except (pd.errors.ParserError, csv.Error) as error:
         raise BulkInputError(f"The CSV cannot be read: {_first_line(str(error))}") from None
+    except pd.errors.ParserWarning:
+        raise BulkInputError(f"The CSV cannot be read: {_long_row(text)}") from None
+
+
+def _long_row(text: str) -> str:
+    """Which line has more fields than the header (read again, only on this error path)."""
+    lines = csv.reader(io.StringIO(text), skipinitialspace=True)
+    width = len(next(lines))
+    for number, fields in enumerate(lines, start=2):
+        if len(fields) > width:
+            return f"line {number} has {len(fields)} fields, the header {width}."
+    return "a line has more fields than the header."
 
 
 def _first_line(message: str) -> str:

@@ -37,16 +37,15 @@ def upsert(resource: Resource, values: pd.DataFrame, *, source: str) -> UpsertCo
     stage = f"bulk_stage_{uuid.uuid4().hex[:12]}"
     quote = connection.ops.quote_name
     columns = list(values.columns)
+    # Runs inside the caller's transaction: a failure rolls the staging table back with it.
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE {stage} AS SELECT {', '.join(map(quote, columns))} "
             f"FROM {quote(table)} WHERE 1 = 0"
         )
-        try:
-            _fill_stage(cursor, stage, values, _text_columns(resource, columns))
-            created, updated = _merge(cursor, resource, stage, columns)
-        finally:
-            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        _fill_stage(cursor, stage, values, _text_columns(resource, columns))
+        created, updated = _merge(cursor, resource, stage, columns)
+        cursor.execute(f"DROP TABLE {stage}")
     return UpsertCounts(created, updated, len(values) - created - updated)
 
 

@@ -103,7 +103,7 @@ def _convert(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]
         invalid = numbers.isna() | np.isinf(numbers)
         if kind == "integer":
             invalid |= numbers.notna() & (numbers != np.round(numbers))
-            return numbers, invalid, "must be a whole number"
+            return numbers.where(~invalid).astype("Int64"), invalid, "must be a whole number"
         return numbers, invalid, "must be a number"
     if kind == "date":
         dates = pd.to_datetime(raw.where(raw != ""), format="%Y-%m-%d", errors="coerce")
