@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_q",
+    "sop_platform",  # cross-app commands (load_csv)
     "inventory",
     "demand",
     "supply",
