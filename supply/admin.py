@@ -1,8 +1,16 @@
-"""Admin of suppliers, lanes, purchase orders and receipts."""
+"""Admin of suppliers, lanes, purchase orders, receipts and the lead-time actuals."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
+from supply.models import (
+    LaneChangeEvent,
+    LaneLeadTimeActual,
+    PurchaseOrderLine,
+    Receipt,
+    Supplier,
+    SupplierLane,
+)
 
 
 @admin.register(Supplier)
@@ -57,3 +65,56 @@ class ReceiptAdmin(admin.ModelAdmin):
     search_fields = ["po_line__po_number", "receipt_number"]
     raw_id_fields = ["po_line"]
     show_full_result_count = False
+
+
+class ComputedAdmin(admin.ModelAdmin):
+    """Read-only: these rows are computed by ``lead_time_actuals_refresh``, not typed in."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(LaneLeadTimeActual)
+class LaneLeadTimeActualAdmin(ComputedAdmin):
+    list_display = [
+        "lane",
+        "as_of",
+        "received_lines",
+        "mean_lead_time_days",
+        "sd_lead_time_days",
+        "mean_lateness_days",
+        "on_time_rate",
+        "trend_days",
+        "computed_at",
+    ]
+    list_select_related = ["lane"]  # a lane prints as its ids
+    list_filter = ["lane__supplier", "lane__destination", "as_of"]
+    search_fields = ["lane__item__sku"]
+    raw_id_fields = ["lane"]
+    show_full_result_count = False
+
+
+@admin.register(LaneChangeEvent)
+class LaneChangeEventAdmin(ComputedAdmin):
+    list_display = [
+        "lane",
+        "detected_at",
+        "as_of",
+        "shift",
+        "previous_mean_days",
+        "new_mean_days",
+        "previous_sd_days",
+        "new_sd_days",
+        "processed_at",
+    ]
+    list_select_related = ["lane"]  # a lane prints as its ids
+    list_filter = ["shift", "lane__supplier", ("processed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["lane__item__sku"]
+    raw_id_fields = ["lane"]
+    date_hierarchy = "detected_at"

@@ -6,7 +6,7 @@ from typing import Any
 from demand.models import DemandHistory
 from inventory.choices import LocationType, PolicySource, PolicyStatus, ServiceType
 from inventory.models import InventoryPolicy, Item, Location
-from supply.models import PurchaseOrderLine, Supplier
+from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
 
 def make_item(sku: str = "SKU-1", **fields: Any) -> Item:
@@ -62,3 +62,25 @@ def make_po_line(supplier: Supplier, item: Item, location: Location, **fields: A
     return PurchaseOrderLine.objects.create(
         supplier=supplier, item=item, destination=location, **{**defaults, **fields}
     )
+
+
+def make_supplier_lane(
+    supplier: Supplier, item: Item, location: Location, **fields: Any
+) -> SupplierLane:
+    """A lane promising 14 days, no MOQ, lots and cases of one."""
+    return SupplierLane.objects.create(
+        supplier=supplier,
+        item=item,
+        destination=location,
+        **{"promised_lead_time_days": 14, **fields},
+    )
+
+
+def make_receipt(po_line: PurchaseOrderLine, **fields: Any) -> Receipt:
+    """The whole line received on its promised date as receipt R-1."""
+    defaults = {
+        "receipt_number": "R-1",
+        "receipt_date": po_line.promised_date,
+        "quantity": po_line.quantity,
+    }
+    return Receipt.objects.create(po_line=po_line, **{**defaults, **fields})

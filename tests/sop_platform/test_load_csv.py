@@ -15,8 +15,10 @@ def test_load_csv_creates_then_reports_unchanged(tmp_path, capsys):
     call_command("load_csv", "items", str(extract), "--source", "erp")
     assert "2 created" in capsys.readouterr().out
     assert set(Item.objects.values_list("sku", "source")) == {("A-1", "erp"), ("A-2", "erp")}
-    call_command("load_csv", "items", str(extract))
+    call_command("load_csv", "items", str(extract), "--source", "erp")
     assert "2 unchanged" in capsys.readouterr().out
+    call_command("load_csv", "items", str(extract), "--source", "wms")  # provenance changed
+    assert "2 updated" in capsys.readouterr().out
 
 
 def test_load_csv_rejects_bad_rows_with_their_errors(tmp_path, capsys):
