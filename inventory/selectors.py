@@ -5,8 +5,8 @@ from datetime import date
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 
-from inventory.choices import LifecycleStatus
-from inventory.models import InventoryPosition, Item, Location, NetworkLane
+from inventory.choices import LifecycleStatus, PolicyStatus
+from inventory.models import InventoryPolicy, InventoryPosition, Item, Location, NetworkLane
 
 
 def locations_with_inbound_lanes() -> QuerySet[Location]:
@@ -43,3 +43,10 @@ def network_totals() -> NetworkTotals:
         sku_locations=sku_locations,
         positions_as_of=as_of,
     )
+
+
+def policies_for_export() -> QuerySet[InventoryPolicy]:
+    """Approved and active policies, in the order they last changed (stable for paging)."""
+    return InventoryPolicy.objects.filter(
+        status__in=(PolicyStatus.APPROVED, PolicyStatus.ACTIVE)
+    ).order_by("updated_at", "id")

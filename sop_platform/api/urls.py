@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from inventory.api.export import PolicyExportView
 from sop_platform.api.bulk import bulk_view
 from sop_platform.bulk.registry import RESOURCES
 
@@ -19,6 +20,7 @@ urlpatterns = [
         path(f"{name}/bulk/", bulk_view(resource), name=f"{name}-bulk")
         for name, resource in RESOURCES.items()
     ),
+    path("policies/export/", _open(PolicyExportView.as_view()), name="policies-export"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", _open(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("redoc/", _open(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),

@@ -1,0 +1,140 @@
+"""``GET /api/v1/policies/export/``: approved and active policies for the ERP, CSV or JSON."""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from inventory.selectors import policies_for_export
+
+# Stable column names: the ERP maps these once; add new columns at the end only.
+EXPORT_COLUMNS = (
+    ("sku", "item__sku"),
+    ("location", "location__code"),
+    ("effective_from", "effective_from"),
+    ("effective_to", "effective_to"),
+    ("status", "status"),
+    ("safety_stock", "safety_stock"),
+    ("reorder_point", "reorder_point"),
+    ("min_level", "min_level"),
+    ("max_level", "max_level"),
+    ("order_quantity", "order_quantity"),
+    ("service_target", "service_target"),
+    ("service_type", "service_type"),
+    ("policy_version", "policy_version"),
+    ("updated_at", "updated_at"),
+)
+_CHUNK = 5_000
+
+
+class CanReadPolicies(BasePermission):
+    """Anyone who may view policies may export them (the ERP integration, managers...)."""
+
+    message = "Exporting policies needs permission to view inventory policies."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("inventory.view_inventorypolicy")
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets ?format=csv and Accept: text/csv negotiate; the view streams the rows itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class PolicyExportView(APIView):
+    """Stream approved and active policies, oldest change first, for ERP replenishment."""
+
+    permission_classes = [CanReadPolicies]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    throttle_scope = "read"
+
+    @extend_schema(
+        operation_id="policies_export",
+        summary="Export approved and active policies (CSV or JSON)",
+        description="Columns: " + ", ".join(name for name, _ in EXPORT_COLUMNS) + ". "
+        "Incremental with ?since= (an ISO timestamp: changed after it; or a whole number: "
+        "policy_version above it). The X-Export-Watermark header holds the latest "
+        "updated_at exported: pass it as the next since.",
+        tags=["export"],
+        parameters=[
+            OpenApiParameter("since", str, description="ISO timestamp or policy version."),
+            OpenApiParameter("format", str, enum=["csv", "json"], description="Default json."),
+        ],
+        responses={(200, "text/csv"): str, (200, "application/json"): dict},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        policies = _since(policies_for_export(), request.query_params.get("since"))
+        rows = policies.values_list(*(field for _, field in EXPORT_COLUMNS))
+        latest = policies.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        as_csv = request.accepted_renderer.format == "csv"
+        stream, kind = (_csv(rows), "text/csv") if as_csv else (_json(rows), "application/json")
+        response = StreamingHttpResponse(stream, content_type=f"{kind}; charset=utf-8")
+        response["X-Export-Watermark"] = latest.isoformat() if latest else ""
+        if as_csv:
+            response["Content-Disposition"] = 'attachment; filename="policies.csv"'
+        return response
+
+
+def _since(policies: QuerySet, since: str | None) -> QuerySet:
+    if not since:
+        return policies
+    if since.isdigit():
+        return policies.filter(policy_version__gt=int(since))
+    moment = parse_datetime(since.replace(" ", "+"))
+    if moment is None:
+        raise ValidationError(
+            {
+                "since": "Use an ISO timestamp (2026-11-27T10:00:00Z) or a "
+                "policy version (a whole number)."
+            }
+        )
+    if moment.tzinfo is None:
+        raise ValidationError({"since": "Give the timestamp's time zone, e.g. ...Z or +01:00."})
+    return policies.filter(updated_at__gt=moment)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _csv(rows) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(name for name, _ in EXPORT_COLUMNS)
+    for index, row in enumerate(rows.iterator(chunk_size=_CHUNK)):
+        writer.writerow(_text(v) for v in row)
+        if index % 1000 == 999:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json(rows) -> Iterator[str]:
+    names = [name for name, _ in EXPORT_COLUMNS]
+    yield "["
+    for index, row in enumerate(rows.iterator(chunk_size=_CHUNK)):
+        record = {
+            n: v.isoformat() if hasattr(v, "isoformat") else v
+            for n, v in zip(names, row, strict=True)
+        }
+        yield ("," if index else "") + json.dumps(record)
+    yield "]"
