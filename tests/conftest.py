@@ -42,3 +42,11 @@ def admin_user_in_role(db, django_user_model):
 def no_role_user(db, django_user_model):
     """A user who belongs to no role group."""
     return django_user_model.objects.create_user(username="nobody", password="test-password-123")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """API throttling counts requests in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,5 +1,7 @@
 """URLs under /api/v1/: one bulk endpoint per resource, the OpenAPI schema and its docs."""
 
+from importlib import import_module
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -15,12 +17,23 @@ def _open(view):
     return view
 
 
+def _reads(module: str) -> list:
+    """An app's read endpoints, each answering API clients itself (401/403, not a redirect)."""
+    patterns = import_module(module).urlpatterns
+    for pattern in patterns:
+        _open(pattern.callback)
+    return patterns
+
+
 urlpatterns = [
     *(
         path(f"{name}/bulk/", bulk_view(resource), name=f"{name}-bulk")
         for name, resource in RESOURCES.items()
     ),
     path("policies/export/", _open(PolicyExportView.as_view()), name="policies-export"),
+    *_reads("inventory.api.urls"),
+    *_reads("demand.api.urls"),
+    *_reads("supply.api.urls"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", _open(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("redoc/", _open(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),

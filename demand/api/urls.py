@@ -1,0 +1,48 @@
+"""Read endpoints of the demand app under /api/v1/ (loads are the bulk endpoints)."""
+
+from rest_framework.routers import SimpleRouter
+
+from demand import filtersets
+from demand.models import DemandHistory, Forecast
+from inventory.api.urls import PROVENANCE
+from sop_platform.api.reads import natural_key_serializer, read_viewset
+
+ITEM_AND_LOCATION = {"item": "sku", "location": "code"}
+
+router = SimpleRouter()
+router.register(
+    "demand-history",
+    read_viewset(
+        DemandHistory.objects.select_related("item", "location"),
+        natural_key_serializer(
+            DemandHistory,
+            ["item", "location", "period_start", "quantity", "is_promotion", *PROVENANCE],
+            ITEM_AND_LOCATION,
+        ),
+        filtersets.DemandHistoryFilterSet,
+    ),
+    basename="demand-history",
+)
+router.register(
+    "forecasts",
+    read_viewset(
+        Forecast.objects.select_related("item", "location"),
+        natural_key_serializer(
+            Forecast,
+            [
+                "item",
+                "location",
+                "period_start",
+                "quantity",
+                "kind",
+                "as_of",
+                "version",
+                *PROVENANCE,
+            ],
+            ITEM_AND_LOCATION,
+        ),
+        filtersets.ForecastFilterSet,
+    ),
+    basename="forecast",
+)
+urlpatterns = router.urls

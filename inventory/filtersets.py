@@ -1,0 +1,45 @@
+"""Filters of the inventory models, shared by the API and (later) the planner pages."""
+
+import django_filters as filters
+
+from inventory.models import InventoryPosition, Item, Location, NetworkLane, ServiceLevelClass
+
+
+class ItemFilterSet(filters.FilterSet):
+    sku = filters.CharFilter(lookup_expr="iexact")
+    sku_contains = filters.CharFilter(field_name="sku", lookup_expr="icontains")
+
+    class Meta:
+        model = Item
+        fields = ["sku", "category", "business_unit", "lifecycle_status", "source"]
+
+
+class LocationFilterSet(filters.FilterSet):
+    class Meta:
+        model = Location
+        fields = ["code", "location_type", "echelon", "region", "source"]
+
+
+class NetworkLaneFilterSet(filters.FilterSet):
+    origin = filters.CharFilter(field_name="origin__code")
+    destination = filters.CharFilter(field_name="destination__code")
+
+    class Meta:
+        model = NetworkLane
+        fields = ["origin", "destination", "source"]
+
+
+class InventoryPositionFilterSet(filters.FilterSet):
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+    as_of = filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = InventoryPosition
+        fields = ["item", "location", "as_of", "source"]
+
+
+class ServiceLevelClassFilterSet(filters.FilterSet):
+    class Meta:
+        model = ServiceLevelClass
+        fields = ["code", "service_type"]

@@ -1,0 +1,54 @@
+"""Building blocks of the read endpoints: permissions, pagination and a view-set factory."""
+
+from django.db.models import QuerySet
+from rest_framework import serializers, viewsets
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class ViewPermission(DjangoModelPermissions):
+    """Reading needs the model's view permission (DRF's default lets any user read)."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class IdCursorPagination(CursorPagination):
+    """Stable cursor pages in load order; ``page_size`` up to 5,000 per request."""
+
+    ordering = "id"
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 5_000
+
+
+def read_viewset(
+    queryset: QuerySet, serializer: type[serializers.Serializer], filterset
+) -> type[viewsets.ReadOnlyModelViewSet]:
+    """A read-only, filtered, cursor-paginated view set of one model."""
+    return type(
+        f"{queryset.model.__name__}ReadViewSet",
+        (viewsets.ReadOnlyModelViewSet,),
+        {
+            "__doc__": f"Read {queryset.model._meta.verbose_name_plural}, filtered and paged.",
+            "queryset": queryset,
+            "serializer_class": serializer,
+            "filterset_class": filterset,
+            "permission_classes": [ViewPermission],
+            "pagination_class": IdCursorPagination,
+            "throttle_scope": "read",
+        },
+    )
+
+
+def natural_key_serializer(model, fields: list[str], references: dict[str, str]):
+    """A read serializer of ``fields``, with foreign keys shown by natural key: ``{"item":
+    "sku"}`` shows the item's SKU under ``item``; a dotted value such as
+    ``{"po_number": "po_line.po_number"}`` reads through the relation."""
+    attributes = {
+        name: serializers.ReadOnlyField(source=slug)
+        if "." in slug
+        else serializers.SlugRelatedField(slug_field=slug, read_only=True)
+        for name, slug in references.items()
+    }
+    attributes["Meta"] = type("Meta", (), {"model": model, "fields": fields})
+    return type(f"{model.__name__}ReadSerializer", (serializers.ModelSerializer,), attributes)
