@@ -150,10 +150,13 @@ def _resolve(reference: Reference, frame: pd.DataFrame, required: bool):
     merged = keys.merge(known, how="left", on=list(reference.fields)).set_axis(frame.index)
     ids = merged["_id"]
     name = "/".join(reference.fields)
-    given = keys.agg("/".join, axis=1).to_numpy().astype(str)
+    missing = (ids.isna() & ~empty).to_numpy()
     lookup = "/".join(reference.model._meta.get_field(f).verbose_name for f in reference.lookups)
-    unknown = np.char.add(f"no {reference.model._meta.verbose_name} with {lookup} ", given)
-    problems = [(ids.isna() & ~empty, name, unknown)]
+    unknown = np.full(len(keys), "", dtype=object)  # messages only for the rows that need one
+    if missing.any():
+        given = keys[missing].astype(str).agg("/".join, axis=1).to_numpy()
+        unknown[missing] = f"no {reference.model._meta.verbose_name} with {lookup} " + given
+    problems = [(missing, name, unknown)]
     if required:
         problems.append((empty, name, "is required"))
     return ids.astype("Int64"), problems
