@@ -149,6 +149,15 @@ BULK_MAX_ROWS = env_int("BULK_MAX_ROWS", 2_000_000)
 BULK_MAX_BODY_BYTES = env_int("BULK_MAX_BODY_BYTES", 256 * 1024 * 1024)
 BULK_DATE_PAST_YEARS = env_int("BULK_DATE_PAST_YEARS", 20)
 BULK_DATE_FUTURE_YEARS = env_int("BULK_DATE_FUTURE_YEARS", 5)
+# Lead-time actuals per supplier lane (supply.services.lead_time_actuals_refresh): history
+# window, days late still on time, what counts as a shift (relative, and at least this many
+# days) and received PO lines needed before a lane's actuals are trusted.
+LEAD_TIME_HISTORY_DAYS = env_int("LEAD_TIME_HISTORY_DAYS", 365)
+LEAD_TIME_ON_TIME_TOLERANCE_DAYS = env_int("LEAD_TIME_ON_TIME_TOLERANCE_DAYS", 0)
+LEAD_TIME_SHIFT_THRESHOLD = float(env_str("LEAD_TIME_SHIFT_THRESHOLD", "0.2"))
+LEAD_TIME_SHIFT_MIN_DAYS = float(env_str("LEAD_TIME_SHIFT_MIN_DAYS", "1.0"))
+LEAD_TIME_MIN_RECEIVED_LINES = env_int("LEAD_TIME_MIN_RECEIVED_LINES", 3)
+
 # A CSV or JSON body is read whole; BULK_MAX_BODY_BYTES is checked first and answered with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = BULK_MAX_BODY_BYTES
 

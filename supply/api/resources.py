@@ -73,11 +73,15 @@ PURCHASE_ORDER_LINES = Resource(
     ),
 )
 
+REFRESH_LEAD_TIMES = "supply.services.lead_time_actuals_refresh"
+
 RECEIPTS = Resource(
     name="receipts",
     model=Receipt,
     key=("po_line", "receipt_number"),
-    description="Goods received against purchase-order lines (the lead-time actuals).",
+    description="Goods received against purchase-order lines; each load that changes rows "
+    "refreshes the lead-time actuals of every supplier lane.",
+    after_load=(REFRESH_LEAD_TIMES,),
     columns=(
         Column(
             "po_line",

@@ -10,10 +10,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from demand.models import DemandHistory
-from inventory.models import Item
+from inventory.models import Item, Location
 from sop_platform.bulk.registry import RESOURCES
-from supply.models import Receipt
-from tests.factories import make_item, make_location, make_po_line, make_supplier
+from supply.models import LaneLeadTimeActual, Receipt, Supplier
+from tests.factories import (
+    make_item,
+    make_location,
+    make_po_line,
+    make_supplier,
+    make_supplier_lane,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +300,14 @@ def test_schema_and_docs_are_served_to_authenticated_users_only(integration):
     assert {f"/api/v1/{name}/bulk/" for name in RESOURCES} <= set(paths)
     assert integration.get("/api/v1/docs/").status_code == 200
     assert APIClient().get("/api/v1/schema/").status_code == 401
+
+
+def test_a_receipts_load_refreshes_lead_time_actuals(integration, references):
+    lane = make_supplier_lane(
+        Supplier.objects.get(code="SUP-1"),
+        Item.objects.get(sku="SKU-1"),
+        Location.objects.get(code="DC-1"),
+    )
+    post(integration, "receipts", SAMPLES["receipts"][0])
+    actual = LaneLeadTimeActual.objects.get(lane=lane)
+    assert actual.received_lines == 1 and actual.mean_lead_time_days == 15  # Jan 5 → Jan 20
