@@ -2,7 +2,14 @@
 
 from inventory.choices import LifecycleStatus, LocationType, ServiceType
 from inventory.models import InventoryPosition, Item, Location, NetworkLane, ServiceLevelClass
-from sop_platform.bulk.spec import Column, Reference, Resource
+from sop_platform.bulk.spec import (
+    INT_MAX,
+    MONEY_MAX,
+    SMALL_INT_MAX,
+    Column,
+    Reference,
+    Resource,
+)
 
 ITEM = Reference(Item, ("item",), ("sku",))
 LOCATION = Reference(Location, ("location",), ("code",))
@@ -17,10 +24,10 @@ ITEMS = Resource(
         Column("description", max_length=200, default=""),
         Column("category", max_length=80, default=""),
         Column("business_unit", max_length=80, default=""),
-        Column("unit_cost", "number", minimum=0),
-        Column("unit_price", "number", minimum=0),
+        Column("unit_cost", "number", minimum=0, maximum=MONEY_MAX),
+        Column("unit_price", "number", minimum=0, maximum=MONEY_MAX),
         Column("unit_of_measure", max_length=12, default="EA"),
-        Column("shelf_life_days", "integer", positive=True),
+        Column("shelf_life_days", "integer", positive=True, maximum=INT_MAX),
         Column(
             "lifecycle_status",
             "choice",
@@ -39,7 +46,7 @@ LOCATIONS = Resource(
         Column("code", required=True, max_length=32),
         Column("name", required=True, max_length=120),
         Column("location_type", "choice", required=True, choices=tuple(LocationType.values)),
-        Column("echelon", "integer", required=True, positive=True),
+        Column("echelon", "integer", required=True, positive=True, maximum=SMALL_INT_MAX),
         Column("region", max_length=80, default=""),
         Column("storage_capacity", "number", minimum=0),
     ),
@@ -67,7 +74,7 @@ NETWORK_LANES = Resource(
         ),
         Column("transfer_lead_time_mean_days", "number", required=True, minimum=0),
         Column("transfer_lead_time_sd_days", "number", minimum=0, default=0),
-        Column("transfer_cost_per_unit", "number", minimum=0, default=0),
+        Column("transfer_cost_per_unit", "number", minimum=0, maximum=MONEY_MAX, default=0),
     ),
 )
 

@@ -31,7 +31,17 @@ def parse_body(body: bytes, content_type: str, expected: set[str], required: set
     text = _decode(body)
     frame = _parse_csv(text) if "csv" in content_type else _parse_json(text)
     _check_fields(set(frame.columns), expected, required)
+    _refuse_nul(frame)
     return frame
+
+
+def _refuse_nul(frame: pd.DataFrame) -> None:
+    """A NUL character cannot be stored in any text column (PostgreSQL refuses it)."""
+    for name in frame.columns:
+        holding = frame[name].str.contains("\x00", regex=False).to_numpy()
+        if holding.any():
+            row = int(holding.argmax()) + 1
+            raise BulkInputError(f"Row {row}, field {name}: contains a NUL character.")
 
 
 def _decode(body: bytes) -> str:

@@ -23,8 +23,9 @@ class Reference:
 class Column:
     """One input field. ``kind``: text, number, integer, date, boolean, choice or reference.
 
-    ``minimum`` / ``positive`` / ``unit_interval`` mirror the model's check constraints so a
-    bad value is reported on its row instead of failing the whole statement.
+    ``minimum`` / ``maximum`` / ``positive`` / ``unit_interval`` mirror the model's check
+    constraints and column ranges, so a bad value is reported on its row instead of failing
+    the whole statement.
     """
 
     name: str
@@ -34,6 +35,7 @@ class Column:
     default: Any = None
     max_length: int | None = None
     minimum: float | None = None
+    maximum: float | None = None
     positive: bool = False
     unit_interval: bool = False
     choices: tuple[str, ...] = ()
@@ -64,3 +66,8 @@ class Resource:
     def key_columns(self) -> tuple[str, ...]:
         """Database columns of the natural key (reference fields become their ``_id``)."""
         return tuple(self.column(name).column for name in self.key)
+
+
+SMALL_INT_MAX = 32_767
+INT_MAX = 2_147_483_647
+MONEY_MAX = 9_999_999_999.9999  # DecimalField(max_digits=14, decimal_places=4)

@@ -63,7 +63,8 @@ def _fill_stage(cursor, stage: str, values: pd.DataFrame, text_columns: list[str
         # Empty text stays '' (CSV COPY would read an unquoted empty field as NULL).
         keep = f", FORCE_NOT_NULL ({', '.join(map(quote, text_columns))})" if text_columns else ""
         sql = f"COPY {stage} ({names}) FROM STDIN WITH (FORMAT csv{keep})"
-        with cursor.cursor.copy(sql) as copy:
+        # The raw psycopg cursor: wrap its errors as Django's, like every other statement.
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             copy.write(buffer.getvalue())
         cursor.execute(f"ANALYZE {stage}")
         return

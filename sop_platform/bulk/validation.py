@@ -102,7 +102,7 @@ def _convert(column: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]
         numbers = pd.to_numeric(raw.where(raw != ""), errors="coerce")
         invalid = numbers.isna() | np.isinf(numbers)
         if kind == "integer":
-            invalid |= numbers.notna() & (numbers != np.round(numbers))
+            invalid |= numbers.notna() & ((numbers != np.round(numbers)) | (numbers.abs() > 2**53))
             return numbers.where(~invalid).astype("Int64"), invalid, "must be a whole number"
         return numbers, invalid, "must be a number"
     if kind == "date":
@@ -123,6 +123,8 @@ def _range_checks(column: Column, values: pd.Series) -> list[tuple[pd.Series, st
     checks = []
     if column.minimum is not None:
         checks.append((values < column.minimum, f"must be at least {column.minimum:g}"))
+    if column.maximum is not None:
+        checks.append((values > column.maximum, f"must be at most {column.maximum:,.0f}"))
     if column.positive:
         checks.append((values <= 0, "must be greater than 0"))
     if column.unit_interval:

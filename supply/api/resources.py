@@ -2,7 +2,7 @@
 
 from inventory.api.resources import ITEM
 from inventory.models import Location
-from sop_platform.bulk.spec import Column, Reference, Resource
+from sop_platform.bulk.spec import INT_MAX, MONEY_MAX, Column, Reference, Resource
 from supply.choices import PurchaseOrderStatus
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
@@ -39,7 +39,7 @@ SUPPLIER_LANES = Resource(
         Column("moq", "number", minimum=0, default=0),
         Column("lot_size", "number", positive=True, default=1),
         Column("case_pack", "number", positive=True, default=1),
-        Column("order_cost", "number", minimum=0, default=0),
+        Column("order_cost", "number", minimum=0, maximum=MONEY_MAX, default=0),
         Column("capacity_per_period", "number", minimum=0),
     ),
 )
@@ -51,7 +51,7 @@ PURCHASE_ORDER_LINES = Resource(
     description="Open and past purchase-order lines with their promised dates.",
     columns=(
         Column("po_number", required=True, max_length=40),
-        Column("line_number", "integer", required=True, positive=True),
+        Column("line_number", "integer", required=True, positive=True, maximum=INT_MAX),
         Column("supplier", "reference", required=True, db_column="supplier_id", reference=SUPPLIER),
         Column("item", "reference", required=True, db_column="item_id", reference=ITEM),
         Column(

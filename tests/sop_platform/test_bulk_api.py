@@ -311,3 +311,23 @@ def test_a_receipts_load_refreshes_lead_time_actuals(integration, references):
     post(integration, "receipts", SAMPLES["receipts"][0])
     actual = LaneLeadTimeActual.objects.get(lane=lane)
     assert actual.received_lines == 1 and actual.mean_lead_time_days == 15  # Jan 5 → Jan 20
+
+
+@pytest.mark.parametrize(
+    ("resource", "body", "field"),
+    [
+        ("locations", "code,name,location_type,echelon\nX,Y,dc,32768\n", "echelon"),
+        ("items", "sku,unit_cost\nA,12345678901\n", "unit_cost"),
+        ("items", "sku,shelf_life_days\nA,99999999999999999999\n", "shelf_life_days"),
+    ],
+)
+def test_values_beyond_a_column_range_are_row_errors(integration, resource, body, field):
+    response = post(integration, resource, body)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_nul_character_is_refused_with_its_line(integration):
+    response = post(integration, "items", b"sku,description\nA,ok\nB,bad\x00\n")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Row 2, field description: contains a NUL character."
