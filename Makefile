@@ -34,7 +34,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Figures go to docs/benchmarks.md. The demo-network load needs PostgreSQL (~8 min, ~23 GB).
+# Figures go to docs/benchmarks.md. The last two need PostgreSQL (~12 min, ~23 GB of disk).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py
+	$(PY) bench/bulk_load.py
 	$(PY) bench/load_demo.py
