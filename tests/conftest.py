@@ -50,3 +50,11 @@ def _fresh_throttle_counts():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def integration(db, django_user_model):
+    """An API client holding the token of a user in the integration role."""
+    from tests.api_helpers import client_for
+
+    return client_for(_user_in_role(django_user_model, Role.INTEGRATION))

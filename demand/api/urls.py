@@ -20,6 +20,7 @@ router.register(
             ITEM_AND_LOCATION,
         ),
         filtersets.DemandHistoryFilterSet,
+        "location",
     ),
     basename="demand-history",
 )
@@ -42,6 +43,7 @@ router.register(
             ITEM_AND_LOCATION,
         ),
         filtersets.ForecastFilterSet,
+        "location",
     ),
     basename="forecast",
 )

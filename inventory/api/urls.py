@@ -43,6 +43,7 @@ router.register(
             {},
         ),
         filtersets.LocationFilterSet,
+        "pk",
     ),
     basename="location",
 )
@@ -63,6 +64,7 @@ router.register(
             {"origin": "code", "destination": "code"},
         ),
         filtersets.NetworkLaneFilterSet,
+        "destination",
     ),
     basename="network-lane",
 )
@@ -85,6 +87,7 @@ router.register(
             {"item": "sku", "location": "code"},
         ),
         filtersets.InventoryPositionFilterSet,
+        "location",
     ),
     basename="inventory-position",
 )

@@ -5,6 +5,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import DjangoModelPermissions
 
+from governance.selectors import scope_locations
+
 
 class ViewPermission(DjangoModelPermissions):
     """Reading needs the model's view permission (DRF's default lets any user read)."""
@@ -21,14 +23,32 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 5_000
 
 
+class ScopedReadViewSet(viewsets.ReadOnlyModelViewSet):
+    """Rows at the locations the caller is scoped to (see governance.selectors)."""
+
+    location_path: str | None = None  # lookup from the model to its Location, None = unscoped
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        locations = scope_locations(user=self.request.user)
+        if locations is None or self.location_path is None:
+            return queryset
+        return queryset.filter(**{f"{self.location_path}__in": locations})
+
+
 def read_viewset(
-    queryset: QuerySet, serializer: type[serializers.Serializer], filterset
+    queryset: QuerySet,
+    serializer: type[serializers.Serializer],
+    filterset,
+    location_path: str | None = None,
 ) -> type[viewsets.ReadOnlyModelViewSet]:
-    """A read-only, filtered, cursor-paginated view set of one model."""
+    """A read-only, filtered, cursor-paginated view set of one model, limited to the caller's
+    locations through ``location_path`` (e.g. "location", "po_line__destination")."""
     return type(
         f"{queryset.model.__name__}ReadViewSet",
-        (viewsets.ReadOnlyModelViewSet,),
+        (ScopedReadViewSet,),
         {
+            "location_path": location_path,
             "__doc__": f"Read {queryset.model._meta.verbose_name_plural}, filtered and paged.",
             "queryset": queryset,
             "serializer_class": serializer,

@@ -38,6 +38,7 @@ router.register(
             LANE,
         ),
         filtersets.SupplierLaneFilterSet,
+        "destination",
     ),
     basename="supplier-lane",
 )
@@ -60,6 +61,7 @@ router.register(
             LANE,
         ),
         filtersets.PurchaseOrderLineFilterSet,
+        "destination",
     ),
     basename="purchase-order-line",
 )
@@ -73,6 +75,7 @@ router.register(
             {"po_number": "po_line.po_number", "line_number": "po_line.line_number"},
         ),
         filtersets.ReceiptFilterSet,
+        "po_line__destination",
     ),
     basename="receipt",
 )

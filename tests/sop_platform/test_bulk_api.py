@@ -4,15 +4,14 @@ import json
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from demand.models import DemandHistory
 from inventory.models import Item, Location
 from sop_platform.bulk.registry import RESOURCES
 from supply.models import LaneLeadTimeActual, Receipt, Supplier
+from tests.api_helpers import client_for, post
 from tests.factories import (
     make_item,
     make_location,
@@ -90,25 +89,6 @@ def references():
     item, dc = make_item("SKU-1"), make_location("DC-1")
     make_location("PLANT", echelon=1, location_type="plant")
     make_po_line(make_supplier("SUP-1"), item, dc)
-
-
-def _client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-@pytest.fixture
-def integration(django_user_model):
-    user = django_user_model.objects.create_user(username="erp", password="pw-123-secret")
-    user.groups.add(Group.objects.get(name="integration"))
-    return _client_for(user)
-
-
-def post(client, resource: str, body, content_type="text/csv", query=""):
-    data = body.encode() if isinstance(body, str) else body
-    return client.post(f"/api/v1/{resource}/bulk/{query}", data=data, content_type=content_type)
 
 
 @pytest.mark.parametrize("resource", sorted(SAMPLES))
@@ -270,7 +250,7 @@ def test_bad_values_are_reported_by_row_and_field(
 
 def test_anonymous_gets_401_and_a_planner_403(client, planner, references):
     assert post(APIClient(), "items", SAMPLES["items"][0]).status_code == 401
-    response = post(_client_for(planner), "items", SAMPLES["items"][0])
+    response = post(client_for(planner), "items", SAMPLES["items"][0])
     assert response.status_code == 403
     assert "integration or admin" in response.json()["detail"]
 
@@ -331,3 +311,11 @@ def test_a_nul_character_is_refused_with_its_line(integration):
     response = post(integration, "items", b"sku,description\nA,ok\nB,bad\x00\n")
     assert response.status_code == 400
     assert response.json()["detail"] == "Row 2, field description: contains a NUL character."
+
+
+def test_bulk_loads_are_throttled_per_token(monkeypatch, integration):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"bulk": "2/minute", "read": "9/s"})
+    codes = [post(integration, "suppliers", "code,name\nS,Acme\n").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

@@ -4,22 +4,18 @@ import pytest
 from rest_framework.test import APIClient
 
 from sop_platform.bulk.registry import RESOURCES
+from tests.api_helpers import client_for, post
 from tests.factories import make_demand, make_item, make_location, make_po_line, make_supplier
-from tests.sop_platform.test_bulk_api import SAMPLES, _client_for, post
+from tests.sop_platform.test_bulk_api import SAMPLES
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded(references, django_user_model):
+def loaded(references, integration):
     """Every sample loaded through the bulk API."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user(username="erp-reader", password="pw-123-x")
-    user.groups.add(Group.objects.get(name="integration"))
-    client = _client_for(user)
     for resource, (body, _) in SAMPLES.items():
-        assert post(client, resource, body).status_code == 200, resource
+        assert post(integration, resource, body).status_code == 200, resource
 
 
 @pytest.fixture
@@ -31,14 +27,14 @@ def references():
 
 @pytest.mark.parametrize("resource", sorted(RESOURCES))
 def test_every_resource_can_be_read_back(planner, loaded, resource):
-    response = _client_for(planner).get(f"/api/v1/{resource}/")
+    response = client_for(planner).get(f"/api/v1/{resource}/")
     assert response.status_code == 200, response.content
     assert response.json()["results"], resource
     assert {"source", "loaded_at", "updated_at"} <= set(response.json()["results"][0])
 
 
 def test_references_are_shown_by_natural_key_and_filter(planner, loaded):
-    client = _client_for(planner)
+    client = client_for(planner)
     rows = client.get("/api/v1/demand-history/", {"item": "SKU-1"}).json()["results"]
     assert {(row["item"], row["location"]) for row in rows} == {("SKU-1", "DC-1")}
     window = {"period_start_after": "2026-11-05", "period_start_before": "2026-11-30"}
@@ -51,7 +47,7 @@ def test_cursor_pages_walk_every_row_once(planner):
     dc = make_location("DC-7")
     for number in range(7):
         make_demand(make_item(f"W-{number}"), dc)
-    client, seen = _client_for(planner), []
+    client, seen = client_for(planner), []
     url = "/api/v1/demand-history/?page_size=3"
     while url:
         page = client.get(url).json()
@@ -62,14 +58,14 @@ def test_cursor_pages_walk_every_row_once(planner):
 
 def test_reads_need_login_and_view_permission(no_role_user):
     assert APIClient().get("/api/v1/items/").status_code == 401
-    assert _client_for(no_role_user).get("/api/v1/items/").status_code == 403
+    assert client_for(no_role_user).get("/api/v1/items/").status_code == 403
 
 
 def test_list_queries_do_not_grow_with_rows(planner):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    dc, client = make_location("DC-8"), _client_for(planner)
+    dc, client = make_location("DC-8"), client_for(planner)
 
     def queries_for_listing() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -81,3 +77,28 @@ def test_list_queries_do_not_grow_with_rows(planner):
     for number in range(1, 40):
         make_demand(make_item(f"Q-{number}"), dc)
     assert queries_for_listing() == few <= 8
+
+
+def test_a_planner_with_assigned_locations_reads_only_those(planner, demand_at_two_locations):
+    from guardian.shortcuts import assign_perm
+
+    from inventory.models import Location
+
+    client = client_for(planner)
+    assert {r["location"] for r in client.get("/api/v1/demand-history/").json()["results"]} == {
+        "DC-1",
+        "DC-2",
+    }
+    assign_perm("inventory.view_location", planner, Location.objects.get(code="DC-2"))
+    rows = client.get("/api/v1/demand-history/").json()["results"]
+    assert {r["location"] for r in rows} == {"DC-2"}
+    codes = {r["code"] for r in client.get("/api/v1/locations/").json()["results"]}
+    assert codes == {"DC-2"}
+    assert len(client.get("/api/v1/items/").json()["results"]) == 2  # items are not located
+
+
+@pytest.fixture
+def demand_at_two_locations():
+    first, second = make_location("DC-1"), make_location("DC-2")
+    make_demand(make_item("S-1"), first)
+    make_demand(make_item("S-2"), second)
