@@ -15,8 +15,6 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
-from tests.factories import make_item, make_location, make_po_line, make_supplier
-
 
 def _bulk_schema() -> dict:
     document = SchemaGenerator().get_schema(request=None, public=True)
@@ -30,11 +28,9 @@ schema.app = WSGIHandler()
 
 
 @pytest.fixture
-def token(django_user_model) -> str:
+def token(django_user_model, references) -> str:
     user = django_user_model.objects.create_user(username="fuzz", password="fuzz-pw-123-x")
     user.groups.add(Group.objects.get(name="integration"))
-    item, dc = make_item("SKU-1"), make_location("DC-1")
-    make_po_line(make_supplier("SUP-1"), item, dc)
     return Token.objects.create(user=user).key
 
 

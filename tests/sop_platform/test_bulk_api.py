@@ -13,10 +13,6 @@ from sop_platform.bulk.registry import RESOURCES
 from supply.models import LaneLeadTimeActual, Receipt, Supplier
 from tests.api_helpers import client_for, post
 from tests.factories import (
-    make_item,
-    make_location,
-    make_po_line,
-    make_supplier,
     make_supplier_lane,
 )
 
@@ -81,14 +77,6 @@ SAMPLES = {
 
 def test_every_resource_has_a_sample():
     assert set(SAMPLES) == set(RESOURCES)
-
-
-@pytest.fixture
-def references():
-    """The rows the samples refer to by natural key."""
-    item, dc = make_item("SKU-1"), make_location("DC-1")
-    make_location("PLANT", echelon=1, location_type="plant")
-    make_po_line(make_supplier("SUP-1"), item, dc)
 
 
 @pytest.mark.parametrize("resource", sorted(SAMPLES))

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from sop_platform.bulk.registry import RESOURCES
 from tests.api_helpers import client_for, post
-from tests.factories import make_demand, make_item, make_location, make_po_line, make_supplier
+from tests.factories import make_demand, make_item, make_location
 from tests.sop_platform.test_bulk_api import SAMPLES
 
 pytestmark = pytest.mark.django_db
@@ -16,13 +16,6 @@ def loaded(references, integration):
     """Every sample loaded through the bulk API."""
     for resource, (body, _) in SAMPLES.items():
         assert post(integration, resource, body).status_code == 200, resource
-
-
-@pytest.fixture
-def references():
-    item, dc = make_item("SKU-1"), make_location("DC-1")
-    make_location("PLANT", echelon=1, location_type="plant")
-    make_po_line(make_supplier("SUP-1"), item, dc)
 
 
 @pytest.mark.parametrize("resource", sorted(RESOURCES))
