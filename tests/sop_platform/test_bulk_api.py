@@ -307,3 +307,25 @@ def test_bulk_loads_are_throttled_per_token(monkeypatch, integration):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"bulk": "2/minute", "read": "9/s"})
     codes = [post(integration, "suppliers", "code,name\nS,Acme\n").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def _with_a_bad_row(sample: str) -> str:
+    """The sample plus a copy of its first row with the first (required) field emptied."""
+    header, first = sample.splitlines()[:2]
+    return sample + "," + first.split(",", 1)[1] + "\n"
+
+
+@pytest.mark.parametrize("resource", sorted(SAMPLES))
+def test_modes_for_every_resource(integration, references, resource):
+    model = RESOURCES[resource].model
+    before = model.objects.count()
+    body = _with_a_bad_row(SAMPLES[resource][0])
+    rows = SAMPLES[resource][0].count("\n") - 1
+    refused = post(integration, resource, body)
+    assert refused.status_code == 400 and refused.json()["rejected"] == 1
+    assert model.objects.count() == before  # all-or-nothing: nothing written
+    dry = post(integration, resource, body, query="?partial=true&dry_run=true")
+    assert dry.json()["created"] == rows and model.objects.count() == before
+    partial = post(integration, resource, body, query="?partial=true")
+    assert (partial.json()["created"], partial.json()["rejected"]) == (rows, 1)
+    assert model.objects.count() == before + rows
