@@ -311,7 +311,7 @@ def test_bulk_loads_are_throttled_per_token(monkeypatch, integration):
 
 def _with_a_bad_row(sample: str) -> str:
     """The sample plus a copy of its first row with the first (required) field emptied."""
-    header, first = sample.splitlines()[:2]
+    first = sample.splitlines()[1]
     return sample + "," + first.split(",", 1)[1] + "\n"
 
 
