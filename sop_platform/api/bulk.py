@@ -15,7 +15,9 @@ from sop_platform.bulk.spec import Column, Resource
 
 
 class RawBodyParser(BaseParser):
-    """Accept the body as bytes: the bulk service parses CSV and JSON itself, row by row."""
+    """Accept any body type (DRF answers 415 for types no parser claims, and may read the body
+    while authenticating); the view hands the raw bytes to the bulk service, which parses CSV
+    and JSON itself, row by row."""
 
     media_type = "*/*"
 
