@@ -109,10 +109,9 @@ def _since(policies: QuerySet, since: str | None) -> QuerySet:
     return policies.filter(updated_at__gt=moment)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _plain(value):
+    """Dates and timestamps as ISO 8601 text; other values as they are (None → empty in CSV)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _csv(rows) -> Iterator[str]:
@@ -120,7 +119,7 @@ def _csv(rows) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(name for name, _ in EXPORT_COLUMNS)
     for index, row in enumerate(rows.iterator(chunk_size=_CHUNK)):
-        writer.writerow(_text(v) for v in row)
+        writer.writerow(_plain(v) for v in row)
         if index % 1000 == 999:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -132,9 +131,6 @@ def _json(rows) -> Iterator[str]:
     names = [name for name, _ in EXPORT_COLUMNS]
     yield "["
     for index, row in enumerate(rows.iterator(chunk_size=_CHUNK)):
-        record = {
-            n: v.isoformat() if hasattr(v, "isoformat") else v
-            for n, v in zip(names, row, strict=True)
-        }
+        record = {n: _plain(v) for n, v in zip(names, row, strict=True)}
         yield ("," if index else "") + json.dumps(record)
     yield "]"

@@ -24,6 +24,7 @@ def compute_policies(
     """The whole policy for every row of ``inputs``; bad rows get NaN outputs and reasons."""
     dq = data_quality_reasons(inputs)
     blocked = blocked_rows(dq)
+    no_position = _no_position(dq)
     x = with_stand_ins(inputs, blocked)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         protection = compute_protection(x)
@@ -33,7 +34,7 @@ def compute_policies(
         quantity, binding, conflict = _capped_quantity(x, raw, stock.safety)
         stock = _restock(x, protection, stock, np.flatnonzero(quantity != first), quantity)
         levels = _levels(x, protection, stock, quantity)
-        position = _recommendation(x, _stock_record(inputs, blocked | _no_position(dq)), levels)
+        position = _recommendation(x, _stock_record(inputs, blocked | no_position), levels)
         result = PolicyResult(
             **levels,
             **position,
@@ -45,8 +46,8 @@ def compute_policies(
             excess_reasons=np.zeros(len(x), np.uint32),
             data_quality_reasons=dq | flag(conflict, Reason.ORDER_CONSTRAINTS_CONFLICT),
         )
-        _flag_risks(result, x, excess_cover_periods, _no_position(dq) | blocked)
-    return _blank(result, blocked, _no_position(dq))
+        _flag_risks(result, x, excess_cover_periods, no_position | blocked)
+    return _blank(result, blocked, no_position)
 
 
 def _stock_record(inputs: PolicyInputs, rows: NDArray[np.bool_]) -> PolicyInputs:

@@ -104,7 +104,7 @@ def _row_serializer(resource: Resource) -> serializers.Serializer:
     """The shape of one row, for the OpenAPI schema (validation itself is the service's)."""
     fields = {}
     for column in resource.columns:
-        for name in column.reference.fields if column.reference else (column.name,):
+        for name in column.input_fields:
             fields[name] = _schema_field(column, name)
     name = f"{resource.name.title().replace('-', '')}Row"
     return inline_serializer(name=name, fields=fields, many=True)

@@ -59,8 +59,8 @@ def bulk_load(
     counts what would change, writing nothing. Raises :class:`BulkInputError` when the body
     cannot be read at all (status 400, or 413 beyond BULK_MAX_ROWS).
     """
-    fields = {f for c in resource.columns for f in _fields(c)}
-    required = {f for c in resource.columns if c.required for f in _fields(c)}
+    fields = {f for c in resource.columns for f in c.input_fields}
+    required = {f for c in resource.columns if c.required for f in c.input_fields}
     frame = parse_body(body, content_type, fields, required)
     if len(frame) > max_rows():
         raise BulkInputError(
@@ -82,10 +82,6 @@ def bulk_load(
         return report
     _write(resource, checked.values, report, source)
     return report
-
-
-def _fields(column) -> tuple[str, ...]:
-    return column.reference.fields if column.reference else (column.name,)
 
 
 def _write(resource: Resource, values, report: LoadReport, source: str) -> None:

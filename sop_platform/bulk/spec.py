@@ -46,6 +46,11 @@ class Column:
         """Database column written from this field."""
         return self.db_column or self.name
 
+    @property
+    def input_fields(self) -> tuple[str, ...]:
+        """The body's fields this column reads: a reference's key fields, or its own name."""
+        return self.reference.fields if self.reference else (self.name,)
+
 
 @dataclass(frozen=True)
 class Resource:

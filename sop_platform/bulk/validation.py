@@ -47,8 +47,7 @@ def validate(resource: Resource, frame: pd.DataFrame) -> Validated:
     problems: list[tuple[pd.Series, str, str]] = []  # (failing-row mask, field, message)
     typed: dict[str, pd.Series] = {}
     for column in resource.columns:
-        fields = column.reference.fields if column.reference else (column.name,)
-        if not all(f in frame.columns for f in fields):
+        if not all(f in frame.columns for f in column.input_fields):
             continue
         values, column_problems = _typed(column, frame)
         typed[column.column] = values
@@ -182,7 +181,7 @@ def _known_ids(reference: Reference, keys: pd.DataFrame) -> pd.DataFrame:
 
 def _duplicate_keys(resource: Resource, frame: pd.DataFrame) -> list:
     """Rows repeating the natural key of an earlier row in the same body."""
-    fields = [f for name in resource.key for f in _input_fields(resource.column(name))]
+    fields = [f for name in resource.key for f in resource.column(name).input_fields]
     if not all(f in frame.columns for f in fields):
         return []
     keys = frame[fields].apply(lambda s: s.str.strip())
@@ -192,7 +191,3 @@ def _duplicate_keys(resource: Resource, frame: pd.DataFrame) -> list:
     first_row = keys.reset_index().groupby(fields)["index"].transform("first").to_numpy()
     messages = np.char.add("repeats the key of row ", first_row.astype(str))
     return [(repeated, "/".join(fields), messages)]
-
-
-def _input_fields(column: Column) -> tuple[str, ...]:
-    return column.reference.fields if column.reference else (column.name,)
