@@ -11,3 +11,32 @@ class Role(models.TextChoices):
     EXECUTIVE = "executive", "Executive"
     ADMIN = "admin", "Administrator"
     INTEGRATION = "integration", "Integration (loads data through the API)"
+
+
+class ExceptionKind(models.TextChoices):
+    """What an optimization run found wrong with a SKU-location."""
+
+    STOCKOUT_RISK = "stockout_risk", "Stock-out risk"
+    EXCESS_RISK = "excess_risk", "Excess risk"
+    DATA_QUALITY = "data_quality", "Data quality"
+    LARGE_POLICY_CHANGE = "large_policy_change", "Large policy change"
+
+
+class Severity(models.TextChoices):
+    """How urgent an exception is; it sets the default due date."""
+
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class ExceptionStatus(models.TextChoices):
+    """Where an exception is in its handling."""
+
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+OPEN_EXCEPTION_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.IN_PROGRESS)

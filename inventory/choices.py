@@ -43,3 +43,47 @@ class PolicyStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     REJECTED = "rejected", "Rejected"
     RETIRED = "retired", "Retired"
+
+
+class RunStatus(models.TextChoices):
+    """Life of an optimization run."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIALLY_FAILED = "partially_failed", "Partially failed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class BatchStatus(models.TextChoices):
+    """Life of one batch of a run's SKU-locations."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINISHED_BATCH_STATUSES = (BatchStatus.SUCCEEDED, BatchStatus.FAILED, BatchStatus.CANCELLED)
+
+
+class RunTrigger(models.TextChoices):
+    """What started a run."""
+
+    USER = "user", "A user"
+    SCHEDULE = "schedule", "The monthly schedule"
+    EVENT = "event", "A lead-time change event"
+
+
+class LeadTimeBasis(models.TextChoices):
+    """Where a recommendation's lead time came from."""
+
+    ACTUAL = "actual", "Supplier lane, actual receipts"
+    PROMISED = "promised", "Supplier lane, promised (too few receipts)"
+    TRANSFER = "transfer", "Network lane transfer"
+    MISSING = "missing", "None found"

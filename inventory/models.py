@@ -219,3 +219,12 @@ class InventoryPolicy(LoadedRecord):
             raise ValidationError(
                 {"effective_from": "This window overlaps another policy of this item-location."}
             )
+
+
+# Optimization runs live in their own module; importing them here registers them with the app.
+from inventory.runs.models import (  # noqa: E402, F401
+    PolicyRecommendation,
+    PolicyRun,
+    RunBatch,
+    RunLogEntry,
+)

@@ -173,6 +173,10 @@ PLANNING_PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}.get(PLANNING_PERIOD)
 if PLANNING_PERIOD_DAYS is None:
     raise ImproperlyConfigured(f"PLANNING_PERIOD={PLANNING_PERIOD!r}: use day, week or month.")
 
+# --- Optimization runs ----------------------------------------------------------------------
+# RUNS_SYNC executes run tasks in the calling process instead of the django-q2 queue.
+RUNS_SYNC = env_bool("RUNS_SYNC", False)
+
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

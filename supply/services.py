@@ -21,6 +21,7 @@ from django.utils import timezone
 from supply.choices import LaneShift, PurchaseOrderStatus
 from supply.models import LaneChangeEvent, LaneLeadTimeActual, PurchaseOrderLine, SupplierLane
 from supply.selectors import MIN_LINES_FOR_SD, LeadTimeSettings, lead_time_settings
+from supply.signals import lane_changes_recorded
 
 TREND_PERIOD_DAYS = 91
 """The trend compares two periods of 3 months, taken as 13 weeks (the planning period)."""
@@ -122,6 +123,8 @@ def lead_time_actuals_refresh(
     _actuals_write(keys.id, figures, changed, lanes=lanes, stamp=stamp)
     mean_shift, sd_shift = lane_shifts(previous, figures, config=config)
     events = _events_record(keys.id, previous, figures, (mean_shift, sd_shift), config, as_of, now)
+    if events:
+        lane_changes_recorded.send(sender=lead_time_actuals_refresh, events=events)
     return RefreshReport(
         as_of=as_of,
         lanes=len(keys.id),

@@ -1,0 +1,310 @@
+"""Everything one batch needs, read with a fixed handful of set-based queries into numpy.
+
+A batch covers the SKU-locations of the run's scope whose item id lies in
+[item_from, item_to]. Rows are the batch's SKU-locations sorted by (item id, location id);
+every array below is aligned with them. No query count depends on the batch size.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Q, QuerySet
+
+from demand.models import DemandHistory, Forecast
+from governance.choices import OPEN_EXCEPTION_STATUSES
+from governance.models import PlanningException
+from inventory.choices import LeadTimeBasis, PolicyStatus
+from inventory.models import InventoryPolicy, InventoryPosition, Item, NetworkLane
+from inventory.runs.parameters import RunParameters
+from inventory.runs.scope import RunScope
+from sop_platform.arrays import query_columns
+from supply.choices import LeadTimeSource
+from supply.models import SupplierLane
+from supply.selectors import lead_time_for_lanes
+
+
+@dataclass
+class BatchInputs:
+    """A batch's inputs. Quantities in units, lead times in days, NaN where unknown."""
+
+    item_id: np.ndarray
+    location_id: np.ndarray
+    history: np.ndarray  # rows × periods, NaN = no row for that period
+    forecast: np.ndarray  # rows × periods: latest forecast made before each period
+    unit_cost: np.ndarray
+    shelf_life_days: np.ndarray
+    on_hand: np.ndarray
+    on_order: np.ndarray
+    allocated: np.ndarray
+    backordered: np.ndarray
+    lead_time_days: np.ndarray
+    lead_time_sd_days: np.ndarray
+    lead_time_basis: np.ndarray
+    moq: np.ndarray
+    lot_size: np.ndarray
+    case_pack: np.ndarray
+    order_cost: np.ndarray
+    current_safety_stock: np.ndarray
+    current_reorder_point: np.ndarray
+    open_exceptions: dict[str, np.ndarray]  # id, item_id, location_id, kind
+
+    def __len__(self) -> int:
+        return len(self.item_id)
+
+
+def pair_keys(item_id: np.ndarray, location_id: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (item, location)."""
+    return (np.asarray(item_id, np.int64) << 32) | np.asarray(location_id, np.int64)
+
+
+def index_in(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each wanted value in ``sorted_values``, -1 where it is absent."""
+    wanted = np.asarray(wanted, np.int64)
+    if not len(sorted_values):
+        return np.full(len(wanted), -1)
+    index = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
+    return np.where(sorted_values[index] == wanted, index, -1)
+
+
+def rows_of(keys: np.ndarray, item_id: np.ndarray, location_id: np.ndarray) -> np.ndarray:
+    """Index into sorted ``keys`` of each (item, location), -1 where it is not a batch row."""
+    return index_in(keys, pair_keys(item_id, location_id))
+
+
+def scoped(queryset: QuerySet, scope: RunScope, item_from: int, item_to: int, *, loc="location"):
+    """``queryset`` restricted to the batch's items and the scope's locations and categories."""
+    queryset = queryset.filter(item_id__gte=item_from, item_id__lte=item_to)
+    if scope.location_ids:
+        queryset = queryset.filter(**{f"{loc}_id__in": scope.location_ids})
+    if scope.categories:
+        queryset = queryset.filter(item__category__in=scope.categories)
+    return queryset
+
+
+def sku_locations(scope: RunScope, item_from: int, item_to: int, as_of) -> np.ndarray:
+    """Sorted keys of the SKU-locations planned: those with a stock position, plus the
+    scope's explicit pairs (planned even without one, to be flagged)."""
+    if scope.pairs:
+        pairs = np.array(scope.pairs, dtype=np.int64).reshape(-1, 2)
+        inside = (pairs[:, 0] >= item_from) & (pairs[:, 0] <= item_to)
+        return np.unique(pair_keys(pairs[inside, 0], pairs[inside, 1]))
+    positions = scoped(
+        InventoryPosition.objects.filter(as_of__lte=as_of), scope, item_from, item_to
+    )
+    found = query_columns(positions.distinct(), {"item_id": "int", "location_id": "int"})
+    return np.unique(pair_keys(found["item_id"], found["location_id"]))
+
+
+def batch_inputs(
+    scope: RunScope, params: RunParameters, item_from: int, item_to: int
+) -> BatchInputs:
+    """Read the batch's inputs (about ten queries, whatever its size)."""
+    keys = sku_locations(scope, item_from, item_to, params.as_of)
+    items, locations = keys >> 32, keys & 0xFFFFFFFF
+    window = (scope, item_from, item_to)
+    history, forecast = _history(keys, params, *window), _forecasts(keys, params, *window)
+    stock = _positions(keys, params, *window)
+    lanes = _lead_times(keys, params, *window)
+    current = _active_policies(keys, params, *window)
+    item_data = _items(items, item_from, item_to)
+    return BatchInputs(
+        item_id=items,
+        location_id=locations,
+        history=history,
+        forecast=forecast,
+        **item_data,
+        **stock,
+        **lanes,
+        **current,
+        open_exceptions=_open_exceptions(*window),
+    )
+
+
+def _period_grid(keys: np.ndarray, params: RunParameters, rows: dict) -> np.ndarray:
+    """rows × periods matrix of ``rows['quantity']`` placed by (item, location, period)."""
+    grid = np.full((len(keys), params.history_periods), np.nan)
+    row = rows_of(keys, rows["item_id"], rows["location_id"])
+    start = np.datetime64(params.window_start, "D")
+    period = (rows["period_start"] - start).astype(np.int64) // params.period_days
+    ok = (row >= 0) & (period >= 0) & (period < params.history_periods)
+    grid[row[ok], period[ok]] = rows["quantity"][ok]
+    return grid
+
+
+def _in_window(queryset: QuerySet, params: RunParameters) -> QuerySet:
+    return queryset.filter(period_start__gte=params.window_start, period_start__lt=params.as_of)
+
+
+def _history(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
+    rows = query_columns(
+        _in_window(scoped(DemandHistory.objects, scope, item_from, item_to), params),
+        {"item_id": "int", "location_id": "int", "period_start": "date", "quantity": "float"},
+    )
+    return _period_grid(keys, params, rows)
+
+
+def _forecasts(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
+    """The most recent forecast made before each period (the shortest lag), per period."""
+    queryset = _in_window(scoped(Forecast.objects, scope, item_from, item_to), params)
+    rows = query_columns(
+        queryset.filter(as_of__lt=params.as_of).order_by(),
+        {
+            "item_id": "int",
+            "location_id": "int",
+            "period_start": "date",
+            "as_of": "date",
+            "quantity": "float",
+        },
+    )
+    ahead = np.flatnonzero(rows["as_of"] < rows["period_start"])  # made before the period
+    key = pair_keys(rows["item_id"][ahead], rows["location_id"][ahead])
+    period = rows["period_start"][ahead].astype(np.int64)
+    order = np.lexsort((-rows["as_of"][ahead].astype(np.int64), period, key))
+    first = np.ones(len(order), bool)  # per (SKU-location, period): the latest as_of first
+    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
+    chosen = ahead[order[first]]
+    return _period_grid(keys, params, {name: values[chosen] for name, values in rows.items()})
+
+
+def _positions(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:
+    """Latest stock position on or before as_of; NaN where a SKU-location has none."""
+    rows = query_columns(
+        scoped(
+            InventoryPosition.objects.filter(as_of__lte=params.as_of), scope, item_from, item_to
+        ).order_by("as_of"),
+        {
+            "item_id": "int",
+            "location_id": "int",
+            "on_hand": "float",
+            "in_transit": "float",
+            "allocated": "float",
+            "backordered": "float",
+        },
+    )
+    row = rows_of(keys, rows["item_id"], rows["location_id"])
+    found = row >= 0
+    result = {}
+    for name, source in (
+        ("on_hand", "on_hand"),
+        ("on_order", "in_transit"),
+        ("allocated", "allocated"),
+        ("backordered", "backordered"),
+    ):
+        values = np.full(len(keys), np.nan)
+        values[row[found]] = rows[source][found]  # ordered by as_of: the latest wins
+        result[name] = values
+    return result
+
+
+def _lead_times(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:
+    """Supplier lane (actual, else promised) or, for a location fed by another, the transfer
+    lane; the order terms (MOQ, multiples, order cost) come from the supplier lane."""
+    n = len(keys)
+    out = {
+        "lead_time_days": np.full(n, np.nan),
+        "lead_time_sd_days": np.full(n, np.nan),
+        "lead_time_basis": np.full(n, LeadTimeBasis.MISSING.value, dtype="<U8"),
+        "moq": np.zeros(n),
+        "lot_size": np.ones(n),
+        "case_pack": np.ones(n),
+        "order_cost": np.full(n, params.default_order_cost),
+    }
+    _transfer_lead_times(keys, scope, out)
+    lanes = scoped(SupplierLane.objects, scope, item_from, item_to, loc="destination")
+    times = lead_time_for_lanes(lanes=lanes)
+    terms = query_columns(
+        lanes.order_by("pk"),
+        {"moq": "float", "lot_size": "float", "case_pack": "float", "order_cost": "float"},
+    )
+    # Several suppliers for one SKU-location: the lane with the lowest id is the primary one.
+    _, first = np.unique(pair_keys(times.item_id, times.destination_id), return_index=True)
+    row = rows_of(keys, times.item_id[first], times.destination_id[first])
+    rows, pick = row[row >= 0], first[row >= 0]
+    out["lead_time_days"][rows] = times.mean_days[pick]
+    out["lead_time_sd_days"][rows] = times.sd_days[pick]
+    actual = times.source[pick] == LeadTimeSource.ACTUAL.value
+    out["lead_time_basis"][rows] = np.where(
+        actual, LeadTimeBasis.ACTUAL.value, LeadTimeBasis.PROMISED.value
+    )
+    for name in ("moq", "lot_size", "case_pack", "order_cost"):
+        out[name][rows] = terms[name][pick]
+    return out
+
+
+def _transfer_lead_times(keys, scope: RunScope, out: dict) -> None:
+    """Transfer lead time of the lane feeding each location (the origin of lowest echelon)."""
+    lanes = NetworkLane.objects.order_by("-origin__echelon", "-origin__code")
+    if scope.location_ids:
+        lanes = lanes.filter(destination_id__in=scope.location_ids)
+    rows = query_columns(
+        lanes,
+        {
+            "destination_id": "int",
+            "transfer_lead_time_mean_days": "float",
+            "transfer_lead_time_sd_days": "float",
+        },
+    )
+    # Ordered highest echelon first: the last lane of each destination is the preferred one.
+    destinations, last = np.unique(rows["destination_id"][::-1], return_index=True)
+    last = len(rows["destination_id"]) - 1 - last
+    fed = index_in(destinations, keys & 0xFFFFFFFF)
+    at = fed >= 0
+    out["lead_time_days"][at] = rows["transfer_lead_time_mean_days"][last[fed[at]]]
+    out["lead_time_sd_days"][at] = rows["transfer_lead_time_sd_days"][last[fed[at]]]
+    out["lead_time_basis"][at] = LeadTimeBasis.TRANSFER.value
+
+
+def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> dict:
+    """Safety stock and reorder point of the policy in force on as_of (NaN where none)."""
+    policies = scoped(
+        InventoryPolicy.objects.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gt=params.as_of),
+            status=PolicyStatus.ACTIVE,
+            effective_from__lte=params.as_of,
+        ),
+        scope,
+        item_from,
+        item_to,
+    ).order_by("effective_from")
+    rows = query_columns(
+        policies,
+        {
+            "item_id": "int",
+            "location_id": "int",
+            "safety_stock": "float",
+            "reorder_point": "float",
+        },
+    )
+    row = rows_of(keys, rows["item_id"], rows["location_id"])
+    found = row >= 0
+    result = {}
+    for name in ("safety_stock", "reorder_point"):
+        values = np.full(len(keys), np.nan)
+        values[row[found]] = rows[name][found]
+        result[f"current_{name}"] = values
+    return result
+
+
+def _items(items: np.ndarray, item_from: int, item_to: int) -> dict[str, np.ndarray]:
+    """Unit cost (NaN when unknown) and shelf life (inf when the item does not expire)."""
+    rows = query_columns(
+        Item.objects.filter(pk__gte=item_from, pk__lte=item_to).order_by("pk"),
+        {"id": "int", "unit_cost": "float", "shelf_life_days": "float"},
+    )
+    index = index_in(rows["id"], items)
+    known = index >= 0
+    cost = np.where(known, rows["unit_cost"][index], np.nan)
+    shelf = np.where(known, rows["shelf_life_days"][index], np.nan)
+    return {"unit_cost": cost, "shelf_life_days": np.where(np.isnan(shelf), np.inf, shelf)}
+
+
+def _open_exceptions(scope: RunScope, item_from: int, item_to: int) -> dict[str, np.ndarray]:
+    open_ones = scoped(
+        PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES),
+        scope,
+        item_from,
+        item_to,
+    )
+    return query_columns(
+        open_ones, {"id": "int", "item_id": "int", "location_id": "int", "kind": "text"}
+    )

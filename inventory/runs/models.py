@@ -1,0 +1,161 @@
+"""Optimization runs: the run record, its batches, its log and the recommendations it made."""
+
+from django.conf import settings
+from django.db import models
+
+from inventory.choices import BatchStatus, LeadTimeBasis, RunStatus, RunTrigger
+
+
+class PolicyRun(models.Model):
+    """One optimization run over a scope of SKU-locations.
+
+    ``scope`` and ``parameters`` are what was asked; ``snapshot`` what the inputs looked like
+    (row counts, data as-of dates, a content hash of every batch's inputs); ``timings`` the
+    seconds per stage summed over batches. Progress is read from the batches.
+    """
+
+    status = models.CharField(
+        max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    trigger = models.CharField(max_length=8, choices=RunTrigger.choices, default=RunTrigger.USER)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    description = models.CharField(max_length=200, blank=True)
+    scope = models.JSONField(default=dict, help_text="Locations, categories, segments or pairs.")
+    parameters = models.JSONField(default=dict)
+    snapshot = models.JSONField(default=dict, help_text="Inputs: row counts, as-of dates, hash.")
+    algorithm_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total_batches = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0, help_text="SKU-locations in scope.")
+    timings = models.JSONField(default=dict, help_text="Seconds per stage.")
+    cancel_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("start_policyrun", "Can start an optimization run")]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        """Still queued or running."""
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Wall time from start to finish (so far, while running)."""
+        if self.started_at is None:
+            return None
+        from django.utils import timezone
+
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()
+
+
+class RunBatch(models.Model):
+    """A slice of a run's SKU-locations: every pair whose item id lies in [item_from, item_to]."""
+
+    run = models.ForeignKey(PolicyRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    item_from = models.BigIntegerField()
+    item_to = models.BigIntegerField()
+    rows = models.PositiveIntegerField(help_text="SKU-locations planned when the run started.")
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recommendations = models.PositiveIntegerField(default=0)
+    exceptions = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(default=dict)
+    input_hash = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="runbatch_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run #{self.run_id} batch {self.number}"
+
+
+class RunLogEntry(models.Model):
+    """One line of a run's log, as the Runs page shows it."""
+
+    run = models.ForeignKey(PolicyRun, on_delete=models.CASCADE, related_name="log_entries")
+    at = models.DateTimeField(auto_now_add=True)
+    level = models.CharField(max_length=8, default="info")
+    batch_number = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["run", "at", "pk"]
+        verbose_name_plural = "run log entries"
+
+    def __str__(self) -> str:
+        return f"Run #{self.run_id} {self.level}: {self.message[:60]}"
+
+
+class PolicyRecommendation(models.Model):
+    """The policy a run recommends for one SKU-location, with the numbers behind it.
+
+    NULL policy figures mean the engine could not compute them (see ``data_quality_reasons``);
+    such a recommendation is ``blocked`` until its data-quality exception is resolved.
+    """
+
+    run = models.ForeignKey(PolicyRun, on_delete=models.CASCADE, related_name="recommendations")
+    batch_number = models.PositiveIntegerField()
+    item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE)
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE)
+    segment = models.CharField(max_length=2, blank=True, help_text="ABC-XYZ class, e.g. AX.")
+    service_class = models.CharField(max_length=16, blank=True)
+    service_target = models.FloatField(null=True, blank=True)
+    service_type = models.CharField(max_length=8, blank=True)
+    demand_mean = models.FloatField(null=True, blank=True, help_text="Units per period.")
+    demand_sd = models.FloatField(null=True, blank=True, help_text="Sigma used by the engine.")
+    demand_sd_source = models.CharField(max_length=16, blank=True)
+    demand_periods = models.PositiveSmallIntegerField(default=0)
+    capped_periods = models.PositiveSmallIntegerField(default=0)
+    demand_pattern = models.CharField(max_length=12, blank=True)
+    lead_time_mean = models.FloatField(null=True, blank=True, help_text="Periods.")
+    lead_time_sd = models.FloatField(null=True, blank=True, help_text="Periods.")
+    lead_time_basis = models.CharField(max_length=8, choices=LeadTimeBasis.choices)
+    distribution = models.CharField(max_length=8, blank=True)
+    safety_stock = models.FloatField(null=True, blank=True)
+    reorder_point = models.FloatField(null=True, blank=True)
+    order_quantity = models.FloatField(null=True, blank=True)
+    min_level = models.FloatField(null=True, blank=True)
+    max_level = models.FloatField(null=True, blank=True)
+    expected_service = models.FloatField(null=True, blank=True)
+    inventory_position = models.FloatField(null=True, blank=True)
+    recommended_qty = models.FloatField(null=True, blank=True)
+    binding_constraint = models.CharField(max_length=10, blank=True)
+    current_safety_stock = models.FloatField(null=True, blank=True)
+    current_reorder_point = models.FloatField(null=True, blank=True)
+    safety_stock_change = models.FloatField(
+        null=True, blank=True, help_text="Relative to the active policy (0.25 = +25 %)."
+    )
+    stockout_reasons = models.JSONField(default=list)
+    excess_reasons = models.JSONField(default=list)
+    data_quality_reasons = models.JSONField(default=list)
+    blocked = models.BooleanField(default=False, help_text="A data-quality exception holds it.")
+
+    class Meta:
+        ordering = ["run", "item", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "item", "location"], name="policyrecommendation_per_run"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "batch_number"])]
+
+    def __str__(self) -> str:
+        return f"Run #{self.run_id}: {self.item_id}@{self.location_id}"

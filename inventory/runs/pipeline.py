@@ -1,0 +1,202 @@
+"""One batch's planning, pure numpy: demand statistics → segment → service target → engine →
+comparison with the active policy → exceptions. Reads nothing, writes nothing."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from governance.choices import ExceptionKind, Severity
+from inventory.choices import LeadTimeBasis
+from inventory.engine import PolicyInputs, Reason, compute_policies, demand_statistics
+from inventory.engine.flags import BLOCKING, reason_codes
+from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
+from inventory.runs.inputs import BatchInputs
+from inventory.runs.parameters import RunParameters
+
+FALLBACK_CLASS = "CZ"
+"""Service class of a SKU-location that cannot be segmented (no demand statistics)."""
+
+
+@dataclass
+class PlannedBatch:
+    """Recommendation columns (one row per planned SKU-location) and the exceptions raised."""
+
+    columns: dict[str, np.ndarray]
+    reasons: dict[str, list[list[str]]]  # stockout / excess / data_quality code lists per row
+    exceptions: list[tuple[int, str, str, list[str], str]]  # row, kind, severity, codes, detail
+    blocked: np.ndarray
+
+
+@dataclass
+class Demand:
+    """Demand figures per row after outlier capping."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    sd_source: np.ndarray
+    periods: np.ndarray
+    capped: np.ndarray
+    pattern: np.ndarray
+    history_sd: np.ndarray
+
+
+def demand_of(inputs: BatchInputs, params: RunParameters) -> Demand:
+    """Capped history statistics; sigma from forecast errors where there are enough pairs."""
+    capped, capped_count = cap_outliers(inputs.history, params.outlier_sigmas)
+    stats = demand_statistics(capped)
+    error_sd, _ = forecast_error_sd(capped, inputs.forecast, params.min_forecast_pairs)
+    from_forecast = ~np.isnan(error_sd)
+    return Demand(
+        mean=np.where(stats.periods > 0, stats.mean, np.nan),
+        sd=np.where(from_forecast, error_sd, stats.sd),
+        sd_source=np.where(from_forecast, "forecast_error", "history"),
+        periods=stats.periods,
+        capped=capped_count,
+        pattern=stats.pattern,
+        history_sd=stats.sd,
+    )
+
+
+def segments_of(
+    demand: Demand, unit_cost: np.ndarray, params: RunParameters, cutoffs: tuple[float, float]
+) -> np.ndarray:
+    """ABC-XYZ class; an unknown cost counts as C, and zero demand as CZ."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = demand.history_sd / demand.mean
+    value = demand.mean * params.periods_per_year * np.where(np.isnan(unit_cost), 0.0, unit_cost)
+    classes = abc_xyz_by_cutoffs(value, cv, cutoffs)
+    return np.where((classes == "") & (demand.mean == 0), "CZ", classes)
+
+
+def plan_batch(
+    inputs: BatchInputs,
+    params: RunParameters,
+    cutoffs: tuple[float, float],
+    segments: tuple[str, ...] = (),
+) -> tuple[np.ndarray, PlannedBatch]:
+    """The rows kept (by the scope's segments) and their recommendations and exceptions."""
+    demand = demand_of(inputs, params)
+    segment = segments_of(demand, inputs.unit_cost, params, cutoffs)
+    keep = np.isin(segment, segments) if segments else np.ones(len(segment), bool)
+    rows = np.flatnonzero(keep)
+    return rows, _plan(inputs, params, demand, segment, rows)
+
+
+def _service(segment: np.ndarray, params: RunParameters) -> tuple[np.ndarray, ...]:
+    classes = params.service_classes or {}
+    code = np.where(np.isin(segment, list(classes)), segment, FALLBACK_CLASS)
+    target = np.array([classes.get(c, [np.nan])[0] for c in code], dtype=np.float64)
+    kind = np.array([classes.get(c, [None, ""])[1] for c in code], dtype="<U8")
+    return np.where(np.isin(code, list(classes)), code, ""), target, kind
+
+
+def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:
+    pick = lambda values: values[rows]  # noqa: E731
+    code, target, kind = _service(pick(segment), params)
+    period = float(params.period_days)
+    engine_inputs = PolicyInputs(
+        demand_mean=pick(demand.mean),
+        demand_sd=pick(demand.sd),
+        lead_time_mean=pick(inputs.lead_time_days) / period,
+        lead_time_sd=pick(inputs.lead_time_sd_days) / period,
+        review_period=params.review_period,
+        service_level=target,
+        service_type=kind,
+        unit_cost=pick(inputs.unit_cost),
+        holding_rate=params.holding_rate,
+        order_cost=pick(inputs.order_cost),
+        periods_per_year=params.periods_per_year,
+        moq=pick(inputs.moq),
+        lot_size=pick(inputs.lot_size),
+        case_pack=pick(inputs.case_pack),
+        shelf_life=pick(inputs.shelf_life_days) / period,
+        max_stock=np.inf,
+        on_hand=pick(inputs.on_hand),
+        on_order=pick(inputs.on_order),
+        allocated=pick(inputs.allocated),
+        backordered=pick(inputs.backordered),
+    )
+    result = compute_policies(engine_inputs, excess_cover_periods=params.excess_cover_periods)
+    current = pick(inputs.current_safety_stock)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = (result.safety_stock - current) / current
+    large = np.isfinite(current) & ~np.isnan(result.safety_stock)
+    large &= np.where(
+        current > 0, np.abs(change) > params.change_tolerance, result.safety_stock > 0
+    )
+    blocked = (result.data_quality_reasons & np.uint32(BLOCKING)) != 0
+    basis = pick(inputs.lead_time_basis)
+    reasons = {
+        "stockout": _codes(result.stockout_reasons),
+        "excess": _codes(result.excess_reasons),
+        "data_quality": _codes(result.data_quality_reasons, extra=basis),
+    }
+    columns = {
+        "item_id": pick(inputs.item_id),
+        "location_id": pick(inputs.location_id),
+        "segment": pick(segment),
+        "service_class": code,
+        "service_target": target,
+        "service_type": kind,
+        "demand_mean": pick(demand.mean),
+        "demand_sd": pick(demand.sd),
+        "demand_sd_source": pick(demand.sd_source),
+        "demand_periods": pick(demand.periods),
+        "capped_periods": pick(demand.capped),
+        "demand_pattern": pick(demand.pattern),
+        "lead_time_mean": engine_inputs.lead_time_mean,
+        "lead_time_sd": engine_inputs.lead_time_sd,
+        "lead_time_basis": basis,
+        "distribution": result.distribution,
+        "safety_stock": result.safety_stock,
+        "reorder_point": result.reorder_point,
+        "order_quantity": result.order_quantity,
+        "min_level": result.min_level,
+        "max_level": result.max_level,
+        "expected_service": result.expected_service,
+        "inventory_position": result.inventory_position,
+        "recommended_qty": result.recommended_qty,
+        "binding_constraint": result.binding_constraint,
+        "current_safety_stock": current,
+        "current_reorder_point": pick(inputs.current_reorder_point),
+        "safety_stock_change": np.where(np.isfinite(change), change, np.nan),
+    }
+    exceptions = _exceptions(result, reasons, blocked, large, change)
+    return PlannedBatch(columns=columns, reasons=reasons, exceptions=exceptions, blocked=blocked)
+
+
+def _codes(masks: np.ndarray, extra: np.ndarray | None = None) -> list[list[str]]:
+    """Reason names per row, computed once per distinct mask."""
+    unique, inverse = np.unique(masks, return_inverse=True)
+    names = [reason_codes(int(mask)) for mask in unique]
+    codes = [names[i] for i in inverse.ravel()]
+    if extra is not None:  # lead time not from actual receipts: say where it came from
+        for row in np.flatnonzero(extra == LeadTimeBasis.PROMISED.value):
+            codes[row] = [*codes[row], "LEAD_TIME_PROMISED"]
+    return codes
+
+
+def _exceptions(result, reasons, blocked, large, change) -> list[tuple]:
+    found = []
+    for row in np.flatnonzero(result.data_quality_reasons != 0):
+        severity = Severity.HIGH if blocked[row] else Severity.MEDIUM
+        detail = "Policy blocked until resolved." if blocked[row] else "Policy computed."
+        found.append(
+            (row, ExceptionKind.DATA_QUALITY, severity, reasons["data_quality"][row], detail)
+        )
+    both = np.uint32(Reason.POSITION_BELOW_SAFETY_STOCK | Reason.ON_HAND_BELOW_LEAD_TIME_DEMAND)
+    for row in np.flatnonzero(result.stockout_risk):
+        severity = Severity.HIGH if result.stockout_reasons[row] == both else Severity.MEDIUM
+        found.append((row, ExceptionKind.STOCKOUT_RISK, severity, reasons["stockout"][row], ""))
+    shelf = np.uint32(Reason.ON_HAND_BEYOND_SHELF_LIFE)
+    for row in np.flatnonzero(result.excess_risk):
+        severity = Severity.HIGH if result.excess_reasons[row] & shelf else Severity.MEDIUM
+        found.append((row, ExceptionKind.EXCESS_RISK, severity, reasons["excess"][row], ""))
+    for row in np.flatnonzero(large):
+        detail = (
+            f"Safety stock {change[row]:+.0%} against the active policy."
+            if np.isfinite(change[row])
+            else "Safety stock from zero in the active policy."
+        )
+        found.append((row, ExceptionKind.LARGE_POLICY_CHANGE, Severity.MEDIUM, [], detail))
+    return found

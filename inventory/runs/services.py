@@ -1,0 +1,253 @@
+"""Starting, executing, finishing and cancelling optimization runs.
+
+A run is planned by one task (SKU-locations, batches, ABC cut-offs, snapshot), then each batch
+is a django-q2 task of its own. Batches are idempotent: a batch writes its recommendations,
+exceptions and its own "succeeded" status in one transaction, so a batch retried after a
+killed worker starts from nothing and one already done is skipped. The last batch to finish
+closes the run.
+"""
+
+import hashlib
+import time
+import traceback
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inventory.choices import (
+    ACTIVE_RUN_STATUSES,
+    FINISHED_BATCH_STATUSES,
+    BatchStatus,
+    RunStatus,
+    RunTrigger,
+)
+from inventory.engine.version import ENGINE_VERSION
+from inventory.models import ServiceLevelClass
+from inventory.runs import queue
+from inventory.runs.inputs import batch_inputs
+from inventory.runs.log import run_log
+from inventory.runs.models import PolicyRun, RunBatch
+from inventory.runs.parameters import RunParameters, parameters_build
+from inventory.runs.pipeline import plan_batch
+from inventory.runs.planning import run_plan_build
+from inventory.runs.scope import RunScope
+from inventory.runs.writer import exceptions_write, recommendations_write
+
+RUN_LOCK = 7_415_001  # PostgreSQL advisory lock serialising run starts
+
+
+class RunConflict(Exception):
+    """Another active run covers some of the same SKU-locations."""
+
+
+def _service_classes() -> dict:
+    return {
+        code: [target, kind]
+        for code, target, kind in ServiceLevelClass.objects.values_list(
+            "code", "target", "service_type"
+        )
+    }
+
+
+def run_start(
+    *,
+    scope: RunScope,
+    parameters: dict | None = None,
+    actor=None,
+    trigger: str = RunTrigger.USER,
+    description: str = "",
+    snapshot: dict | None = None,
+) -> PolicyRun:
+    """Queue a run; ``snapshot`` seeds its snapshot (e.g. the events it answers).
+
+    Raises :class:`RunConflict` if an active run overlaps the scope and
+    :class:`~inventory.runs.parameters.ParameterError` for a bad parameter.
+    """
+    params = parameters_build(parameters, service_classes=_service_classes())
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK])
+        for other in PolicyRun.objects.filter(status__in=ACTIVE_RUN_STATUSES):
+            if scope.overlaps(RunScope.from_json(other.scope)):
+                raise RunConflict(
+                    f"Run #{other.pk} ({other.get_status_display().lower()}) already covers "
+                    f"some of these SKU-locations ({RunScope.from_json(other.scope).describe()})."
+                    " Wait for it to finish or cancel it."
+                )
+        run = PolicyRun.objects.create(
+            scope=scope.as_json(),
+            parameters=params.as_json(),
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            trigger=trigger,
+            description=description,
+            snapshot=dict(snapshot or {}),
+            algorithm_version=ENGINE_VERSION,
+        )
+        run_log(run, f"Queued by {_who(run)}; scope: {scope.describe()}.")
+        transaction.on_commit(lambda: queue.enqueue_plan(run.pk))
+    return run
+
+
+def _who(run: PolicyRun) -> str:
+    if run.trigger == RunTrigger.USER:
+        return run.actor.get_username() if run.actor else "a user"
+    return run.get_trigger_display().lower()
+
+
+def run_plan_execute(run_id: int) -> None:
+    """The run-wide stage: cut the scope into batches and queue them."""
+    run = PolicyRun.objects.get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        return  # a re-delivered plan task: already done
+    if run.cancel_requested:
+        _finish(run, RunStatus.CANCELLED)
+        return
+    started = time.perf_counter()
+    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    try:
+        plan = run_plan_build(
+            RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
+        )
+    except Exception as error:  # the run cannot start: say why and stop
+        run_log(run, f"Planning failed: {error!r}", level="error")
+        _finish(run, RunStatus.FAILED)
+        raise
+    with transaction.atomic():
+        RunBatch.objects.bulk_create(
+            RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
+            for number, (first, last, rows) in enumerate(plan.batches, start=1)
+        )
+        run.total_batches = len(plan.batches)
+        run.total_rows = sum(rows for _, _, rows in plan.batches)
+        run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": list(plan.cutoffs)}
+        run.timings = {"plan": round(time.perf_counter() - started, 3)}
+        run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
+        run_log(
+            run,
+            f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.",
+        )
+        batch_ids = list(run.batches.values_list("pk", flat=True))
+        transaction.on_commit(lambda: queue.enqueue_batches(run.pk, batch_ids))
+    if not batch_ids:
+        _finish(run, RunStatus.SUCCEEDED)
+
+
+def _claim(batch_id: int) -> RunBatch | None:
+    """Mark the batch running (again, if a worker died on it); None when nothing is left."""
+    with transaction.atomic():
+        batch = RunBatch.objects.select_for_update().select_related("run").get(pk=batch_id)
+        if batch.status in FINISHED_BATCH_STATUSES:
+            return None
+        if batch.run.cancel_requested:
+            batch.status = BatchStatus.CANCELLED
+            batch.save(update_fields=["status"])
+            return None
+        batch.status, batch.started_at = BatchStatus.RUNNING, timezone.now()
+        batch.attempts += 1
+        batch.save(update_fields=["status", "started_at", "attempts"])
+    if batch.attempts > 1:
+        run_log(batch.run, f"Attempt {batch.attempts}.", level="warning", batch=batch.number)
+    return batch
+
+
+def batch_execute(batch_id: int) -> None:
+    """Plan one batch and write its results; a failure is recorded, not re-raised."""
+    batch = _claim(batch_id)
+    if batch is not None:
+        try:
+            _compute(batch)
+        except Exception as error:
+            RunBatch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.FAILED,
+                finished_at=timezone.now(),
+                error="".join(traceback.format_exception_only(error)).strip(),
+            )
+            run_log(batch.run, f"Failed: {error!r}", level="error", batch=batch.number)
+    run_finish_if_done(RunBatch.objects.values_list("run_id", flat=True).get(pk=batch_id))
+
+
+def _compute(batch: RunBatch) -> None:
+    run = batch.run
+    scope, params = RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
+    clock = time.perf_counter()
+    inputs = batch_inputs(scope, params, batch.item_from, batch.item_to)
+    read = time.perf_counter()
+    cutoffs = tuple(run.snapshot.get("abc_cutoffs", (float("inf"), float("inf"))))
+    _, planned = plan_batch(inputs, params, cutoffs, scope.segments)
+    computed = time.perf_counter()
+    with transaction.atomic():
+        written = recommendations_write(run, batch.number, planned)
+        raised = exceptions_write(run, batch.number, planned, inputs.open_exceptions)
+        done = time.perf_counter()
+        batch.status, batch.finished_at = BatchStatus.SUCCEEDED, timezone.now()
+        batch.recommendations, batch.exceptions = written, raised
+        batch.input_hash = _inputs_hash(inputs)
+        batch.timings = {
+            "read": round(read - clock, 3),
+            "compute": round(computed - read, 3),
+            "write": round(done - computed, 3),
+        }
+        batch.error = ""
+        batch.save()
+
+
+def _inputs_hash(inputs) -> str:
+    digest = hashlib.sha256()
+    for name, value in vars(inputs).items():
+        if name != "open_exceptions":
+            digest.update(name.encode())
+            digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
+def run_finish_if_done(run_id: int) -> None:
+    """Close the run once every batch has finished: status, timings, content hash."""
+    with transaction.atomic():
+        run = PolicyRun.objects.select_for_update().get(pk=run_id)
+        if not run.is_active or run.total_batches == 0:
+            return
+        batches = list(run.batches.values("status", "timings", "input_hash"))
+        if any(b["status"] not in FINISHED_BATCH_STATUSES for b in batches):
+            return
+        statuses = {b["status"] for b in batches}
+        if BatchStatus.CANCELLED in statuses:
+            status = RunStatus.CANCELLED
+        elif BatchStatus.FAILED not in statuses:
+            status = RunStatus.SUCCEEDED
+        elif BatchStatus.SUCCEEDED in statuses:
+            status = RunStatus.PARTIALLY_FAILED
+        else:
+            status = RunStatus.FAILED
+        for stage in ("read", "compute", "write"):
+            run.timings[stage] = round(sum(b["timings"].get(stage, 0) for b in batches), 3)
+        hashes = sorted(b["input_hash"] for b in batches if b["input_hash"])
+        run.snapshot["content_hash"] = hashlib.sha256("".join(hashes).encode()).hexdigest()
+        _finish(run, status)
+
+
+def _finish(run: PolicyRun, status: str) -> None:
+    run.status, run.finished_at = status, timezone.now()
+    run.save(update_fields=["status", "finished_at", "timings", "snapshot"])
+    failed = run.batches.filter(status=BatchStatus.FAILED).count()
+    tail = f"; {failed} batch(es) failed" if failed else ""
+    level = "info" if status == RunStatus.SUCCEEDED else "warning"
+    run_log(run, f"Finished: {run.get_status_display().lower()}{tail}.", level=level)
+    transaction.on_commit(lambda: queue.after_finish(run.pk))
+
+
+def run_cancel(run: PolicyRun, actor=None) -> PolicyRun:
+    """Stop queued batches; running ones finish. Cancelling a finished run changes nothing."""
+    if not run.is_active:
+        return run
+    with transaction.atomic():
+        PolicyRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+        RunBatch.objects.filter(run=run, status=BatchStatus.QUEUED).update(
+            status=BatchStatus.CANCELLED
+        )
+        who = actor.get_username() if actor is not None else "the system"
+        run_log(run, f"Cancel requested by {who}.", level="warning")
+    run_finish_if_done(run.pk)
+    run.refresh_from_db()
+    return run
