@@ -16,9 +16,10 @@ DATA_APPS = ("inventory", "demand", "supply", "scenarios", "governance")
 
 # Model-level grants per role. Object-level scoping (which locations / categories a planner
 # or manager owns) is added with django-guardian by the issues that need it.
+RUN_GRANTS = ["inventory.start_policyrun", "governance.change_planningexception"]
 _EXTRA_GRANTS: dict[str, list[str]] = {
-    Role.PLANNER: [],
-    Role.MANAGER: ["inventory.change_inventorypolicy"],
+    Role.PLANNER: RUN_GRANTS,
+    Role.MANAGER: ["inventory.change_inventorypolicy", *RUN_GRANTS],
     Role.EXECUTIVE: [],
     Role.INTEGRATION: [],
 }
@@ -46,8 +47,9 @@ def _named_permissions(names: list[str]) -> list[Permission]:
 def role_permissions_sync() -> None:
     """Give each role group its model permissions (idempotent; adds, never removes).
 
-    planner, manager, executive, integration: view every data model; manager may also change
-    policies (loading through the API is the integration role's, checked by the API);
+    planner, manager, executive, integration: view every data model; planners and managers
+    may start optimization runs and handle exceptions; managers may also change policies
+    (loading through the API is the integration role's, checked by the API);
     admin: every permission of the data apps and of user and group administration.
     """
     view = _view_permissions()
