@@ -6,120 +6,278 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0001_initial'),
+        ("inventory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PolicyRun',
+            name="PolicyRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('partially_failed', 'Partially failed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=16)),
-                ('trigger', models.CharField(choices=[('user', 'A user'), ('schedule', 'The monthly schedule'), ('event', 'A lead-time change event')], default='user', max_length=8)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('scope', models.JSONField(default=dict, help_text='Locations, categories, segments or pairs.')),
-                ('parameters', models.JSONField(default=dict)),
-                ('snapshot', models.JSONField(default=dict, help_text='Inputs: row counts, as-of dates, hash.')),
-                ('algorithm_version', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('total_batches', models.PositiveIntegerField(default=0)),
-                ('total_rows', models.PositiveIntegerField(default=0, help_text='SKU-locations in scope.')),
-                ('timings', models.JSONField(default=dict, help_text='Seconds per stage.')),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("partially_failed", "Partially failed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("user", "A user"),
+                            ("schedule", "The monthly schedule"),
+                            ("event", "A lead-time change event"),
+                        ],
+                        default="user",
+                        max_length=8,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "scope",
+                    models.JSONField(
+                        default=dict, help_text="Locations, categories, segments or pairs."
+                    ),
+                ),
+                ("parameters", models.JSONField(default=dict)),
+                (
+                    "snapshot",
+                    models.JSONField(
+                        default=dict, help_text="Inputs: row counts, as-of dates, hash."
+                    ),
+                ),
+                ("algorithm_version", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("total_batches", models.PositiveIntegerField(default=0)),
+                (
+                    "total_rows",
+                    models.PositiveIntegerField(default=0, help_text="SKU-locations in scope."),
+                ),
+                ("timings", models.JSONField(default=dict, help_text="Seconds per stage.")),
+                ("cancel_requested", models.BooleanField(default=False)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('start_policyrun', 'Can start an optimization run')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("start_policyrun", "Can start an optimization run")],
             },
         ),
         migrations.CreateModel(
-            name='RunLogEntry',
+            name="RunLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('level', models.CharField(default='info', max_length=8)),
-                ('batch_number', models.PositiveIntegerField(blank=True, null=True)),
-                ('message', models.TextField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log_entries', to='inventory.policyrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("level", models.CharField(default="info", max_length=8)),
+                ("batch_number", models.PositiveIntegerField(blank=True, null=True)),
+                ("message", models.TextField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="log_entries",
+                        to="inventory.policyrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'run log entries',
-                'ordering': ['run', 'at', 'pk'],
+                "verbose_name_plural": "run log entries",
+                "ordering": ["run", "at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyRecommendation',
+            name="PolicyRecommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('batch_number', models.PositiveIntegerField()),
-                ('segment', models.CharField(blank=True, help_text='ABC-XYZ class, e.g. AX.', max_length=2)),
-                ('service_class', models.CharField(blank=True, max_length=16)),
-                ('service_target', models.FloatField(blank=True, null=True)),
-                ('service_type', models.CharField(blank=True, max_length=8)),
-                ('demand_mean', models.FloatField(blank=True, help_text='Units per period.', null=True)),
-                ('demand_sd', models.FloatField(blank=True, help_text='Sigma used by the engine.', null=True)),
-                ('demand_sd_source', models.CharField(blank=True, max_length=16)),
-                ('demand_periods', models.PositiveSmallIntegerField(default=0)),
-                ('capped_periods', models.PositiveSmallIntegerField(default=0)),
-                ('demand_pattern', models.CharField(blank=True, max_length=12)),
-                ('lead_time_mean', models.FloatField(blank=True, help_text='Periods.', null=True)),
-                ('lead_time_sd', models.FloatField(blank=True, help_text='Periods.', null=True)),
-                ('lead_time_basis', models.CharField(choices=[('actual', 'Supplier lane, actual receipts'), ('promised', 'Supplier lane, promised (too few receipts)'), ('transfer', 'Network lane transfer'), ('missing', 'None found')], max_length=8)),
-                ('distribution', models.CharField(blank=True, max_length=8)),
-                ('safety_stock', models.FloatField(blank=True, null=True)),
-                ('reorder_point', models.FloatField(blank=True, null=True)),
-                ('order_quantity', models.FloatField(blank=True, null=True)),
-                ('min_level', models.FloatField(blank=True, null=True)),
-                ('max_level', models.FloatField(blank=True, null=True)),
-                ('expected_service', models.FloatField(blank=True, null=True)),
-                ('inventory_position', models.FloatField(blank=True, null=True)),
-                ('recommended_qty', models.FloatField(blank=True, null=True)),
-                ('binding_constraint', models.CharField(blank=True, max_length=10)),
-                ('current_safety_stock', models.FloatField(blank=True, null=True)),
-                ('current_reorder_point', models.FloatField(blank=True, null=True)),
-                ('safety_stock_change', models.FloatField(blank=True, help_text='Relative to the active policy (0.25 = +25 %).', null=True)),
-                ('stockout_reasons', models.JSONField(default=list)),
-                ('excess_reasons', models.JSONField(default=list)),
-                ('data_quality_reasons', models.JSONField(default=list)),
-                ('blocked', models.BooleanField(default=False, help_text='A data-quality exception holds it.')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendations', to='inventory.policyrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("batch_number", models.PositiveIntegerField()),
+                (
+                    "segment",
+                    models.CharField(blank=True, help_text="ABC-XYZ class, e.g. AX.", max_length=2),
+                ),
+                ("service_class", models.CharField(blank=True, max_length=16)),
+                ("service_target", models.FloatField(blank=True, null=True)),
+                ("service_type", models.CharField(blank=True, max_length=8)),
+                (
+                    "demand_mean",
+                    models.FloatField(blank=True, help_text="Units per period.", null=True),
+                ),
+                (
+                    "demand_sd",
+                    models.FloatField(blank=True, help_text="Sigma used by the engine.", null=True),
+                ),
+                ("demand_sd_source", models.CharField(blank=True, max_length=16)),
+                ("demand_periods", models.PositiveSmallIntegerField(default=0)),
+                ("capped_periods", models.PositiveSmallIntegerField(default=0)),
+                ("demand_pattern", models.CharField(blank=True, max_length=12)),
+                ("lead_time_mean", models.FloatField(blank=True, help_text="Periods.", null=True)),
+                ("lead_time_sd", models.FloatField(blank=True, help_text="Periods.", null=True)),
+                (
+                    "lead_time_basis",
+                    models.CharField(
+                        choices=[
+                            ("actual", "Supplier lane, actual receipts"),
+                            ("promised", "Supplier lane, promised (too few receipts)"),
+                            ("transfer", "Network lane transfer"),
+                            ("missing", "None found"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("distribution", models.CharField(blank=True, max_length=8)),
+                ("safety_stock", models.FloatField(blank=True, null=True)),
+                ("reorder_point", models.FloatField(blank=True, null=True)),
+                ("order_quantity", models.FloatField(blank=True, null=True)),
+                ("min_level", models.FloatField(blank=True, null=True)),
+                ("max_level", models.FloatField(blank=True, null=True)),
+                ("expected_service", models.FloatField(blank=True, null=True)),
+                ("inventory_position", models.FloatField(blank=True, null=True)),
+                ("recommended_qty", models.FloatField(blank=True, null=True)),
+                ("binding_constraint", models.CharField(blank=True, max_length=10)),
+                ("current_safety_stock", models.FloatField(blank=True, null=True)),
+                ("current_reorder_point", models.FloatField(blank=True, null=True)),
+                (
+                    "safety_stock_change",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Relative to the active policy (0.25 = +25 %).",
+                        null=True,
+                    ),
+                ),
+                ("stockout_reasons", models.JSONField(default=list)),
+                ("excess_reasons", models.JSONField(default=list)),
+                ("data_quality_reasons", models.JSONField(default=list)),
+                (
+                    "blocked",
+                    models.BooleanField(
+                        default=False, help_text="A data-quality exception holds it."
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendations",
+                        to="inventory.policyrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'item', 'location'],
-                'indexes': [models.Index(fields=['run', 'batch_number'], name='inventory_p_run_id_12c84a_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'item', 'location'), name='policyrecommendation_per_run')],
+                "ordering": ["run", "item", "location"],
+                "indexes": [
+                    models.Index(
+                        fields=["run", "batch_number"], name="inventory_p_run_id_12c84a_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "item", "location"), name="policyrecommendation_per_run"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RunBatch',
+            name="RunBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('item_from', models.BigIntegerField()),
-                ('item_to', models.BigIntegerField()),
-                ('rows', models.PositiveIntegerField(help_text='SKU-locations planned when the run started.')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('recommendations', models.PositiveIntegerField(default=0)),
-                ('exceptions', models.PositiveIntegerField(default=0)),
-                ('timings', models.JSONField(default=dict)),
-                ('input_hash', models.CharField(blank=True, max_length=64)),
-                ('error', models.TextField(blank=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batches', to='inventory.policyrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("item_from", models.BigIntegerField()),
+                ("item_to", models.BigIntegerField()),
+                (
+                    "rows",
+                    models.PositiveIntegerField(
+                        help_text="SKU-locations planned when the run started."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("recommendations", models.PositiveIntegerField(default=0)),
+                ("exceptions", models.PositiveIntegerField(default=0)),
+                ("timings", models.JSONField(default=dict)),
+                ("input_hash", models.CharField(blank=True, max_length=64)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="batches",
+                        to="inventory.policyrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'number'), name='runbatch_number_unique')],
+                "ordering": ["run", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "number"), name="runbatch_number_unique")
+                ],
             },
         ),
     ]
