@@ -49,7 +49,7 @@ def _service_classes() -> dict:
     }
 
 
-def run_start(
+def policy_run_start(
     *,
     scope: RunScope,
     parameters: dict | None = None,
@@ -95,7 +95,7 @@ def _who(run: PolicyRun) -> str:
     return run.get_trigger_display().lower()
 
 
-def run_plan_execute(run_id: int) -> None:
+def policy_run_plan(run_id: int) -> None:
     """The run-wide stage: cut the scope into batches and queue them."""
     run = PolicyRun.objects.get(pk=run_id)
     if run.status != RunStatus.QUEUED:
@@ -152,7 +152,7 @@ def _claim(batch_id: int) -> RunBatch | None:
     return batch
 
 
-def batch_execute(batch_id: int) -> None:
+def run_batch_execute(batch_id: int) -> None:
     """Plan one batch and write its results; a failure is recorded, not re-raised."""
     batch = _claim(batch_id)
     if batch is not None:
@@ -165,7 +165,7 @@ def batch_execute(batch_id: int) -> None:
                 error="".join(traceback.format_exception_only(error)).strip(),
             )
             run_log(batch.run, f"Failed: {error!r}", level="error", batch=batch.number)
-    run_finish_if_done(RunBatch.objects.values_list("run_id", flat=True).get(pk=batch_id))
+    policy_run_finish_if_done(RunBatch.objects.values_list("run_id", flat=True).get(pk=batch_id))
 
 
 def _compute(batch: RunBatch) -> None:
@@ -202,7 +202,7 @@ def _inputs_hash(inputs) -> str:
     return digest.hexdigest()
 
 
-def run_finish_if_done(run_id: int) -> None:
+def policy_run_finish_if_done(run_id: int) -> None:
     """Close the run once every batch has finished: status, timings, content hash."""
     with transaction.atomic():
         run = PolicyRun.objects.select_for_update().get(pk=run_id)
@@ -237,7 +237,7 @@ def _finish(run: PolicyRun, status: str) -> None:
     transaction.on_commit(lambda: queue.after_finish(run.pk))
 
 
-def run_cancel(run: PolicyRun, actor=None) -> PolicyRun:
+def policy_run_cancel(run: PolicyRun, actor=None) -> PolicyRun:
     """Stop queued batches; running ones finish. Cancelling a finished run changes nothing."""
     if not run.is_active:
         return run
@@ -248,6 +248,6 @@ def run_cancel(run: PolicyRun, actor=None) -> PolicyRun:
         )
         who = actor.get_username() if actor is not None else "the system"
         run_log(run, f"Cancel requested by {who}.", level="warning")
-    run_finish_if_done(run.pk)
+    policy_run_finish_if_done(run.pk)
     run.refresh_from_db()
     return run

@@ -4,27 +4,27 @@ from inventory.choices import RunTrigger
 from inventory.runs.scope import RunScope
 from inventory.runs.services import (
     RunConflict,
-    batch_execute,
-    run_plan_execute,
-    run_start,
+    policy_run_plan,
+    policy_run_start,
+    run_batch_execute,
 )
 from inventory.runs.triggers import lane_change_runs_start
 
 
 def plan_task(run_id: int) -> None:
     """Plan a run and queue its batches."""
-    run_plan_execute(run_id)
+    policy_run_plan(run_id)
 
 
 def batch_task(batch_id: int) -> None:
     """Execute one batch."""
-    batch_execute(batch_id)
+    run_batch_execute(batch_id)
 
 
 def monthly_run_task() -> str:
     """The monthly run over the whole network (skipped while another run covers it)."""
     try:
-        run = run_start(
+        run = policy_run_start(
             scope=RunScope(), trigger=RunTrigger.SCHEDULE, description="Monthly review run"
         )
     except RunConflict as conflict:

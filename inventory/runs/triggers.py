@@ -19,7 +19,7 @@ def lane_change_runs_start() -> PolicyRun | None:
     Events stay pending until that run succeeds; an overlapping active run defers them to
     the next trigger. Returns the run, or None when there is nothing to do or it must wait.
     """
-    from inventory.runs.services import RunConflict, run_start
+    from inventory.runs.services import RunConflict, policy_run_start
 
     claimed = _claimed_events()
     events = [e for e in lane_change_events_pending() if e.pk not in claimed]
@@ -29,7 +29,7 @@ def lane_change_runs_start() -> PolicyRun | None:
     labels = sorted({f"{e.lane.item.sku}@{e.lane.destination.code}" for e in events})
     scope = RunScope(pairs=tuple(pairs), labels={"sku_locations": labels})
     try:
-        run = run_start(
+        run = policy_run_start(
             scope=scope,
             trigger=RunTrigger.EVENT,
             description=f"{len(events)} lead-time change event(s)",
