@@ -1,4 +1,4 @@
-"""Writes of the governance app: role permissions and development demo users."""
+"""Writes of the governance app: role permissions, development demo users, exception handling."""
 
 import secrets
 from dataclasses import dataclass
@@ -6,11 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from governance.choices import Role
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Role
+from governance.models import PlanningException
 
 DATA_APPS = ("inventory", "demand", "supply", "scenarios", "governance")
 
@@ -99,3 +102,77 @@ def demo_users_ensure() -> list[DemoLogin]:
         user.groups.set([Group.objects.get(name=role.value)])
         logins.append(DemoLogin(role=role.label, username=username, password=password))
     return logins
+
+
+EXCEPTION_EDITABLE_FIELDS = ("owner", "status", "resolution_notes", "due_date")
+CLOSED_EXCEPTION_STATUSES = (ExceptionStatus.RESOLVED, ExceptionStatus.DISMISSED)
+HANDLE_EXCEPTIONS = "governance.change_planningexception"
+
+
+@transaction.atomic
+def planning_exception_update(
+    *, exception: PlanningException, user: AbstractBaseUser, **changes: Any
+) -> PlanningException:
+    """Change who handles an exception, its status, its notes or its due date; nothing else.
+
+    Resolving or dismissing needs resolution notes (given now or already written) and stamps
+    ``resolved_at``; reopening clears it, unless another open exception of the same kind
+    already exists for the SKU-location. The owner must be an active user who may handle
+    exceptions. Raises ``PermissionDenied`` when ``user`` may not handle exceptions and
+    ``ValidationError`` naming the field otherwise.
+    """
+    if not user.has_perm(HANDLE_EXCEPTIONS):
+        raise PermissionDenied("Handling exceptions needs the planner or manager role.")
+    unknown = sorted(set(changes) - set(EXCEPTION_EDITABLE_FIELDS))
+    if unknown:
+        allowed = ", ".join(EXCEPTION_EDITABLE_FIELDS)
+        raise ValidationError(dict.fromkeys(unknown, f"Not editable; change only {allowed}."))
+    if not changes:
+        return exception
+    _exception_owner_check(changes.get("owner"))
+    was_closed = exception.status in CLOSED_EXCEPTION_STATUSES
+    for name, value in changes.items():
+        setattr(exception, name, value)
+    exception.clean_fields(exclude=_fields_except(PlanningException, changes))
+    closed = exception.status in CLOSED_EXCEPTION_STATUSES
+    if closed and not exception.resolution_notes.strip():
+        raise ValidationError(
+            {"resolution_notes": "Say how it was resolved or why it is dismissed."}
+        )
+    if closed and not was_closed:
+        exception.resolved_at = timezone.now()
+    elif not closed:
+        exception.resolved_at = None
+        if was_closed:
+            _exception_reopen_check(exception)
+    exception.save(update_fields=[*changes, "resolved_at", "updated_at"])
+    return exception
+
+
+def _exception_owner_check(owner: AbstractBaseUser | None) -> None:
+    if owner is not None and not (owner.is_active and owner.has_perm(HANDLE_EXCEPTIONS)):
+        raise ValidationError(
+            {"owner": f"{owner.get_username()} cannot handle exceptions (planner or manager)."}
+        )
+
+
+def _exception_reopen_check(exception: PlanningException) -> None:
+    other = (
+        PlanningException.objects.filter(
+            item_id=exception.item_id,
+            location_id=exception.location_id,
+            kind=exception.kind,
+            status__in=OPEN_EXCEPTION_STATUSES,
+        )
+        .exclude(pk=exception.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            {"status": f"Exception #{other} of this kind is already open for the SKU-location."}
+        )
+
+
+def _fields_except(model, names) -> list[str]:
+    return [field.name for field in model._meta.fields if field.name not in names]

@@ -9,6 +9,8 @@ from inventory.models import (
     Item,
     Location,
     NetworkLane,
+    PolicyRecommendation,
+    PolicyRun,
     ServiceLevelClass,
 )
 
@@ -90,3 +92,46 @@ class InventoryPolicyAdmin(SimpleHistoryAdmin):
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by runs only: viewable and filterable here, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PolicyRun)
+class PolicyRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "status", "trigger", "actor", "created_at", "total_rows", "total_batches"]
+    list_filter = ["status", "trigger"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PolicyRecommendation)
+class PolicyRecommendationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "run",
+        "item",
+        "location",
+        "segment",
+        "service_target",
+        "safety_stock",
+        "reorder_point",
+        "order_quantity",
+        "current_safety_stock",
+        "recommended_qty",
+        "lead_time_basis",
+        "blocked",
+    ]
+    list_filter = ["blocked", "segment", "lead_time_basis", "demand_sd_source", "run__id"]
+    list_select_related = ["run", "item", "location"]
+    search_fields = ["item__sku", "location__code"]
+    show_full_result_count = False  # a run can hold a million rows

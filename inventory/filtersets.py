@@ -2,7 +2,15 @@
 
 import django_filters as filters
 
-from inventory.models import InventoryPosition, Item, Location, NetworkLane, ServiceLevelClass
+from inventory.models import (
+    InventoryPosition,
+    Item,
+    Location,
+    NetworkLane,
+    PolicyRecommendation,
+    PolicyRun,
+    ServiceLevelClass,
+)
 
 
 class ItemFilterSet(filters.FilterSet):
@@ -43,3 +51,21 @@ class ServiceLevelClassFilterSet(filters.FilterSet):
     class Meta:
         model = ServiceLevelClass
         fields = ["code", "service_type"]
+
+
+class PolicyRunFilterSet(filters.FilterSet):
+    class Meta:
+        model = PolicyRun
+        fields = ["status", "trigger"]
+
+
+class PolicyRecommendationFilterSet(filters.FilterSet):
+    """``item`` and ``location`` by natural key (SKU, location code)."""
+
+    run = filters.NumberFilter(field_name="run_id")
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+
+    class Meta:
+        model = PolicyRecommendation
+        fields = ["run", "item", "location", "segment", "blocked"]

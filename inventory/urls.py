@@ -3,9 +3,15 @@
 from django.urls import path
 
 from inventory import views
+from inventory.runs import views as run_views
 
 app_name = "inventory"
 
 urlpatterns = [
     path("", views.network_overview, name="network"),
+    path("runs/", run_views.run_list, name="runs"),
+    path("runs/operations/", run_views.operations, name="runs-operations"),
+    path("runs/<int:pk>/", run_views.run_detail, name="run-detail"),
+    path("runs/<int:pk>/progress/", run_views.run_progress_json, name="run-progress"),
+    path("runs/<int:pk>/cancel/", run_views.run_cancel, name="run-cancel"),
 ]

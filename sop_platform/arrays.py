@@ -20,9 +20,12 @@ KINDS = {"int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "text": 
 def query_columns(queryset: QuerySet, columns: dict[str, str]) -> dict[str, np.ndarray]:
     """``{field: kind}`` of ``queryset`` as ``{field: array}``; kinds: int, float, date, text.
 
-    An ``int`` column must not hold NULL (use ``float`` for nullable numbers).
+    An ``int`` column must not hold NULL (use ``float`` for nullable numbers). Rows come in
+    the queryset's explicit ``order_by``, else in no particular order.
     """
     names = list(columns)
+    if not queryset.query.order_by:  # no Meta ordering: it can join and sort for nothing
+        queryset = queryset.order_by()
     values = queryset.values_list(*names)
     if connection.vendor == "postgresql":
         return _copied(values, columns)

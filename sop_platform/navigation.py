@@ -14,4 +14,6 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Network", "inventory:network", "inventory.view_location"),
+    NavEntry("Runs", "inventory:runs", "inventory.view_policyrun"),
+    NavEntry("Operations", "inventory:runs-operations", "inventory.view_policyrun"),
 ]

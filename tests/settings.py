@@ -25,3 +25,7 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"bulk": "1000000/minute", "read": "1000000/minute"},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the django-q2 cluster the run tests start must see the same database.
+    # One per test process, so parallel runs of the suite do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_sop_{os.getpid()}.sqlite3")}

@@ -1,8 +1,9 @@
-"""Read endpoints of the inventory app under /api/v1/ (loads are the bulk endpoints)."""
+"""Endpoints of the inventory app under /api/v1/: reads (loads are the bulk endpoints) and runs."""
 
 from rest_framework.routers import SimpleRouter
 
 from inventory import filtersets
+from inventory.api.runs import RecommendationViewSet, RunViewSet
 from inventory.models import InventoryPosition, Item, Location, NetworkLane, ServiceLevelClass
 from sop_platform.api.reads import natural_key_serializer, read_viewset
 
@@ -102,4 +103,6 @@ router.register(
     ),
     basename="service-level-class",
 )
+router.register("runs", RunViewSet, basename="run")
+router.register("recommendations", RecommendationViewSet, basename="recommendation")
 urlpatterns = router.urls

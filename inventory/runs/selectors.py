@@ -1,9 +1,31 @@
 """Reads of optimization runs: progress while running, the operations figures afterwards."""
 
-from django.db.models import Count, QuerySet, Sum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
 
-from inventory.choices import BatchStatus
-from inventory.runs.models import PolicyRun, RunLogEntry
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate
+from django.utils import timezone
+
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Severity
+from governance.models import PlanningException
+from inventory.choices import ACTIVE_RUN_STATUSES, BatchStatus, PolicyStatus, RunStatus
+from inventory.models import InventoryPolicy
+from inventory.runs.models import PolicyRun, RunBatch, RunLogEntry
 
 
 def runs_list() -> QuerySet[PolicyRun]:
@@ -51,3 +73,165 @@ def run_progress(run: PolicyRun) -> dict:
 def run_log_entries(run: PolicyRun, *, after: int = 0) -> QuerySet[RunLogEntry]:
     """The run's log lines with an id above ``after`` (for incremental polling)."""
     return run.log_entries.filter(pk__gt=after).order_by("pk")
+
+
+# --- Pages: the runs list, a run's stage timings, the operations view ----------------------
+
+FINISHED_BATCHES = (BatchStatus.SUCCEEDED, BatchStatus.FAILED, BatchStatus.CANCELLED)
+STAGES = ("plan", "read", "compute", "write")
+
+
+def runs_with_totals() -> QuerySet[PolicyRun]:
+    """``runs_list`` with each run's finished batches, percent done, recommendations and open
+    exceptions summed from its batches (as ``run_progress`` counts them), in one query."""
+    done = Count("batches", filter=Q(batches__status__in=FINISHED_BATCHES))
+    succeeded = Q(batches__status=BatchStatus.SUCCEEDED)
+    return runs_list().annotate(
+        done_batches=done,
+        recommendation_count=Coalesce(Sum("batches__recommendations", filter=succeeded), 0),
+        exception_count=Coalesce(Sum("batches__exceptions", filter=succeeded), 0),
+        percent=Case(
+            When(total_batches__gt=0, then=Cast(done, FloatField()) * 100.0 / F("total_batches")),
+            default=Value(0.0),
+            output_field=FloatField(),
+        ),
+    )
+
+
+def run_stage_timings(run: PolicyRun, batches: Iterable[RunBatch]) -> list[dict]:
+    """Seconds and SKU-locations per second of each stage, from batches already loaded.
+
+    ``plan`` is run-wide over every SKU-location in scope; ``read``, ``compute`` and ``write``
+    are summed over the batches that recorded timings (so far, while the run is running).
+    No query.
+    """
+    timed = [b for b in batches if b.timings]
+    rows_timed = sum(b.rows for b in timed)
+    stages = []
+    for stage in STAGES:
+        if stage == "plan":
+            seconds, rows = run.timings.get("plan"), run.total_rows
+        else:
+            seconds = sum(b.timings.get(stage, 0.0) for b in timed) if timed else None
+            rows = rows_timed
+        rate = rows / seconds if seconds else None
+        stages.append({"stage": stage, "seconds": seconds, "rows": rows, "rows_per_second": rate})
+    return stages
+
+
+@dataclass(frozen=True)
+class RunDay:
+    """Runs created on one day: how many, the failed share of the finished ones, and the
+    median wall time (seconds) of those with a start and a finish."""
+
+    day: date
+    runs: int
+    finished: int
+    failed: int
+    failed_share: float | None
+    median_duration_seconds: float | None
+
+
+def run_daily_stats(*, days: int = 90, now: datetime | None = None) -> list[RunDay]:
+    """Per day (in the current time zone) of the last ``days`` days, oldest first; days without
+    runs are left out. "Failed" counts failed and partially failed runs. One query."""
+    now = now or timezone.now()
+    rows = (
+        PolicyRun.objects.filter(created_at__gte=now - timedelta(days=days))
+        .annotate(day=TruncDate("created_at"))
+        .order_by("day")
+        .values_list("day", "status", "started_at", "finished_at")
+    )
+    by_day: dict[date, list] = {}
+    for day, status, started, finished in rows:
+        by_day.setdefault(day, []).append((status, started, finished))
+    return [_run_day(day, runs) for day, runs in by_day.items()]
+
+
+def _run_day(day: date, runs: list) -> RunDay:
+    finished = [status for status, _, _ in runs if status not in ACTIVE_RUN_STATUSES]
+    failed = sum(status in (RunStatus.FAILED, RunStatus.PARTIALLY_FAILED) for status in finished)
+    durations = [(end - start).total_seconds() for _, start, end in runs if start and end]
+    return RunDay(
+        day=day,
+        runs=len(runs),
+        finished=len(finished),
+        failed=failed,
+        failed_share=failed / len(finished) if finished else None,
+        median_duration_seconds=median(durations) if durations else None,
+    )
+
+
+@dataclass(frozen=True)
+class PolicyStaleness:
+    """Active policies, how many were last optimized (or became effective) more than
+    ``max_age_days`` ago, and the age in days of the oldest."""
+
+    active: int
+    stale: int
+    oldest_age_days: int | None
+    max_age_days: int
+
+
+def policy_staleness(*, max_age_days: int = 90, today: date | None = None) -> PolicyStaleness:
+    """A policy's age counts from the later of its last optimization and its effective date
+    (the last time someone or something looked at it). One query."""
+    today = today or timezone.localdate()
+    reviewed = Greatest(
+        Coalesce(TruncDate("last_optimized_at"), F("effective_from")), F("effective_from")
+    )
+    totals = (
+        InventoryPolicy.objects.filter(status=PolicyStatus.ACTIVE)
+        .annotate(reviewed=reviewed)
+        .aggregate(
+            active=Count("pk"),
+            stale=Count("pk", filter=Q(reviewed__lt=today - timedelta(days=max_age_days))),
+            oldest=Min("reviewed"),
+        )
+    )
+    oldest = totals["oldest"]
+    return PolicyStaleness(
+        active=totals["active"],
+        stale=totals["stale"],
+        oldest_age_days=(today - oldest).days if oldest else None,
+        max_age_days=max_age_days,
+    )
+
+
+AGE_BUCKETS = (("recent", "< 7 days"), ("week", "7–30 days"), ("month", "> 30 days"))
+
+
+@dataclass(frozen=True)
+class ExceptionBacklog:
+    """Open and in-progress exceptions: per kind a count per age bucket (keys of
+    ``AGE_BUCKETS``, age since the exception was raised) and per severity."""
+
+    by_kind: list[dict]
+    by_severity: list[dict]
+    total: int
+
+
+def exception_backlog(*, now: datetime | None = None) -> ExceptionBacklog:
+    """Every kind and severity is listed, with zeros where none are open. Two queries."""
+    now = now or timezone.now()
+    backlog = PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES).order_by()
+    bucket = Case(
+        When(created_at__gt=now - timedelta(days=7), then=Value("recent")),
+        When(created_at__gte=now - timedelta(days=30), then=Value("week")),
+        default=Value("month"),
+        output_field=CharField(),
+    )
+    counts = {
+        (row["kind"], row["bucket"]): row["n"]
+        for row in backlog.annotate(bucket=bucket).values("kind", "bucket").annotate(n=Count("pk"))
+    }
+    severities = dict(backlog.values_list("severity").annotate(n=Count("pk")))
+    by_kind = []
+    for kind in ExceptionKind:
+        buckets = {key: counts.get((kind.value, key), 0) for key, _ in AGE_BUCKETS}
+        by_kind.append({"kind": kind.label, **buckets, "total": sum(buckets.values())})
+    return ExceptionBacklog(
+        by_kind=by_kind,
+        by_severity=[{"severity": s.label, "count": severities.get(s.value, 0)} for s in Severity],
+        total=sum(severities.values()),
+    )

@@ -34,6 +34,7 @@ urlpatterns = [
     *_reads("inventory.api.urls"),
     *_reads("demand.api.urls"),
     *_reads("supply.api.urls"),
+    *_reads("governance.api.urls"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", _open(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("redoc/", _open(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),

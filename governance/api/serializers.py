@@ -1,0 +1,82 @@
+"""Shapes of the governance API: exceptions as read, and the few fields a planner may change."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from governance.models import PlanningException
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Rejects input keys that are not writable fields, naming each one.
+
+    DRF ignores unknown keys; for workflow inputs a misspelt key ("location" for
+    "locations") would silently widen what the request does, so it is a 400 instead.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            unknown = sorted(set(data) - set(writable))
+            if unknown:
+                message = f"Not accepted here; expected {', '.join(writable)}."
+                raise serializers.ValidationError(dict.fromkeys(unknown, [message]))
+        return super().to_internal_value(data)
+
+
+class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerializer):
+    """An exception as planners see it: item and location by natural key, owner by username.
+
+    Also the body of ``PATCH /api/v1/exceptions/{id}/``, where only owner, status,
+    resolution_notes and due_date are accepted; the rules are the service's.
+    """
+
+    item = serializers.SlugRelatedField(slug_field="sku", read_only=True)
+    location = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="Username of the planner or manager handling it; null to unassign.",
+    )
+    first_run = serializers.PrimaryKeyRelatedField(read_only=True)
+    last_run = serializers.PrimaryKeyRelatedField(read_only=True)
+    resolution_notes = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=5000,
+        help_text="Required (non-empty) to resolve or dismiss.",
+    )
+
+    class Meta:
+        model = PlanningException
+        fields = [
+            "id",
+            "kind",
+            "severity",
+            "status",
+            "item",
+            "location",
+            "reasons",
+            "detail",
+            "first_run",
+            "last_run",
+            "batch_number",
+            "owner",
+            "due_date",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "resolution_notes",
+        ]
+        read_only_fields = [
+            "id",
+            "kind",
+            "severity",
+            "reasons",
+            "detail",
+            "batch_number",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+        ]

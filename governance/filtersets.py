@@ -1,0 +1,21 @@
+"""Filters of the governance models, shared by the API and (later) the planner pages."""
+
+import django_filters as filters
+
+from governance.choices import ExceptionStatus
+from governance.models import PlanningException
+
+
+class PlanningExceptionFilterSet(filters.FilterSet):
+    """``run`` is the run that last found the exception; item, location and owner by natural
+    key; ``status`` may repeat (``?status=open&status=in_progress``)."""
+
+    status = filters.MultipleChoiceFilter(choices=ExceptionStatus.choices)
+    run = filters.NumberFilter(field_name="last_run_id")
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+    owner = filters.CharFilter(field_name="owner__username")
+
+    class Meta:
+        model = PlanningException
+        fields = ["kind", "status", "severity", "run", "item", "location", "owner"]

@@ -1,0 +1,85 @@
+"""The form that starts an optimization run from the Runs page.
+
+It only collects input: the scope and parameter rules live in ``scope_resolve`` and
+``parameters_build``, whose errors name the field and are put back on the form here.
+"""
+
+from dataclasses import fields
+
+from django import forms
+
+from inventory.models import Item, Location
+from inventory.runs.parameters import RunParameters
+from inventory.runs.scope import SEGMENTS
+
+PARAMETER_FIELDS = ("history_periods", "review_period", "holding_rate", "batch_size")
+SCOPE_FIELDS = ("locations", "categories", "segments")
+_DEFAULTS = {f.name: f.default for f in fields(RunParameters)}
+
+
+class RunStartForm(forms.Form):
+    """Scope (empty means everything), description and the main run parameters."""
+
+    locations = forms.MultipleChoiceField(
+        required=False,
+        help_text="None selected: every location.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    categories = forms.MultipleChoiceField(
+        required=False,
+        help_text="None selected: every category.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    segments = forms.MultipleChoiceField(
+        required=False,
+        choices=[(s, s) for s in SEGMENTS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="ABC-XYZ segments; none ticked: every segment.",
+    )
+    description = forms.CharField(required=False, max_length=200)
+    history_periods = forms.IntegerField(
+        required=False, initial=_DEFAULTS["history_periods"], help_text="Periods of history."
+    )
+    review_period = forms.FloatField(
+        required=False, initial=_DEFAULTS["review_period"], help_text="Periods between reviews."
+    )
+    holding_rate = forms.FloatField(
+        required=False, initial=_DEFAULTS["holding_rate"], help_text="Share of unit cost a year."
+    )
+    batch_size = forms.IntegerField(
+        required=False, initial=_DEFAULTS["batch_size"], help_text="SKU-locations per batch."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].choices = [
+            (code, f"{code} · {name}")
+            for code, name in Location.objects.order_by("code").values_list("code", "name")
+        ]
+        categories = (
+            Item.objects.exclude(category="")
+            .order_by("category")
+            .values_list("category", flat=True)
+            .distinct()
+        )
+        self.fields["categories"].choices = [(c, c) for c in categories]
+
+    def scope_codes(self) -> dict[str, list[str]]:
+        """Keyword arguments of ``scope_resolve``."""
+        return {name: list(self.cleaned_data[name]) for name in SCOPE_FIELDS}
+
+    def parameters(self) -> dict:
+        """The parameters given (blank ones fall back to the run's defaults)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in PARAMETER_FIELDS
+            if self.cleaned_data.get(name) is not None
+        }
+
+    def add_service_error(self, error: Exception) -> None:
+        """Attach a ``ScopeError`` / ``ParameterError`` ("field: message") to its field."""
+        name, _, message = str(error).partition(": ")
+        if name in self.fields and message:
+            self.add_error(name, message)
+        else:
+            self.add_error(None, str(error))

@@ -1,0 +1,223 @@
+"""Pages of optimization runs: the list with the start form, a run's detail with live progress,
+its progress as JSON for the page's polling, cancelling, and the operations view.
+
+Every write goes through ``inventory.runs.services``; these views only translate HTTP.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from inventory.runs.charts import (
+    exception_backlog_figure,
+    run_duration_figure,
+    run_failure_figure,
+)
+from inventory.runs.forms import RunStartForm
+from inventory.runs.models import PolicyRun, RunLogEntry
+from inventory.runs.parameters import ParameterError
+from inventory.runs.scope import RunScope, ScopeError, scope_resolve
+from inventory.runs.selectors import (
+    exception_backlog,
+    policy_staleness,
+    run_daily_stats,
+    run_log_entries,
+    run_progress,
+    run_stage_timings,
+    runs_list,
+    runs_with_totals,
+)
+from inventory.runs.services import RunConflict, policy_run_cancel, policy_run_start
+from sop_platform.charts import figure_payload
+
+VIEW_RUNS = "inventory.view_policyrun"
+START_RUNS = "inventory.start_policyrun"
+RUNS_PER_PAGE = 25
+LOG_LINES_PER_POLL = 500
+OPERATIONS_DAYS = 90
+STALE_POLICY_DAYS = 90
+
+
+def duration_text(seconds: float | None) -> str:
+    """Seconds as "4.2 s", "3 min 12 s" or "2 h 05 min"; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Runs, newest first, 25 a page; planners and managers also get the start form."""
+    can_start = request.user.has_perm(START_RUNS)
+    form = RunStartForm() if can_start else None
+    if request.method == "POST":
+        if not can_start:
+            raise PermissionDenied
+        form = RunStartForm(request.POST)
+        run = _start(request, form)
+        if run is not None:
+            messages.success(request, f"Run #{run.pk} started.")
+            return redirect("inventory:run-detail", pk=run.pk)
+    page = Paginator(runs_with_totals(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for run in page.object_list:
+        run.scope_text = RunScope.from_json(run.scope).describe()
+        run.duration_text = duration_text(run.duration_seconds)
+    return render(request, "runs/list.html", {"page": page, "form": form})
+
+
+def _start(request: HttpRequest, form: RunStartForm) -> PolicyRun | None:
+    """Start the run the form asks for; on a refusal, put the reason on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return policy_run_start(
+            scope=scope_resolve(**form.scope_codes()),
+            parameters=form.parameters(),
+            actor=request.user,
+            description=form.cleaned_data["description"],
+        )
+    except (ScopeError, ParameterError) as error:
+        form.add_service_error(error)
+    except RunConflict as conflict:
+        form.add_error(None, str(conflict))
+    return None
+
+
+@require_GET
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one run; while it is active, runs.js polls ``run_progress_json``."""
+    run = get_object_or_404(runs_list(), pk=pk)
+    batches = list(run.batches.all())
+    log = list(run_log_entries(run))
+    admin = reverse("admin:index")
+    context = {
+        "run": run,
+        "progress": run_progress(run),
+        "elapsed": duration_text(run.duration_seconds),
+        "scope": RunScope.from_json(run.scope).describe(),
+        "parameters": _parameter_rows(run.parameters),
+        "snapshot": _snapshot_rows(run.snapshot),
+        "stages": run_stage_timings(run, batches),
+        "batches": [_batch_row(batch) for batch in batches],
+        "log": log,
+        "last_log_id": log[-1].pk if log else 0,
+        "recommendations_url": (
+            f"{admin}inventory/policyrecommendation/?run__id__exact={run.pk}"
+        ),
+        "exceptions_url": f"{admin}governance/planningexception/?last_run__id__exact={run.pk}",
+    }
+    return render(request, "runs/detail.html", context)
+
+
+def _parameter_rows(parameters: dict) -> list[tuple[str, str]]:
+    rows = []
+    for name, value in parameters.items():
+        if name == "service_classes":
+            value = ", ".join(f"{code} {t} {kind}" for code, (t, kind) in (value or {}).items())
+        rows.append((name.replace("_", " ").capitalize(), str(value)))
+    return rows
+
+
+def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
+    rows = []
+    for name, value in snapshot.items():
+        if isinstance(value, list):
+            shown = ", ".join(str(v) for v in value[:20])
+            value = shown + (f" … ({len(value)} in all)" if len(value) > 20 else "")
+        elif isinstance(value, int):
+            value = f"{value:,}"
+        rows.append((name.replace("_", " ").capitalize(), "—" if value is None else str(value)))
+    return rows
+
+
+def _batch_row(batch) -> dict:
+    seconds = None
+    if batch.started_at and batch.finished_at:
+        seconds = (batch.finished_at - batch.started_at).total_seconds()
+    return {"batch": batch, "duration": duration_text(seconds)}
+
+
+@require_GET
+@permission_required(VIEW_RUNS, raise_exception=True)
+def run_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """``run_progress`` plus the log lines with an id above ``?after=``, for the detail page."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    try:
+        after = max(int(request.GET.get("after", 0)), 0)
+    except ValueError:
+        after = 0
+    log = run_log_entries(run, after=after)[:LOG_LINES_PER_POLL]
+    return JsonResponse(
+        {
+            **run_progress(run),
+            "status_display": run.get_status_display(),
+            "active": run.is_active,
+            "cancel_requested": run.cancel_requested,
+            "elapsed": duration_text(run.duration_seconds),
+            "log": [_log_json(entry) for entry in log],
+        }
+    )
+
+
+def _log_json(entry: RunLogEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "at": timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+        "level": entry.level,
+        "batch": entry.batch_number,
+        "message": entry.message,
+    }
+
+
+@require_POST
+@permission_required(START_RUNS, raise_exception=True)
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an active run (queued batches stop; running ones finish)."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    if run.is_active:
+        run = policy_run_cancel(run, actor=request.user)
+        messages.success(request, f"Cancel requested for run #{run.pk}.")
+    else:
+        messages.info(request, f"Run #{run.pk} had already finished.")
+    return redirect("inventory:run-detail", pk=run.pk)
+
+
+@require_GET
+@permission_required(VIEW_RUNS, raise_exception=True)
+def operations(request: HttpRequest) -> HttpResponse:
+    """Run durations and failures over time, stale policies and the exception backlog."""
+    days = run_daily_stats(days=OPERATIONS_DAYS)
+    backlog = exception_backlog()
+    finished = sum(d.finished for d in days)
+    failed = sum(d.failed for d in days)
+    context = {
+        "days": [
+            {"day": d, "median": duration_text(d.median_duration_seconds)}
+            for d in reversed(days)
+        ],
+        "window_days": OPERATIONS_DAYS,
+        "runs_total": sum(d.runs for d in days),
+        "failed_total": failed,
+        "failed_share": failed / finished if finished else None,
+        "staleness": policy_staleness(max_age_days=STALE_POLICY_DAYS),
+        "backlog": backlog,
+        "duration_chart": figure_payload(run_duration_figure(days)),
+        "failure_chart": figure_payload(run_failure_figure(days)),
+        "backlog_chart": figure_payload(exception_backlog_figure(backlog)),
+    }
+    return render(request, "runs/operations.html", context)
