@@ -7,6 +7,7 @@ a bad scope or parameter, 409 for an overlapping active run.
 
 import re
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,7 +23,7 @@ from inventory.choices import RunTrigger
 from inventory.models import PolicyRecommendation, PolicyRun
 from inventory.runs.parameters import ParameterError
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
-from inventory.runs.selectors import run_log_entries, run_progress, runs_list
+from inventory.runs.selectors import run_log_entries, run_progress, runs_with_totals
 from inventory.runs.services import RunConflict, policy_run_cancel, policy_run_start
 from sop_platform.api.reads import natural_key_serializer, read_viewset
 
@@ -129,13 +130,18 @@ class RunProgressSerializer(serializers.Serializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
-    """A run: what was asked, by whom, how it went. ``progress`` is filled when one run is
-    read, started or cancelled, and null in lists (it costs a query per run)."""
+    """A run: what was asked, by whom, how it went. The totals (batches done, percent,
+    recommendations, exceptions) come with every run; the full ``progress`` is filled when one
+    run is read, started or cancelled, and null in lists (it costs a query per run)."""
 
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     scope = serializers.SerializerMethodField()
     scope_description = serializers.SerializerMethodField()
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    done_batches = serializers.IntegerField(read_only=True)
+    percent = serializers.FloatField(read_only=True)
+    recommendations = serializers.IntegerField(source="recommendation_count", read_only=True)
+    exceptions = serializers.IntegerField(source="exception_count", read_only=True)
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -157,6 +163,10 @@ class RunSerializer(serializers.ModelSerializer):
             "duration_seconds",
             "total_batches",
             "total_rows",
+            "done_batches",
+            "percent",
+            "recommendations",
+            "exceptions",
             "timings",
             "cancel_requested",
             "progress",
@@ -224,12 +234,11 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     pagination_class = NewestFirstPagination
     parser_classes = [JSONParser]
     throttle_scope = "read"
+    serializer_class = RunSerializer
     queryset = PolicyRun.objects.none()  # for the schema; get_queryset reads the selector
 
     def get_queryset(self):
-        return runs_list()
-
-    serializer_class = RunSerializer
+        return runs_with_totals()
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "progress": self.action != "list"}
@@ -246,7 +255,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         given = RunStartInput(data=request.data)
         given.is_valid(raise_exception=True)
         run = _start(given.validated_data, request.user)
-        run = runs_list().get(pk=run.pk)  # in sync mode the run has finished meanwhile
+        run = runs_with_totals().get(pk=run.pk)  # in sync mode the run has finished meanwhile
         location = self.reverse_action("detail", args=[run.pk])
         return Response(
             self.get_serializer(run).data,
@@ -272,7 +281,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 "there is nothing to cancel."
             )
         run = policy_run_cancel(run, actor=request.user)
-        return Response(self.get_serializer(runs_list().get(pk=run.pk)).data)
+        return Response(self.get_serializer(runs_with_totals().get(pk=run.pk)).data)
 
     @extend_schema(
         operation_id="runs_log",
@@ -300,7 +309,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         )
 
 
-def _start(data: dict, user) -> PolicyRun:
+def _start(data: dict, user: AbstractBaseUser) -> PolicyRun:
     scope_data = data.get("scope") or {}
     try:
         scope = scope_resolve(**scope_data)

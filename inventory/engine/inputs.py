@@ -57,7 +57,8 @@ class PolicyInputs:
         }
         if "demand_distribution" not in texts:
             texts["demand_distribution"] = np.array(["auto"])
-        length = max(a.shape[0] for a in (*arrays.values(), *texts.values()))
+        lengths = {a.shape[0] for a in (*arrays.values(), *texts.values())}
+        length = 0 if 0 in lengths else max(lengths)  # an empty batch stays empty
         for name, array in (*arrays.items(), *texts.items()):
             if array.ndim != 1 or array.shape[0] not in (1, length):
                 raise ValueError(f"{name} has {array.shape[0]} rows; expected {length} or 1.")

@@ -83,16 +83,29 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     as_of = given.pop("as_of", None)
     values = {"as_of": _as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
     for name, value in given.items():
-        low, high = _LIMITS[name]
-        kind = int if name in ("history_periods", "min_forecast_pairs", "batch_size") else float
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{name}: {value!r} is not a number.") from None
-        if not low <= number <= high:
-            raise ParameterError(f"{name}: {number} is outside [{low}, {high}].")
-        values[name] = number
+        values[name] = _number(name, value)
     return RunParameters(**values, service_classes=service_classes)
+
+
+_INTEGERS = ("history_periods", "min_forecast_pairs", "batch_size")
+
+
+def _number(name: str, value) -> float | int:
+    """``value`` as the parameter's type, within its limits; refuses booleans and fractions."""
+    low, high = _LIMITS[name]
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: {value!r} is not a number.") from None
+    if name in _INTEGERS:
+        if not number.is_integer():
+            raise ParameterError(f"{name}: {value!r} is not a whole number.")
+        number = int(number)
+    if not low <= number <= high:
+        raise ParameterError(f"{name}: {number} is outside [{low}, {high}].")
+    return number
 
 
 def _as_of(value) -> date:

@@ -48,6 +48,8 @@ class RunScope:
             _disjoint(self.location_ids, other.location_ids)
             or _disjoint(self.categories, other.categories)
             or _disjoint(self.pairs, other.pairs)
+            or _disjoint(self.location_ids, tuple(loc for _, loc in other.pairs))
+            or _disjoint(tuple(loc for _, loc in self.pairs), other.location_ids)
         )
 
     def describe(self) -> str:

@@ -25,7 +25,7 @@ from inventory.engine.version import ENGINE_VERSION
 from inventory.models import ServiceLevelClass
 from inventory.runs import queue
 from inventory.runs.inputs import batch_inputs
-from inventory.runs.log import run_log
+from inventory.runs.log import logger, run_log
 from inventory.runs.models import PolicyRun, RunBatch
 from inventory.runs.parameters import RunParameters, parameters_build
 from inventory.runs.pipeline import plan_batch
@@ -97,23 +97,22 @@ def _who(run: PolicyRun) -> str:
 
 def policy_run_plan(run_id: int) -> None:
     """The run-wide stage: cut the scope into batches and queue them."""
-    run = PolicyRun.objects.get(pk=run_id)
-    if run.status != RunStatus.QUEUED:
-        return  # a re-delivered plan task: already done
-    if run.cancel_requested:
-        _finish(run, RunStatus.CANCELLED)
-        return
     started = time.perf_counter()
-    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    claimed = PolicyRun.objects.filter(
+        pk=run_id, status=RunStatus.QUEUED, cancel_requested=False
+    ).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return  # cancelled before it began, or a re-delivered plan task already done
+    run = PolicyRun.objects.get(pk=run_id)
     try:
         plan = run_plan_build(
             RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
         )
     except Exception as error:  # the run cannot start: say why and stop
+        logger.exception("run=%s planning failed", run.pk)
         run_log(run, f"Planning failed: {error!r}", level="error")
         _finish(run, RunStatus.FAILED)
-        raise
+        return
     with transaction.atomic():
         RunBatch.objects.bulk_create(
             RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
@@ -141,8 +140,8 @@ def _claim(batch_id: int) -> RunBatch | None:
         if batch.status in FINISHED_BATCH_STATUSES:
             return None
         if batch.run.cancel_requested:
-            batch.status = BatchStatus.CANCELLED
-            batch.save(update_fields=["status"])
+            batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
             return None
         batch.status, batch.started_at = BatchStatus.RUNNING, timezone.now()
         batch.attempts += 1
@@ -237,17 +236,24 @@ def _finish(run: PolicyRun, status: str) -> None:
     transaction.on_commit(lambda: queue.after_finish(run.pk))
 
 
-def policy_run_cancel(run: PolicyRun, actor=None) -> PolicyRun:
-    """Stop queued batches; running ones finish. Cancelling a finished run changes nothing."""
+def policy_run_cancel(run: PolicyRun, *, actor=None) -> PolicyRun:
+    """Stop queued batches; running ones finish. A run not yet planned ends at once.
+
+    Cancelling a finished run changes nothing.
+    """
     if not run.is_active:
         return run
     with transaction.atomic():
-        PolicyRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+        run = PolicyRun.objects.select_for_update().get(pk=run.pk)
+        run.cancel_requested = True
+        run.save(update_fields=["cancel_requested"])
         RunBatch.objects.filter(run=run, status=BatchStatus.QUEUED).update(
-            status=BatchStatus.CANCELLED
+            status=BatchStatus.CANCELLED, finished_at=timezone.now()
         )
         who = actor.get_username() if actor is not None else "the system"
         run_log(run, f"Cancel requested by {who}.", level="warning")
+        if run.status == RunStatus.QUEUED:  # its plan task will find it finished
+            _finish(run, RunStatus.CANCELLED)
     policy_run_finish_if_done(run.pk)
     run.refresh_from_db()
     return run

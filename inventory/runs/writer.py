@@ -5,9 +5,11 @@ caller runs this inside the transaction that marks the batch done, so a retried 
 replaces its own rows and a killed one leaves nothing behind.
 """
 
+import json
 from datetime import timedelta
 
 import numpy as np
+from django.db import connection
 from django.utils import timezone
 
 from governance.choices import ExceptionStatus, Severity
@@ -15,6 +17,7 @@ from governance.models import PlanningException
 from inventory.runs.inputs import pair_keys
 from inventory.runs.models import PolicyRecommendation, PolicyRun
 from inventory.runs.pipeline import PlannedBatch
+from sop_platform.rows import columns_insert
 
 DUE_DAYS = {Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
 
@@ -31,30 +34,20 @@ def _python(values: np.ndarray) -> list:
 def recommendations_write(run: PolicyRun, batch_number: int, planned: PlannedBatch) -> int:
     """Replace the batch's recommendations with ``planned``; returns how many were written."""
     PolicyRecommendation.objects.filter(run=run, batch_number=batch_number).delete()
-    names = list(planned.columns)
-    columns = [_python(planned.columns[name]) for name in names]
-    rows = zip(
-        *columns,
-        planned.reasons["stockout"],
-        planned.reasons["excess"],
-        planned.reasons["data_quality"],
-        planned.blocked.tolist(),
-        strict=True,
+    count = len(planned.blocked)
+    columns = {name: _python(values) for name, values in planned.columns.items()}
+    return columns_insert(
+        PolicyRecommendation,
+        {
+            **columns,
+            "run_id": [run.pk] * count,
+            "batch_number": [batch_number] * count,
+            "stockout_reasons": planned.reasons["stockout"],
+            "excess_reasons": planned.reasons["excess"],
+            "data_quality_reasons": planned.reasons["data_quality"],
+            "blocked": planned.blocked.tolist(),
+        },
     )
-    objects = [
-        PolicyRecommendation(
-            run=run,
-            batch_number=batch_number,
-            **dict(zip(names, values, strict=True)),
-            stockout_reasons=stockout,
-            excess_reasons=excess,
-            data_quality_reasons=quality,
-            blocked=blocked,
-        )
-        for *values, stockout, excess, quality, blocked in rows
-    ]
-    PolicyRecommendation.objects.bulk_create(objects)
-    return len(objects)
 
 
 def exceptions_write(
@@ -97,30 +90,37 @@ def exceptions_write(
 
 def _create(run: PolicyRun, batch_number: int, now, new: dict) -> None:
     today = timezone.localdate(now)
-    PlanningException.objects.bulk_create(
-        PlanningException(
-            item_id=item,
-            location_id=location,
-            kind=kind,
-            severity=severity,
-            reasons=codes,
-            detail=detail,
-            first_run=run,
-            last_run=run,
-            batch_number=batch_number,
-            due_date=today + timedelta(days=DUE_DAYS[severity]),
-        )
-        for (item, location, kind), (severity, codes, detail) in new.items()
+    keys, details = list(new), list(new.values())
+    columns_insert(
+        PlanningException,
+        {
+            "item_id": [item for item, _, _ in keys],
+            "location_id": [location for _, location, _ in keys],
+            "kind": [kind for _, _, kind in keys],
+            "severity": [str(severity) for severity, _, _ in details],
+            "reasons": [codes for _, codes, _ in details],
+            "detail": [detail for _, _, detail in details],
+            "first_run_id": [run.pk] * len(keys),
+            "last_run_id": [run.pk] * len(keys),
+            "batch_number": [batch_number] * len(keys),
+            "due_date": [today + timedelta(days=DUE_DAYS[sev]) for sev, _, _ in details],
+        },
     )
 
 
 def _refresh(run: PolicyRun, now, still: dict) -> None:
-    objects = [
-        PlanningException(pk=pk, severity=severity, reasons=codes, detail=detail, last_run=run)
+    """One UPDATE statement per row, sent as a single ``executemany``."""
+    if not still:
+        return
+    table = connection.ops.quote_name(PlanningException._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    rows = [
+        (str(severity), json.dumps(codes), detail, run.pk, stamp, pk)
         for pk, (severity, codes, detail) in still.items()
     ]
-    for exception in objects:
-        exception.updated_at = now
-    PlanningException.objects.bulk_update(
-        objects, ["severity", "reasons", "detail", "last_run", "updated_at"]
-    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET severity = %s, reasons = %s, detail = %s, last_run_id = %s, "
+            "updated_at = %s WHERE id = %s",
+            rows,
+        )

@@ -69,6 +69,8 @@ def test_a_planner_runs_the_demo_network_and_reads_the_output(planner, settings)
     assert run["scope_description"] == "whole network"
     assert run["parameters"]["batch_size"] == 25
     assert run["total_rows"] == run["snapshot"]["sku_locations"] == sku_locations == 60
+    assert (run["done_batches"], run["percent"]) == (run["total_batches"], 100.0)
+    assert run["recommendations"] == sku_locations and run["exceptions"] > 0
     assert response["Location"].endswith(f"{RUNS}{run['id']}/")
     progress = client.get(f"{RUNS}{run['id']}/").json()["progress"]
     assert progress["done_batches"] == progress["total_batches"] == 3
@@ -218,14 +220,18 @@ def test_the_log_pages_by_id(planner, small_network):
 
 def test_list_filters_pages_newest_first_and_leaves_progress_to_the_detail(planner, small_network):
     older = _active_run(status=RunStatus.SUCCEEDED)
-    newer = _active_run(status=RunStatus.FAILED)
+    newer = _active_run(batches=4)
+    newer.batches.filter(number__lte=2).update(status=BatchStatus.SUCCEEDED, recommendations=10)
+    newer.batches.filter(number=3).update(status=BatchStatus.FAILED)
     client = client_for(planner)
 
     rows = client.get(RUNS).json()["results"]
     assert [r["id"] for r in rows] == [newer.pk, older.pk]
     assert rows[0]["progress"] is None
-    failed = client.get(RUNS, {"status": "failed"}).json()["results"]
-    assert [r["id"] for r in failed] == [newer.pk]
+    totals = {k: rows[0][k] for k in ("done_batches", "percent", "recommendations")}
+    assert totals == {"done_batches": 3, "percent": 75.0, "recommendations": 20}
+    running = client.get(RUNS, {"status": "running"}).json()["results"]
+    assert [r["id"] for r in running] == [newer.pk]
     assert client.get(RUNS, {"trigger": "schedule"}).json()["results"] == []
     assert client.get(RUNS, {"status": "lost"}).status_code == 400
     detail = client.get(f"{RUNS}{older.pk}/").json()
@@ -244,7 +250,9 @@ def test_list_queries_do_not_grow_with_runs(planner, small_network, django_user_
     few = queries_for_listing()
     for number in range(12):
         actor = django_user_model.objects.create_user(username=f"actor-{number}")
-        PolicyRun.objects.create(actor=actor, algorithm_version="test", status=RunStatus.FAILED)
+        run = PolicyRun.objects.create(actor=actor, algorithm_version="test", total_batches=2)
+        run.batches.create(number=1, item_from=1, item_to=1, rows=5, recommendations=5)
+        run.batches.create(number=2, item_from=2, item_to=2, rows=5, status=BatchStatus.FAILED)
     assert len(client.get(RUNS).json()["results"]) == 13
     assert queries_for_listing() == few <= 8
 
