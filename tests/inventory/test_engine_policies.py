@@ -185,3 +185,10 @@ def test_missing_stock_record_keeps_the_policy_but_not_the_order():
 def test_mismatched_lengths_are_refused_with_the_field_named():
     with pytest.raises(ValueError, match="demand_sd has 2 rows; expected 3"):
         policy_inputs(demand_mean=[1.0, 2.0, 3.0], demand_sd=[1.0, 2.0])
+
+
+def test_an_empty_batch_gives_an_empty_result():
+    """A batch whose every row was filtered out (e.g. by segment) is planned, not refused."""
+    result = compute_policies(policy_inputs(demand_mean=np.array([]), service_type=np.array([])))
+    assert len(result.safety_stock) == 0
+    assert result.stockout_reasons.shape == (0,)

@@ -209,3 +209,15 @@ def test_a_run_that_did_not_succeed_exits_non_zero(scripted, status):
     scripted(_progress(RunStatus.RUNNING, 1), _progress(status, 4, failed=1))
     with pytest.raises(CommandError, match=f"Run #\\d+ {RunStatus(status).label.lower()}"):
         call_command("optimize", "--wait", "--interval", "0", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_if_no_runs_starts_the_first_run_only(settings):
+    settings.RUNS_SYNC = True
+    _demo()
+    call_command("optimize", "--if-no-runs", stdout=StringIO())
+    assert PolicyRun.objects.count() == 1
+    out = StringIO()
+    call_command("optimize", "--if-no-runs", stdout=out)
+    assert PolicyRun.objects.count() == 1
+    assert "already exists" in out.getvalue()

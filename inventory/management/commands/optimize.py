@@ -96,8 +96,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds between checks with --wait."
         )
+        parser.add_argument(
+            "--if-no-runs",
+            action="store_true",
+            help="Do nothing when a run already exists (make run starts a first run this way).",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["if_no_runs"] and PolicyRun.objects.exists():
+            if options["verbosity"]:
+                self.stdout.write("A run already exists; not starting another.")
+            return
         try:
             scope = scope_resolve(
                 locations=options["locations"],
