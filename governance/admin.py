@@ -1,4 +1,5 @@
-"""Admin of planning exceptions: planners and managers assign, resolve or dismiss them."""
+"""Admin of planning exceptions: a read-only view. Assigning, resolving and dismissing go
+through ``planning_exception_update`` (the API's PATCH), where the rules live."""
 
 from django.contrib import admin
 
@@ -21,22 +22,13 @@ class PlanningExceptionAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "severity", "last_run__id"]
     list_select_related = ["item", "location", "owner", "last_run"]
     search_fields = ["item__sku", "location__code"]
-    readonly_fields = [
-        "kind",
-        "severity",
-        "item",
-        "location",
-        "reasons",
-        "detail",
-        "first_run",
-        "last_run",
-        "batch_number",
-        "created_at",
-        "updated_at",
-        "resolved_at",
-    ]
-    fields = [*readonly_fields[:6], "owner", "status", "due_date", "resolution_notes"]
     show_full_result_count = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # exceptions come from runs
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
