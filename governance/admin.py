@@ -4,10 +4,11 @@ through ``planning_exception_update`` (the API's PATCH), where the rules live.""
 from django.contrib import admin
 
 from governance.models import PlanningException
+from sop_platform.admin import ReadOnlyAdmin
 
 
 @admin.register(PlanningException)
-class PlanningExceptionAdmin(admin.ModelAdmin):
+class PlanningExceptionAdmin(ReadOnlyAdmin):
     list_display = [
         "kind",
         "severity",
@@ -23,12 +24,3 @@ class PlanningExceptionAdmin(admin.ModelAdmin):
     list_select_related = ["item", "location", "owner", "last_run"]
     search_fields = ["item__sku", "location__code"]
     show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # exceptions come from runs
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

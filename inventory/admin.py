@@ -13,6 +13,7 @@ from inventory.models import (
     PolicyRun,
     ServiceLevelClass,
 )
+from sop_platform.admin import ReadOnlyAdmin
 
 
 @admin.register(Item)
@@ -92,19 +93,6 @@ class InventoryPolicyAdmin(SimpleHistoryAdmin):
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by runs only: viewable and filterable here, never edited by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PolicyRun)
