@@ -204,8 +204,8 @@ Q_REDIS_URL = env_str("Q_REDIS_URL")
 Q_CLUSTER = {
     "name": "sop",
     "workers": env_int("Q_WORKERS", 2),
-    "timeout": env_int("Q_TIMEOUT_SECONDS", 1800),
-    "retry": env_int("Q_RETRY_SECONDS", 2400),
+    "timeout": env_int("Q_TIMEOUT_SECONDS", 600),
+    "retry": env_int("Q_RETRY_SECONDS", 660),
     "max_attempts": env_int("Q_MAX_ATTEMPTS", 3),
     "catch_up": False,
     "save_limit": 1000,

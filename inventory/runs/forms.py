@@ -22,12 +22,12 @@ class RunStartForm(forms.Form):
 
     locations = forms.MultipleChoiceField(
         required=False,
-        help_text="None selected: every location.",
+        help_text="Ctrl- or ⌘-click for several; none: every location.",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     categories = forms.MultipleChoiceField(
         required=False,
-        help_text="None selected: every category.",
+        help_text="Ctrl- or ⌘-click for several; none: every category.",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     segments = forms.MultipleChoiceField(

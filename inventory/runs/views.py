@@ -116,33 +116,54 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batches": [_batch_row(batch) for batch in batches],
         "log": log,
         "last_log_id": log[-1].pk if log else 0,
-        "recommendations_url": (
-            f"{admin}inventory/policyrecommendation/?run__id__exact={run.pk}"
-        ),
+        "recommendations_url": (f"{admin}inventory/policyrecommendation/?run__id__exact={run.pk}"),
         "exceptions_url": f"{admin}governance/planningexception/?last_run__id__exact={run.pk}",
     }
     return render(request, "runs/detail.html", context)
+
+
+LABELS = {
+    "as_of": "As of (history ends before)",
+    "abc_cutoffs": "ABC cut-offs (annual value A/B, B/C)",
+    "sku_locations": "SKU-locations",
+    "sku_locations_with_demand_last_year": "SKU-locations with demand last year",
+    "service_classes": "Service classes (target, type)",
+}
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def _value_text(value) -> str:
+    """A stored parameter or snapshot value, readable (long lists cut after 20)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, list):
+        shown = ", ".join(_value_text(v) for v in value[:20])
+        return shown + (f" … ({len(value)} in all)" if len(value) > 20 else "")
+    return str(value)
 
 
 def _parameter_rows(parameters: dict) -> list[tuple[str, str]]:
     rows = []
     for name, value in parameters.items():
         if name == "service_classes":
-            value = ", ".join(f"{code} {t} {kind}" for code, (t, kind) in (value or {}).items())
-        rows.append((name.replace("_", " ").capitalize(), str(value)))
+            text = ", ".join(f"{code} {t:g} {kind}" for code, (t, kind) in (value or {}).items())
+        else:
+            text = _value_text(value)
+        rows.append((_label(name), text))
     return rows
 
 
 def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
-    rows = []
-    for name, value in snapshot.items():
-        if isinstance(value, list):
-            shown = ", ".join(str(v) for v in value[:20])
-            value = shown + (f" … ({len(value)} in all)" if len(value) > 20 else "")
-        elif isinstance(value, int):
-            value = f"{value:,}"
-        rows.append((name.replace("_", " ").capitalize(), "—" if value is None else str(value)))
-    return rows
+    return [(_label(name), _value_text(value)) for name, value in snapshot.items()]
 
 
 def _batch_row(batch) -> dict:
@@ -207,8 +228,7 @@ def operations(request: HttpRequest) -> HttpResponse:
     failed = sum(d.failed for d in days)
     context = {
         "days": [
-            {"day": d, "median": duration_text(d.median_duration_seconds)}
-            for d in reversed(days)
+            {"day": d, "median": duration_text(d.median_duration_seconds)} for d in reversed(days)
         ],
         "window_days": OPERATIONS_DAYS,
         "runs_total": sum(d.runs for d in days),

@@ -72,11 +72,13 @@
     root.querySelectorAll('[data-field="cancel_requested"]').forEach(function (note) {
       note.hidden = !(progress.cancel_requested && progress.active);
     });
-    if (!progress.active) {
-      root.dataset.active = "false";
-      root.querySelectorAll("[data-hide-when-finished]").forEach(function (element) {
+    if (!progress.active || progress.cancel_requested) {
+      root.querySelectorAll("[data-cancel-control]").forEach(function (element) {
         element.hidden = true;
       });
+    }
+    if (!progress.active) {
+      root.dataset.active = "false";
       root.querySelectorAll('[data-field="finished_note"]').forEach(function (note) {
         note.hidden = false;
       });

@@ -60,8 +60,10 @@ def test_planner_starts_a_run_and_sees_it_succeed(planner_page, live_server, set
     assert page.url == f"{live_server.url}/runs/{run.pk}/"
     assert page.locator("h1 .badge").inner_text() == "Succeeded"
     assert page.locator(".messages").inner_text() == f"Run #{run.pk} started."
-    assert page.locator("#progress-text").inner_text() == f"100.0 % · {run.total_batches} of "
-    f"{run.total_batches} batches"
+    batches = run.total_batches
+    assert (
+        page.locator("#progress-text").inner_text() == f"100.0 % · {batches} of {batches} batches"
+    )
     assert page.locator("#run-progress").get_attribute("value") == "100.0"
     assert page.locator(".batches-table tbody tr").count() == run.total_batches
     assert "Finished: succeeded." in page.locator("#run-log").inner_text()
@@ -97,9 +99,7 @@ def test_detail_page_follows_a_running_run_without_reloading(planner_page, live_
     run = _running_run()
     page = planner_page
     progress_requests = []
-    page.on(
-        "request", lambda r: progress_requests.append(r.url) if "/progress/" in r.url else None
-    )
+    page.on("request", lambda r: progress_requests.append(r.url) if "/progress/" in r.url else None)
     page.goto(f"{live_server.url}/runs/{run.pk}/")
     progress = page.locator("#progress-text")
     assert progress.inner_text() == "25.0 % · 1 of 4 batches"

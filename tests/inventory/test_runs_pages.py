@@ -291,6 +291,31 @@ def test_planner_cancels_an_active_run(client, planner):
     assert "had already finished" in again.content.decode()
 
 
+def test_a_run_with_a_batch_still_running_stays_active_after_cancel(client, planner):
+    run = make_run(batches=[BatchStatus.RUNNING, BatchStatus.QUEUED])
+    client.force_login(planner)
+    text = client.post(run_url("run-cancel", run), follow=True).content.decode()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING and run.cancel_requested
+    assert '<span class="badge status-running">Running</span>' in text
+    assert "Cancel run" not in text  # asked once is enough
+    assert '<p class="cancel-note" data-field="cancel_requested">Cancel requested' in text
+    assert client.get(run_url("run-progress", run)).json()["cancel_requested"] is True
+
+
+def test_output_links_open_the_admin_changelists_filtered_by_the_run(client, manager):
+    run = make_run(RunStatus.SUCCEEDED, batches=[BatchStatus.SUCCEEDED])
+    client.force_login(manager)
+    text = client.get(run_url("run-detail", run)).content.decode()
+    for url in (
+        f"/admin/inventory/policyrecommendation/?run__id__exact={run.pk}",
+        f"/admin/governance/planningexception/?last_run__id__exact={run.pk}",
+    ):
+        assert f'href="{url}"' in text
+        response = client.get(url)
+        assert response.status_code == 200, url  # an unknown filter redirects with ?e=1
+
+
 def test_detail_of_a_missing_run_is_404(client, planner):
     client.force_login(planner)
     assert client.get(reverse("inventory:run-detail", args=[12345])).status_code == 404
@@ -313,7 +338,7 @@ def test_list_shows_each_runs_figures_and_pages_by_25(client, planner):
     text = client.get(RUNS).content.decode()
     row = text[text.index(f">#{finished.pk}</a>") :].split("</tr>")[0]
     assert '<span class="badge status-partially_failed">Partially failed</span>' in row
-    assert "The monthly schedule" in row and "Monthly review run" in row
+    assert '<td title="The monthly schedule">Schedule</td>' in row and "Monthly review run" in row
     assert "whole network" in row and "3 min 12 s" in row
     assert '<td class="num">30</td>' in row and "100 %" in row
     assert '<td class="num">20</td>' in row and '<td class="num">6</td>' in row
@@ -465,7 +490,7 @@ def test_operations_page_shows_the_figures_and_charts(client, manager, operation
     text = client.get(OPERATIONS).content.decode()
     assert '<div class="tile" data-figure="runs"><span class="value">5</span>' in text
     assert 'data-figure="failed-share"><span class="value">50 %</span>' in text  # 2 of 4
-    assert 'data-figure="stale"><span class="value">1</span><span class="label">of 3 active' in text
+    assert 'data-figure="stale"><span class="value">1 / 3</span>' in text
     assert 'data-figure="oldest"><span class="value">100 d</span>' in text
     assert 'data-figure="backlog"><span class="value">4</span>' in text
     assert '<tr><td>Stock-out risk</td><td class="num">1</td><td class="num">1</td>' in text
