@@ -181,17 +181,20 @@ def _positions(keys, params: RunParameters, scope, item_from, item_to) -> dict[s
             "backordered": "float",
         },
     )
+    names = {"on_hand": "on_hand", "on_order": "in_transit"}
+    return _latest(keys, rows, {**names, "allocated": "allocated", "backordered": "backordered"})
+
+
+def _latest(keys: np.ndarray, rows: dict, names: dict[str, str]) -> dict[str, np.ndarray]:
+    """Per batch row, ``{output: rows[column]}`` of its last row in query order (NaN if none)."""
     row = rows_of(keys, rows["item_id"], rows["location_id"])
-    found = row >= 0
+    targets, first_from_end = np.unique(row[::-1], return_index=True)
+    source = len(row) - 1 - first_from_end
+    targets, source = targets[targets >= 0], source[targets >= 0]
     result = {}
-    for name, source in (
-        ("on_hand", "on_hand"),
-        ("on_order", "in_transit"),
-        ("allocated", "allocated"),
-        ("backordered", "backordered"),
-    ):
+    for name, column in names.items():
         values = np.full(len(keys), np.nan)
-        values[row[found]] = rows[source][found]  # ordered by as_of: the latest wins
+        values[targets] = rows[column][source]
         result[name] = values
     return result
 
@@ -275,14 +278,8 @@ def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> 
             "reorder_point": "float",
         },
     )
-    row = rows_of(keys, rows["item_id"], rows["location_id"])
-    found = row >= 0
-    result = {}
-    for name in ("safety_stock", "reorder_point"):
-        values = np.full(len(keys), np.nan)
-        values[row[found]] = rows[name][found]
-        result[f"current_{name}"] = values
-    return result
+    names = ("safety_stock", "reorder_point")
+    return _latest(keys, rows, {f"current_{name}": name for name in names})
 
 
 def _items(items: np.ndarray, item_from: int, item_to: int) -> dict[str, np.ndarray]:
