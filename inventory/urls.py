@@ -14,4 +14,20 @@ urlpatterns = [
     path("runs/<int:pk>/", run_views.run_detail, name="run-detail"),
     path("runs/<int:pk>/progress/", run_views.run_progress_json, name="run-progress"),
     path("runs/<int:pk>/cancel/", run_views.run_cancel, name="run-cancel"),
+    path(
+        "runs/<int:pk>/recommendations/",
+        run_views.run_recommendations,
+        name="run-recommendations",
+    ),
+    path(
+        "runs/<int:pk>/recommendations/csv/",
+        run_views.run_recommendations_csv,
+        name="run-recommendations-csv",
+    ),
+    path("runs/<int:pk>/exceptions/", run_views.run_exceptions, name="run-exceptions"),
+    path(
+        "runs/<int:pk>/exceptions/<int:exception_pk>/",
+        run_views.run_exception_update,
+        name="run-exception-update",
+    ),
 ]
