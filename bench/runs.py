@@ -16,6 +16,7 @@ each worker process (VmHWM). ``BENCH_ADMIN_URL`` names the server (default
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -113,10 +114,8 @@ def _run(env: dict, batch_size: int, workers: int) -> None:
             time.sleep(1)
             run.refresh_from_db()
             for pid in _children(cluster.pid):
-                try:
+                with contextlib.suppress(FileNotFoundError):  # a process that just ended
                     memory[pid] = max(memory.get(pid, 0.0), _peak_mb(pid))
-                except FileNotFoundError:
-                    pass
         _report(run, memory)
         connections.close_all()
     finally:

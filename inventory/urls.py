@@ -3,6 +3,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.runs import output_views
 from inventory.runs import views as run_views
 
 app_name = "inventory"
@@ -16,18 +17,18 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", run_views.run_cancel, name="run-cancel"),
     path(
         "runs/<int:pk>/recommendations/",
-        run_views.run_recommendations,
+        output_views.run_recommendations,
         name="run-recommendations",
     ),
     path(
         "runs/<int:pk>/recommendations/csv/",
-        run_views.run_recommendations_csv,
+        output_views.run_recommendations_csv,
         name="run-recommendations-csv",
     ),
-    path("runs/<int:pk>/exceptions/", run_views.run_exceptions, name="run-exceptions"),
+    path("runs/<int:pk>/exceptions/", output_views.run_exceptions, name="run-exceptions"),
     path(
         "runs/<int:pk>/exceptions/<int:exception_pk>/",
-        run_views.run_exception_update,
+        output_views.run_exception_update,
         name="run-exception-update",
     ),
 ]

@@ -1,7 +1,8 @@
 """Insert many plain rows of one model in a single statement, without model instances.
 
 PostgreSQL gets one ``COPY … FROM STDIN``; other databases one ``executemany`` INSERT. Values
-are given per column; fields left out get what ``bulk_create`` would give them (``auto_now`` fields: now).
+are given per column; fields left out get what ``bulk_create`` would give them (``auto_now``
+fields: now).
 Like ``bulk_create`` this calls no ``save()`` and sends no signals; unlike it, the number of
 statements never depends on the number of rows, and it is several times faster.
 """

@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Severity
 from governance.models import PlanningException
+from governance.selectors import scope_locations
 from inventory.choices import ACTIVE_RUN_STATUSES, BatchStatus, PolicyStatus, RunStatus
 from inventory.models import InventoryPolicy
-from inventory.runs.models import PolicyRun, RunBatch, RunLogEntry
+from inventory.runs.models import PolicyRecommendation, PolicyRun, RunBatch, RunLogEntry
 
 
 def runs_list() -> QuerySet[PolicyRun]:
@@ -235,3 +236,21 @@ def exception_backlog(*, now: datetime | None = None) -> ExceptionBacklog:
         by_severity=[{"severity": s.label, "count": severities.get(s.value, 0)} for s in Severity],
         total=sum(severities.values()),
     )
+
+
+def recommendations_visible_to(*, user, run: PolicyRun) -> QuerySet[PolicyRecommendation]:
+    """The run's recommendations at the user's locations, by SKU then location."""
+    queryset = PolicyRecommendation.objects.filter(run=run).select_related("item", "location")
+    locations = scope_locations(user=user)
+    if locations is not None:
+        queryset = queryset.filter(location__in=locations)
+    return queryset.order_by("item__sku", "location__code")
+
+
+def exceptions_visible_to(*, user, run: PolicyRun) -> QuerySet[PlanningException]:
+    """The exceptions the run last raised or refreshed, at the user's locations."""
+    queryset = PlanningException.objects.filter(last_run=run).select_related(
+        "item", "location", "owner"
+    )
+    locations = scope_locations(user=user)
+    return queryset if locations is None else queryset.filter(location__in=locations)

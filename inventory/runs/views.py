@@ -5,28 +5,20 @@ outputs: its recommendations (also as CSV) and the exceptions it last raised, to
 Every write goes through ``inventory.runs.services``; these views only translate HTTP.
 """
 
-import csv
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
-from governance.filtersets import PlanningExceptionFilterSet
-from governance.forms import ExceptionHandleForm, exception_owner_candidates
-from governance.models import PlanningException
-from governance.selectors import scope_locations
-from governance.services import HANDLE_EXCEPTIONS, planning_exception_update
-from inventory.filtersets import PolicyRecommendationFilterSet
-from inventory.models import Location, PolicyRecommendation
 from inventory.runs.charts import (
     exception_backlog_figure,
     run_duration_figure,
@@ -35,7 +27,7 @@ from inventory.runs.charts import (
 from inventory.runs.forms import RunStartForm
 from inventory.runs.models import PolicyRun, RunLogEntry
 from inventory.runs.parameters import ParameterError
-from inventory.runs.scope import SEGMENTS, RunScope, ScopeError, scope_resolve
+from inventory.runs.scope import RunScope, ScopeError, scope_resolve
 from inventory.runs.selectors import (
     exception_backlog,
     policy_staleness,
@@ -261,245 +253,3 @@ def operations(request: HttpRequest) -> HttpResponse:
         "backlog_chart": figure_payload(exception_backlog_figure(backlog)),
     }
     return render(request, "runs/operations.html", context)
-
-
-# --- A run's outputs: recommendations and exceptions --------------------------------------
-
-
-def _at_user_locations(
-    queryset: QuerySet, locations: QuerySet[Location] | None, path: str = "location"
-) -> QuerySet:
-    """``queryset`` limited to ``scope_locations``' answer (None: no limit)."""
-    return queryset if locations is None else queryset.filter(**{f"{path}__in": locations})
-
-
-def _filter_data(request: HttpRequest):
-    """The query string as filter input; the run comes from the URL, the page is not a filter."""
-    data = request.GET.copy()
-    for name in ("run", "page"):
-        data.pop(name, None)
-    return data
-
-
-def _recommendation_filters(request: HttpRequest, run: PolicyRun, locations):
-    queryset = _at_user_locations(
-        PolicyRecommendation.objects.filter(run=run).select_related("item", "location"),
-        locations,
-    ).order_by("item__sku", "location__code")
-    return PolicyRecommendationFilterSet(_filter_data(request), queryset=queryset)
-
-
-@require_GET
-@permission_required(VIEW_RECOMMENDATIONS, raise_exception=True)
-def run_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
-    """The run's recommendations at the user's locations, filtered, 50 a page."""
-    run = get_object_or_404(PolicyRun, pk=pk)
-    locations = scope_locations(user=request.user)
-    filters = _recommendation_filters(request, run, locations)
-    page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = [_recommendation_row(rec) for rec in page.object_list]
-    location_choices = Location.objects.all() if locations is None else locations
-    context = {
-        "run": run,
-        "page": page,
-        "filters": filters,
-        "segments": SEGMENTS,
-        "location_codes": list(location_choices.order_by("code").values_list("code", flat=True)),
-        "query": _filter_data(request).urlencode(),
-    }
-    return render(request, "runs/recommendations.html", context)
-
-
-def _units(value: float | None) -> str:
-    """Units to one decimal with thousands separators; an em dash when not computed."""
-    return "—" if value is None else f"{value:,.1f}"
-
-
-def _percent(share: float | None, *, signed: bool = False) -> str:
-    """A share as a percentage to one decimal, ".0" dropped: 0.95 -> "95 %"."""
-    if share is None:
-        return "—"
-    text = f"{share * 100:{'+' if signed else ''},.1f}".removesuffix(".0")
-    return f"{text} %"
-
-
-def _recommendation_row(rec: PolicyRecommendation) -> dict:
-    """A recommendation's figures as the table shows them."""
-    return {
-        "rec": rec,
-        "service_target": _percent(rec.service_target),
-        "demand_mean": _units(rec.demand_mean),
-        "demand_sd": _units(rec.demand_sd),
-        "lead_time_mean": _units(rec.lead_time_mean),
-        "lead_time_sd": _units(rec.lead_time_sd),
-        "safety_stock": _units(rec.safety_stock),
-        "reorder_point": _units(rec.reorder_point),
-        "order_quantity": _units(rec.order_quantity),
-        "min_level": _units(rec.min_level),
-        "max_level": _units(rec.max_level),
-        "expected_service": _percent(rec.expected_service),
-        "current_safety_stock": _units(rec.current_safety_stock),
-        "safety_stock_change": _percent(rec.safety_stock_change, signed=True),
-        "recommended_qty": _units(rec.recommended_qty),
-        "reasons": [
-            (kind, code)
-            for kind, codes in (
-                ("stockout", rec.stockout_reasons),
-                ("excess", rec.excess_reasons),
-                ("data", rec.data_quality_reasons),
-            )
-            for code in codes
-        ],
-    }
-
-
-CSV_COLUMNS = {  # header: lookup of PolicyRecommendation
-    "sku": "item__sku",
-    "location": "location__code",
-    "segment": "segment",
-    "service_target": "service_target",
-    "service_type": "service_type",
-    "demand_mean_per_period": "demand_mean",
-    "demand_sd_per_period": "demand_sd",
-    "demand_sd_source": "demand_sd_source",
-    "lead_time_mean_periods": "lead_time_mean",
-    "lead_time_sd_periods": "lead_time_sd",
-    "lead_time_basis": "lead_time_basis",
-    "safety_stock": "safety_stock",
-    "reorder_point": "reorder_point",
-    "order_quantity": "order_quantity",
-    "min_level": "min_level",
-    "max_level": "max_level",
-    "expected_service": "expected_service",
-    "current_safety_stock": "current_safety_stock",
-    "safety_stock_change": "safety_stock_change",
-    "recommended_qty": "recommended_qty",
-    "stockout_reasons": "stockout_reasons",
-    "excess_reasons": "excess_reasons",
-    "data_quality_reasons": "data_quality_reasons",
-    "blocked": "blocked",
-}
-
-
-class _Echo:
-    """A file-like object whose ``write`` hands the line back, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-@require_GET
-@permission_required(VIEW_RECOMMENDATIONS, raise_exception=True)
-def run_recommendations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    """The filtered recommendations as CSV, streamed (shares as fractions, reasons joined
-    with ";")."""
-    run = get_object_or_404(PolicyRun, pk=pk)
-    filters = _recommendation_filters(request, run, scope_locations(user=request.user))
-    rows = filters.qs.values_list(*CSV_COLUMNS.values()).iterator(chunk_size=2000)
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-recommendations.csv"'
-    return response
-
-
-def _csv_lines(rows: Iterator[tuple]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        yield writer.writerow(
-            ";".join(value) if isinstance(value, list) else value for value in row
-        )
-
-
-def _run_exceptions(run: PolicyRun, locations) -> QuerySet[PlanningException]:
-    return _at_user_locations(
-        PlanningException.objects.filter(last_run=run).select_related("item", "location", "owner"),
-        locations,
-    )
-
-
-@require_GET
-@permission_required(VIEW_EXCEPTIONS, raise_exception=True)
-def run_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
-    """The exceptions this run last raised at the user's locations, filtered, 50 a page;
-    users who may handle exceptions get a form per row."""
-    run = get_object_or_404(PolicyRun, pk=pk)
-    return _exceptions_page(request, run, scope_locations(user=request.user))
-
-
-@require_POST
-@permission_required([VIEW_EXCEPTIONS, HANDLE_EXCEPTIONS], raise_exception=True)
-def run_exception_update(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
-    """Assign, progress, resolve or dismiss one exception through the service; on an error,
-    the exceptions page again with the messages next to the fields."""
-    run = get_object_or_404(PolicyRun, pk=pk)
-    locations = scope_locations(user=request.user)
-    exception = get_object_or_404(_run_exceptions(run, locations), pk=exception_pk)
-    form = ExceptionHandleForm(
-        request.POST, exception=exception, owners=exception_owner_candidates()
-    )
-    if form.is_valid():
-        changes = form.changes()
-        try:  # PermissionDenied goes on to Django: 403
-            planning_exception_update(exception=exception, user=request.user, **changes)
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            if changes:
-                messages.success(request, f"Exception #{exception.pk} updated.")
-            else:
-                messages.info(request, f"Exception #{exception.pk}: nothing changed.")
-            url = reverse("inventory:run-exceptions", args=[run.pk])
-            query = request.GET.urlencode()
-            return redirect(f"{url}{'?' + query if query else ''}#exception-{exception.pk}")
-    return _exceptions_page(request, run, locations, bound=form)
-
-
-def _exceptions_page(
-    request: HttpRequest,
-    run: PolicyRun,
-    locations: QuerySet[Location] | None,
-    *,
-    bound: ExceptionHandleForm | None = None,
-) -> HttpResponse:
-    """The exceptions page; ``bound`` is a form that failed, shown on its row."""
-    filters = PlanningExceptionFilterSet(
-        _filter_data(request), queryset=_run_exceptions(run, locations)
-    )
-    page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
-    can_handle = request.user.has_perm(HANDLE_EXCEPTIONS)
-    owners = list(exception_owner_candidates()) if can_handle else []
-    today = timezone.localdate()
-    rows = []
-    for exception in page.object_list:
-        form = None
-        if bound is not None and bound.exception.pk == exception.pk:
-            form, bound = bound, None
-        elif can_handle:
-            form = ExceptionHandleForm(exception=exception, owners=owners)
-        rows.append(_exception_row(exception, form, today))
-    page.object_list = rows
-    context = {
-        "run": run,
-        "page": page,
-        "filters": filters,
-        "can_handle": can_handle,
-        "unplaced_form": bound,  # a failed form whose row is no longer on this page
-        "kinds": ExceptionKind.choices,
-        "severities": Severity.choices,
-        "statuses": ExceptionStatus.choices,
-        "chosen_statuses": request.GET.getlist("status"),
-        "query": _filter_data(request).urlencode(),
-        "action_query": request.GET.urlencode(),
-    }
-    return render(request, "runs/exceptions.html", context)
-
-
-def _exception_row(exception: PlanningException, form, today) -> dict:
-    age = (today - timezone.localdate(exception.created_at)).days
-    return {
-        "exception": exception,
-        "form": form,
-        "open": form is not None and form.is_bound,
-        "age": "today" if age == 0 else f"{age} d",
-        "overdue": exception.status in OPEN_EXCEPTION_STATUSES and exception.due_date < today,
-    }

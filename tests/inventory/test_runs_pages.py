@@ -157,7 +157,7 @@ def test_planner_starts_a_run_and_lands_on_its_finished_detail_page(
     assert f"locations: {location.code}" in text and "Weekly check" in text
     assert text.count('<span class="badge status-succeeded">') == 1 + 3  # run + batches
     assert "Content hash" in text and run.snapshot["content_hash"] in text
-    assert f"?run__id__exact={run.pk}" in text and f"?last_run__id__exact={run.pk}" in text
+    assert f"/runs/{run.pk}/recommendations/" in text and f"/runs/{run.pk}/exceptions/" in text
     assert "Finished: succeeded." in text
     assert "Cancel run" not in text  # finished
 

@@ -1,0 +1,101 @@
+"""The form that handles a planning exception from the Runs pages.
+
+It only shapes input: who owns the exception, its status, its due date and the resolution
+notes. The rules (notes needed to resolve or dismiss, who may own an exception, reopening)
+live in ``governance.services.planning_exception_update``, whose ``ValidationError`` is put
+back on the field it names.
+"""
+
+from collections.abc import Iterable
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from governance.choices import ExceptionStatus
+from governance.models import PlanningException
+from governance.services import HANDLE_EXCEPTIONS
+
+
+def exception_owner_candidates() -> QuerySet:
+    """Active users holding the permission to handle exceptions (through a group, directly or
+    as superusers), by username: the choices of the owner field. The service still checks
+    whoever is chosen."""
+    app_label, codename = HANDLE_EXCEPTIONS.split(".")
+    group_grant = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct_grant = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | group_grant | direct_grant, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+class ExceptionHandleForm(forms.Form):
+    """Owner, status, due date and notes of one exception; ``changes()`` gives the service's
+    keyword arguments (only the fields the user changed)."""
+
+    owner = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(choices=ExceptionStatus.choices)
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    resolution_notes = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Notes",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        help_text="Required to resolve or dismiss.",
+    )
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        exception: PlanningException,
+        owners: Iterable[AbstractBaseUser],
+        **kwargs,
+    ) -> None:
+        """``owners``: the users offered as owner (evaluated once per page, not per row)."""
+        kwargs.setdefault("auto_id", f"exception-{exception.pk}-%s")
+        current = exception.owner
+        kwargs.setdefault(
+            "initial",
+            {
+                "owner": current.get_username() if current else "",
+                "status": exception.status,
+                "due_date": exception.due_date,
+                "resolution_notes": exception.resolution_notes,
+            },
+        )
+        super().__init__(data, **kwargs)
+        self.exception = exception
+        self._owners = {user.get_username(): user for user in owners}
+        if current is not None:  # stays selectable even if no longer a candidate
+            self._owners.setdefault(current.get_username(), current)
+        self.fields["owner"].choices = [("", "— nobody —")] + [
+            (name, name) for name in sorted(self._owners)
+        ]
+
+    def clean_owner(self) -> AbstractBaseUser | None:
+        name = self.cleaned_data["owner"]
+        return self._owners[name] if name else None
+
+    def changes(self) -> dict:
+        """The changed fields, as keyword arguments of ``planning_exception_update``."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put the service's ``ValidationError`` on the fields it names (else on the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else None, errors)

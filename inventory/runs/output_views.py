@@ -1,0 +1,274 @@
+"""Pages of a run's outputs: its recommendations (with a CSV download) and the exceptions it
+raised, with a form to handle each through ``governance.services``.
+
+Rows are limited to the user's locations by the selectors; these views only translate HTTP.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
+from governance.filtersets import PlanningExceptionFilterSet
+from governance.forms import ExceptionHandleForm, exception_owner_candidates
+from governance.models import PlanningException
+from governance.selectors import scope_locations
+from governance.services import HANDLE_EXCEPTIONS, planning_exception_update
+from inventory.filtersets import PolicyRecommendationFilterSet
+from inventory.models import Location, PolicyRecommendation
+from inventory.runs.models import PolicyRun
+from inventory.runs.scope import SEGMENTS
+from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
+
+VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
+VIEW_EXCEPTIONS = "governance.view_planningexception"
+OUTPUTS_PER_PAGE = 50
+
+
+def _query_without(request: HttpRequest, *names: str) -> QueryDict:
+    """The query string less ``names``."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query
+
+
+def _filter_data(request: HttpRequest) -> QueryDict:
+    """The query string as filter input: the run comes from the URL; page and handle (the
+    exception whose form is open) are not filters."""
+    return _query_without(request, "run", "page", "handle")
+
+
+def _recommendation_filters(request: HttpRequest, run: PolicyRun):
+    queryset = recommendations_visible_to(user=request.user, run=run)
+    return PolicyRecommendationFilterSet(_filter_data(request), queryset=queryset)
+
+
+@require_GET
+@permission_required(VIEW_RECOMMENDATIONS, raise_exception=True)
+def run_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's recommendations at the user's locations, filtered, 50 a page."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    locations = scope_locations(user=request.user)
+    filters = _recommendation_filters(request, run)
+    page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [_recommendation_row(rec) for rec in page.object_list]
+    location_choices = Location.objects.all() if locations is None else locations
+    context = {
+        "run": run,
+        "page": page,
+        "filters": filters,
+        "segments": SEGMENTS,
+        "location_codes": list(location_choices.order_by("code").values_list("code", flat=True)),
+        "query": _filter_data(request).urlencode(),
+    }
+    return render(request, "runs/recommendations.html", context)
+
+
+def _units(value: float | None) -> str:
+    """Units to one decimal with thousands separators; an em dash when not computed."""
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _percent(share: float | None, *, signed: bool = False) -> str:
+    """A share as a percentage to one decimal, ".0" dropped: 0.95 -> "95 %"."""
+    if share is None:
+        return "—"
+    text = f"{share * 100:{'+' if signed else ''},.1f}".removesuffix(".0")
+    return f"{text} %"
+
+
+def _mean_sd(mean: float | None, sd: float | None) -> str:
+    """Mean ± deviation, "12.0 ± 3.5"; the mean alone without a deviation; "—" without a mean."""
+    if mean is None:
+        return "—"
+    return _units(mean) if sd is None else f"{_units(mean)} ± {_units(sd)}"
+
+
+def _recommendation_row(rec: PolicyRecommendation) -> dict:
+    """A recommendation's figures as the table shows them."""
+    return {
+        "rec": rec,
+        "service_target": _percent(rec.service_target),
+        "demand": _mean_sd(rec.demand_mean, rec.demand_sd),
+        "demand_sd_source": rec.demand_sd_source.replace("_", " "),
+        "lead_time": _mean_sd(rec.lead_time_mean, rec.lead_time_sd),
+        "safety_stock": _units(rec.safety_stock),
+        "reorder_point": _units(rec.reorder_point),
+        "order_quantity": _units(rec.order_quantity),
+        "min_max": (
+            "—"
+            if rec.min_level is None and rec.max_level is None
+            else f"{_units(rec.min_level)} / {_units(rec.max_level)}"
+        ),
+        "expected_service": _percent(rec.expected_service),
+        "current_safety_stock": _units(rec.current_safety_stock),
+        "safety_stock_change": _percent(rec.safety_stock_change, signed=True),
+        "recommended_qty": _units(rec.recommended_qty),
+        "reasons": [
+            (kind, code)
+            for kind, codes in (
+                ("stockout", rec.stockout_reasons),
+                ("excess", rec.excess_reasons),
+                ("data", rec.data_quality_reasons),
+            )
+            for code in codes
+        ],
+    }
+
+
+CSV_COLUMNS = {  # header: lookup of PolicyRecommendation
+    "sku": "item__sku",
+    "location": "location__code",
+    "segment": "segment",
+    "service_target": "service_target",
+    "service_type": "service_type",
+    "demand_mean_per_period": "demand_mean",
+    "demand_sd_per_period": "demand_sd",
+    "demand_sd_source": "demand_sd_source",
+    "lead_time_mean_periods": "lead_time_mean",
+    "lead_time_sd_periods": "lead_time_sd",
+    "lead_time_basis": "lead_time_basis",
+    "safety_stock": "safety_stock",
+    "reorder_point": "reorder_point",
+    "order_quantity": "order_quantity",
+    "min_level": "min_level",
+    "max_level": "max_level",
+    "expected_service": "expected_service",
+    "current_safety_stock": "current_safety_stock",
+    "safety_stock_change": "safety_stock_change",
+    "recommended_qty": "recommended_qty",
+    "stockout_reasons": "stockout_reasons",
+    "excess_reasons": "excess_reasons",
+    "data_quality_reasons": "data_quality_reasons",
+    "blocked": "blocked",
+}
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, for streaming csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@permission_required(VIEW_RECOMMENDATIONS, raise_exception=True)
+def run_recommendations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The filtered recommendations as CSV, streamed (shares as fractions, reasons joined
+    with ";")."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    filters = _recommendation_filters(request, run)
+    rows = filters.qs.values_list(*CSV_COLUMNS.values()).iterator(chunk_size=2000)
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-recommendations.csv"'
+    return response
+
+
+def _csv_lines(rows: Iterator[tuple]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        yield writer.writerow(
+            ";".join(value) if isinstance(value, list) else value for value in row
+        )
+
+
+@require_GET
+@permission_required(VIEW_EXCEPTIONS, raise_exception=True)
+def run_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The exceptions this run last raised at the user's locations, filtered, 50 a page;
+    users who may handle exceptions get a form per row."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    return _exceptions_page(request, run)
+
+
+@require_POST
+@permission_required([VIEW_EXCEPTIONS, HANDLE_EXCEPTIONS], raise_exception=True)
+def run_exception_update(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
+    """Assign, progress, resolve or dismiss one exception through the service; on an error,
+    the exceptions page again with the messages next to the fields."""
+    run = get_object_or_404(PolicyRun, pk=pk)
+    exception = get_object_or_404(
+        exceptions_visible_to(user=request.user, run=run), pk=exception_pk
+    )
+    form = ExceptionHandleForm(
+        request.POST, exception=exception, owners=exception_owner_candidates()
+    )
+    if form.is_valid():
+        changes = form.changes()
+        try:  # PermissionDenied goes on to Django: 403
+            planning_exception_update(exception=exception, user=request.user, **changes)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            if changes:
+                messages.success(request, f"Exception #{exception.pk} updated.")
+            else:
+                messages.info(request, f"Exception #{exception.pk}: nothing changed.")
+            url = reverse("inventory:run-exceptions", args=[run.pk])
+            query = _query_without(request, "handle").urlencode()
+            return redirect(f"{url}{'?' + query if query else ''}#exception-{exception.pk}")
+    return _exceptions_page(request, run, bound=form)
+
+
+def _exceptions_page(
+    request: HttpRequest, run: PolicyRun, *, bound: ExceptionHandleForm | None = None
+) -> HttpResponse:
+    """The exceptions page; the row named by ``?handle=`` gets the handling form, or the row
+    of ``bound``, a form that failed, with its errors."""
+    filters = PlanningExceptionFilterSet(
+        _filter_data(request), queryset=exceptions_visible_to(user=request.user, run=run)
+    )
+    page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
+    can_handle = request.user.has_perm(HANDLE_EXCEPTIONS)
+    handle = bound.exception.pk if bound else _int_or_none(request.GET.get("handle"))
+    today = timezone.localdate()
+    rows = []
+    for exception in page.object_list:
+        form = None
+        if bound is not None and exception.pk == handle:
+            form, bound = bound, None
+        elif can_handle and exception.pk == handle:
+            owners = exception_owner_candidates()
+            form = ExceptionHandleForm(exception=exception, owners=owners)
+        rows.append(_exception_row(exception, form, today))
+    page.object_list = rows
+    context = {
+        "run": run,
+        "page": page,
+        "filters": filters,
+        "can_handle": can_handle,
+        "unplaced_form": bound,  # a failed form whose row is no longer on this page
+        "kinds": ExceptionKind.choices,
+        "severities": Severity.choices,
+        "statuses": ExceptionStatus.choices,
+        "chosen_statuses": request.GET.getlist("status"),
+    }
+    return render(request, "runs/exceptions.html", context)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def _exception_row(exception: PlanningException, form, today) -> dict:
+    age = (today - timezone.localdate(exception.created_at)).days
+    return {
+        "exception": exception,
+        "form": form,
+        "age": "today" if age == 0 else f"{age} d",
+        "overdue": exception.status in OPEN_EXCEPTION_STATUSES and exception.due_date < today,
+    }
