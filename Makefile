@@ -40,3 +40,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/engine.py
 	$(PY) bench/bulk_load.py
 	$(PY) bench/load_demo.py
+	$(PY) bench/runs.py
