@@ -477,22 +477,27 @@ def test_a_segment_scoped_run_plans_only_that_segment(demo, run_now):
     assert set(recommended_pairs(run)) == wanted
 
 
+def lane_change_event(lane, shift: str, *, before: tuple, after: tuple) -> LaneChangeEvent:
+    """A recorded shift of ``lane``'s lead time (mean, sd) in days."""
+    return LaneChangeEvent.objects.create(
+        lane=lane,
+        detected_at=timezone.now(),
+        as_of=END,
+        shift=shift,
+        previous_mean_days=before[0],
+        previous_sd_days=before[1],
+        new_mean_days=after[0],
+        new_sd_days=after[1],
+        relative_threshold=0.2,
+        absolute_threshold_days=1,
+    )
+
+
 def test_a_lane_change_event_starts_a_run_for_its_sku_location(
     demo, django_capture_on_commit_callbacks
 ):
     lane = SupplierLane.objects.select_related("item", "destination").order_by("pk").first()
-    event = LaneChangeEvent.objects.create(
-        lane=lane,
-        detected_at=timezone.now(),
-        as_of=END,
-        shift=LaneShift.MEAN,
-        previous_mean_days=14,
-        previous_sd_days=2,
-        new_mean_days=21,
-        new_sd_days=2,
-        relative_threshold=0.2,
-        absolute_threshold_days=1,
-    )
+    event = lane_change_event(lane, LaneShift.MEAN, before=(14, 2), after=(21, 2))
     with django_capture_on_commit_callbacks(execute=True):
         run = lane_change_runs_start()
     assert run is not None
@@ -511,18 +516,7 @@ def test_a_lane_change_event_starts_a_run_for_its_sku_location(
 
 def test_a_pending_event_is_not_claimed_twice_while_its_run_is_active(demo):
     lane = SupplierLane.objects.order_by("pk").first()
-    LaneChangeEvent.objects.create(
-        lane=lane,
-        detected_at=timezone.now(),
-        as_of=END,
-        shift=LaneShift.SD,
-        previous_mean_days=14,
-        previous_sd_days=1,
-        new_mean_days=14,
-        new_sd_days=4,
-        relative_threshold=0.2,
-        absolute_threshold_days=1,
-    )
+    lane_change_event(lane, LaneShift.SD, before=(14, 1), after=(14, 4))
     first = lane_change_runs_start()  # queued: no worker yet
     assert first is not None and first.status == RunStatus.QUEUED
     assert lane_change_runs_start() is None
