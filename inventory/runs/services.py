@@ -13,6 +13,7 @@ import traceback
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_q.exceptions import TimeoutException
 
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
@@ -157,7 +158,7 @@ def run_batch_execute(batch_id: int) -> None:
     if batch is not None:
         try:
             _compute(batch)
-        except Exception as error:
+        except (Exception, TimeoutException) as error:  # the time limit raises SystemExit
             RunBatch.objects.filter(pk=batch.pk).update(
                 status=BatchStatus.FAILED,
                 finished_at=timezone.now(),

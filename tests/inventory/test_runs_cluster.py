@@ -38,12 +38,12 @@ def _database_url() -> str:
 class Cluster:
     """``python -m tests.run_worker`` (qcluster) in its own process group."""
 
-    def __init__(self, **faults: str):
+    def __init__(self, timeout: int = RETRY_SECONDS - 1, **faults: str):
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
             "Q_WORKERS": "2",
-            "Q_TIMEOUT_SECONDS": str(RETRY_SECONDS - 1),
+            "Q_TIMEOUT_SECONDS": str(timeout),
             "Q_RETRY_SECONDS": str(RETRY_SECONDS),
             "RUNS_SYNC": "0",
             **faults,
@@ -79,8 +79,8 @@ def demo_network():
 def cluster():
     started: list[Cluster] = []
 
-    def start(**faults: str) -> Cluster:
-        started.append(Cluster(**faults).start())
+    def start(**options) -> Cluster:
+        started.append(Cluster(**options).start())
         return started[-1]
 
     yield start
@@ -155,6 +155,15 @@ def test_a_failing_batch_is_reported_and_the_others_finish(demo_network, cluster
     assert run.batches.filter(status=BatchStatus.SUCCEEDED).count() == run.total_batches - 1
     assert run.log_entries.filter(level="error", batch_number=failed.number).exists()
     assert not PolicyRecommendation.objects.filter(run=run, batch_number=failed.number).exists()
+
+
+def test_batches_over_the_time_limit_fail_and_the_run_ends(demo_network, cluster):
+    cluster(timeout=1, RUN_WORKER_DELAY="3")
+    run = policy_run_start(scope=RunScope(), parameters={"batch_size": 45})
+    run = _wait_for(run, lambda r: r.status in FINISHED)
+    assert run.status == RunStatus.FAILED
+    assert run.batches.filter(status=BatchStatus.FAILED).count() == run.total_batches == 2
+    assert all("timeout" in error for error in run.batches.values_list("error", flat=True))
 
 
 def test_an_overlapping_run_is_refused_while_the_first_is_queued(demo_network):
