@@ -11,6 +11,7 @@ import hashlib
 import time
 import traceback
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
@@ -99,17 +100,14 @@ def _who(run: PolicyRun) -> str:
 def policy_run_plan(run_id: int) -> None:
     """The run-wide stage: cut the scope into batches and queue them."""
     started = time.perf_counter()
-    claimed = PolicyRun.objects.filter(
-        pk=run_id, status=RunStatus.QUEUED, cancel_requested=False
-    ).update(status=RunStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
-        return  # cancelled before it began, or a re-delivered plan task already done
-    run = PolicyRun.objects.get(pk=run_id)
+    run = _plan_claim(run_id)
+    if run is None:
+        return
     try:
         plan = run_plan_build(
             RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
         )
-    except Exception as error:  # the run cannot start: say why and stop
+    except (Exception, TimeoutException) as error:  # the run cannot start: say why and stop
         logger.exception("run=%s planning failed", run.pk)
         run_log(run, f"Planning failed: {error!r}", level="error")
         _finish(run, RunStatus.FAILED)
@@ -134,12 +132,39 @@ def policy_run_plan(run_id: int) -> None:
         _finish(run, RunStatus.SUCCEEDED)
 
 
+def _plan_claim(run_id: int) -> PolicyRun | None:
+    """Mark the run running, unless it is cancelled, finished or already cut into batches.
+
+    A run left running with no batches is one whose planning worker died (batches and the
+    run's totals are written in one transaction): planning starts again.
+    """
+    with transaction.atomic():
+        run = PolicyRun.objects.select_for_update().get(pk=run_id)
+        if run.cancel_requested or not run.is_active or run.batches.exists():
+            return None
+        if run.status == RunStatus.RUNNING:
+            run_log(run, "Planning again: the worker planning this run stopped.", level="warning")
+        run.status, run.started_at = RunStatus.RUNNING, run.started_at or timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    return run
+
+
+def _attempt_alive(batch: RunBatch) -> bool:
+    """Whether another attempt may still be working on the batch: django-q2 stops a task at
+    its timeout, so a batch running for longer has lost its worker."""
+    limit = settings.Q_CLUSTER.get("timeout") or 0
+    started = batch.started_at or timezone.now()
+    return (timezone.now() - started).total_seconds() < limit
+
+
 def _claim(batch_id: int) -> RunBatch | None:
     """Mark the batch running (again, if a worker died on it); None when nothing is left."""
     with transaction.atomic():
         batch = RunBatch.objects.select_for_update().select_related("run").get(pk=batch_id)
         if batch.status in FINISHED_BATCH_STATUSES:
             return None
+        if batch.status == BatchStatus.RUNNING and _attempt_alive(batch):
+            return None  # a duplicate delivery while the first attempt works
         if batch.run.cancel_requested:
             batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
             batch.save(update_fields=["status", "finished_at"])
@@ -159,7 +184,7 @@ def run_batch_execute(batch_id: int) -> None:
         try:
             _compute(batch)
         except (Exception, TimeoutException) as error:  # the time limit raises SystemExit
-            RunBatch.objects.filter(pk=batch.pk).update(
+            RunBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
                 status=BatchStatus.FAILED,
                 finished_at=timezone.now(),
                 error="".join(traceback.format_exception_only(error)).strip(),

@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Sum
@@ -201,6 +202,18 @@ def test_re_executing_a_succeeded_batch_changes_nothing(demo, run_now):
     assert before["batch"]["attempts"] == 1
 
 
+def test_a_duplicate_delivery_leaves_a_batch_still_being_worked_on_alone(demo, run_now):
+    run = run_now(batch_size=30)
+    batch = run.batches.get(number=2)
+    RunBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, finished_at=None, started_at=timezone.now()
+    )
+    PolicyRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, finished_at=None)
+    run_batch_execute(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.RUNNING and batch.attempts == 1
+
+
 def test_a_batch_re_executed_after_its_worker_died_replaces_its_own_rows(demo, run_now):
     run = run_now(batch_size=30)
     batch = run.batches.get(number=2)
@@ -211,8 +224,12 @@ def test_a_batch_re_executed_after_its_worker_died_replaces_its_own_rows(demo, r
         PolicyRecommendation.objects.filter(run=run, batch_number=2).values_list("pk", flat=True)
     )
     assert len(old_rows) == batch.rows == 30
-    # The worker claimed the batch and died: batch and run still running.
-    RunBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, finished_at=None)
+    # The worker claimed the batch and died; django-q2 delivers the task again after its retry
+    # time, longer than the task timeout: batch and run still running, the attempt stale.
+    stale = timezone.now() - timedelta(seconds=django_settings.Q_CLUSTER["timeout"] + 1)
+    RunBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, finished_at=None, started_at=stale
+    )
     PolicyRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, finished_at=None)
 
     run_batch_execute(batch.pk)
@@ -521,3 +538,20 @@ def test_a_pending_event_is_not_claimed_twice_while_its_run_is_active(demo):
     assert first is not None and first.status == RunStatus.QUEUED
     assert lane_change_runs_start() is None
     assert PolicyRun.objects.count() == 1
+
+
+def test_a_run_whose_planning_worker_died_is_planned_again(
+    demo, django_capture_on_commit_callbacks
+):
+    run = policy_run_start(scope=RunScope(), parameters={"as_of": AS_OF, "batch_size": 30})
+    # The plan task was queued (not run: no on-commit callbacks here); a worker took it, marked
+    # the run running and died before writing any batch.
+    PolicyRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.policy_run_plan(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.total_batches > 1
+    assert run.log_entries.filter(message__startswith="Planning again").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # a late duplicate changes nothing
+        run_services.policy_run_plan(run.pk)
+    assert run.batches.count() == run.total_batches
