@@ -11,7 +11,6 @@ import hashlib
 import time
 import traceback
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
@@ -149,22 +148,12 @@ def _plan_claim(run_id: int) -> PolicyRun | None:
     return run
 
 
-def _attempt_alive(batch: RunBatch) -> bool:
-    """Whether another attempt may still be working on the batch: django-q2 stops a task at
-    its timeout, so a batch running for longer has lost its worker."""
-    limit = settings.Q_CLUSTER.get("timeout") or 0
-    started = batch.started_at or timezone.now()
-    return (timezone.now() - started).total_seconds() < limit
-
-
 def _claim(batch_id: int) -> RunBatch | None:
     """Mark the batch running (again, if a worker died on it); None when nothing is left."""
     with transaction.atomic():
         batch = RunBatch.objects.select_for_update().select_related("run").get(pk=batch_id)
         if batch.status in FINISHED_BATCH_STATUSES:
             return None
-        if batch.status == BatchStatus.RUNNING and _attempt_alive(batch):
-            return None  # a duplicate delivery while the first attempt works
         if batch.run.cancel_requested:
             batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
             batch.save(update_fields=["status", "finished_at"])
@@ -203,6 +192,10 @@ def _compute(batch: RunBatch) -> None:
     _, planned = plan_batch(inputs, params, cutoffs, scope.segments)
     computed = time.perf_counter()
     with transaction.atomic():
+        # Two deliveries of one batch may overlap (a worker presumed dead was only slow): the
+        # lock serialises their writes, and the later one finds the batch done.
+        if RunBatch.objects.select_for_update().get(pk=batch.pk).status != BatchStatus.RUNNING:
+            return
         written = recommendations_write(run, batch.number, planned)
         raised = exceptions_write(run, batch.number, planned, inputs.open_exceptions)
         done = time.perf_counter()
