@@ -8,6 +8,7 @@ closes the run.
 """
 
 import hashlib
+import math
 import time
 import traceback
 
@@ -118,7 +119,9 @@ def policy_run_plan(run_id: int) -> None:
         )
         run.total_batches = len(plan.batches)
         run.total_rows = sum(rows for _, _, rows in plan.batches)
-        run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": list(plan.cutoffs)}
+        # JSON has no infinity: an empty class's cut-off is stored as null
+        cutoffs = [c if math.isfinite(c) else None for c in plan.cutoffs]
+        run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": cutoffs}
         run.timings = {"plan": round(time.perf_counter() - started, 3)}
         run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
         run_log(
@@ -188,7 +191,8 @@ def _compute(batch: RunBatch) -> None:
     clock = time.perf_counter()
     inputs = batch_inputs(scope, params, batch.item_from, batch.item_to)
     read = time.perf_counter()
-    cutoffs = tuple(run.snapshot.get("abc_cutoffs", (float("inf"), float("inf"))))
+    stored = run.snapshot.get("abc_cutoffs", [None, None])
+    cutoffs = tuple(math.inf if c is None else c for c in stored)
     _, planned = plan_batch(inputs, params, cutoffs, scope.segments)
     computed = time.perf_counter()
     with transaction.atomic():

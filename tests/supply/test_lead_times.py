@@ -404,3 +404,22 @@ def _rank_correlation(values: list[float]) -> float:
     """Spearman correlation of ``values`` with their position (no ties expected)."""
     ranks = np.argsort(np.argsort(values))
     return float(np.corrcoef(ranks, np.arange(len(values)))[0, 1])
+
+
+def test_a_recorded_event_starts_a_run_for_its_sku_location(
+    lane, settings, django_capture_on_commit_callbacks
+):
+    from inventory.choices import RunStatus, RunTrigger
+    from inventory.models import PolicyRun
+
+    settings.RUNS_SYNC = True  # the run's tasks execute here, once the refresh commits
+    lead_time_actuals_refresh(as_of=AS_OF)
+    _lead_time(lane, date(2026, 5, 25), 35)
+    _lead_time(lane, date(2026, 5, 30), 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_time_actuals_refresh(as_of=AS_OF)
+    run = PolicyRun.objects.get()
+    assert run.trigger == RunTrigger.EVENT and run.status == RunStatus.SUCCEEDED
+    assert run.scope["pairs"] == [[lane.item_id, lane.destination_id]]
+    assert LaneChangeEvent.objects.get().processed_at is not None
+    assert list(lane_change_events_pending()) == []
