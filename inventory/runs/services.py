@@ -107,31 +107,35 @@ def policy_run_plan(run_id: int) -> None:
         plan = run_plan_build(
             RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
         )
+        batch_ids = _batches_create(run, plan, started)
     except (Exception, TimeoutException) as error:  # the run cannot start: say why and stop
         logger.exception("run=%s planning failed", run.pk)
+        run.refresh_from_db()
         run_log(run, f"Planning failed: {error!r}", level="error")
         _finish(run, RunStatus.FAILED)
         return
-    with transaction.atomic():
-        RunBatch.objects.bulk_create(
-            RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
-            for number, (first, last, rows) in enumerate(plan.batches, start=1)
-        )
-        run.total_batches = len(plan.batches)
-        run.total_rows = sum(rows for _, _, rows in plan.batches)
-        # JSON has no infinity: an empty class's cut-off is stored as null
-        cutoffs = [c if math.isfinite(c) else None for c in plan.cutoffs]
-        run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": cutoffs}
-        run.timings = {"plan": round(time.perf_counter() - started, 3)}
-        run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
-        run_log(
-            run,
-            f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.",
-        )
-        batch_ids = list(run.batches.values_list("pk", flat=True))
-        transaction.on_commit(lambda: queue.enqueue_batches(run.pk, batch_ids))
     if not batch_ids:
         _finish(run, RunStatus.SUCCEEDED)
+
+
+@transaction.atomic
+def _batches_create(run: PolicyRun, plan, started: float) -> list[int]:
+    """Write the batches and the run's totals and snapshot; queue the batches on commit."""
+    RunBatch.objects.bulk_create(
+        RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
+        for number, (first, last, rows) in enumerate(plan.batches, start=1)
+    )
+    run.total_batches = len(plan.batches)
+    run.total_rows = sum(rows for _, _, rows in plan.batches)
+    # JSON has no infinity: an empty class's cut-off is stored as null
+    cutoffs = [c if math.isfinite(c) else None for c in plan.cutoffs]
+    run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": cutoffs}
+    run.timings = {"plan": round(time.perf_counter() - started, 3)}
+    run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
+    run_log(run, f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.")
+    batch_ids = list(run.batches.values_list("pk", flat=True))
+    transaction.on_commit(lambda: queue.enqueue_batches(run.pk, batch_ids))
+    return batch_ids
 
 
 def _plan_claim(run_id: int) -> PolicyRun | None:

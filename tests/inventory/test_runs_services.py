@@ -552,3 +552,15 @@ def test_a_run_whose_planning_worker_died_is_planned_again(
     with django_capture_on_commit_callbacks(execute=True):  # a late duplicate changes nothing
         run_services.policy_run_plan(run.pk)
     assert run.batches.count() == run.total_batches
+
+
+def test_a_run_that_cannot_be_planned_ends_failed_with_the_reason(demo, run_now, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(run_services, "_batches_create", refuse)
+    run = run_now()
+    assert run.status == RunStatus.FAILED and run.finished_at is not None
+    assert run.total_batches == 0 and not run.batches.exists()
+    failure = run.log_entries.get(level="error")
+    assert "Planning failed" in failure.message and "database went away" in failure.message
