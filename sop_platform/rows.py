@@ -62,3 +62,40 @@ def columns_insert(model: type[models.Model], columns: dict[str, Sequence]) -> i
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
     return count
+
+
+def columns_update(model: type[models.Model], columns: dict[str, Sequence]) -> int:
+    """Update rows by primary key: ``columns`` holds ``pk`` and the new values per field.
+
+    PostgreSQL: the rows are copied into a temporary table and one ``UPDATE … FROM`` applies
+    them; elsewhere one ``executemany`` UPDATE. Returns the number of rows given.
+    """
+    keys = list(columns.pop("pk"))
+    if not keys:
+        return 0
+    fields = [model._meta.get_field(name) for name in columns]
+    values = [_adapted(field, columns[field.attname]) for field in fields]
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    names = [quote(field.column) for field in fields]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{name} = %s" for name in names)
+            rows = list(zip(*values, keys, strict=True))
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", rows)
+            return len(keys)
+        stage = quote(f"update_{model._meta.db_table}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} AS SELECT {pk}, {', '.join(names)} "
+            f"FROM {table} WHERE false"
+        )
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {stage} ({pk}, {', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in zip(keys, *values, strict=True):
+                copy.write_row(row)
+        sets = ", ".join(f"{name} = s.{name}" for name in names)
+        cursor.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.{pk} = s.{pk}")
+        cursor.execute(f"DROP TABLE {stage}")
+    return len(keys)

@@ -5,11 +5,9 @@ caller runs this inside the transaction that marks the batch done, so a retried 
 replaces its own rows and a killed one leaves nothing behind.
 """
 
-import json
 from datetime import timedelta
 
 import numpy as np
-from django.db import connection
 from django.utils import timezone
 
 from governance.choices import ExceptionStatus, Severity
@@ -17,7 +15,7 @@ from governance.models import PlanningException
 from inventory.runs.inputs import pair_keys
 from inventory.runs.models import PolicyRecommendation, PolicyRun
 from inventory.runs.pipeline import PlannedBatch
-from sop_platform.rows import columns_insert
+from sop_platform.rows import columns_insert, columns_update
 
 DUE_DAYS = {Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
 
@@ -109,18 +107,15 @@ def _create(run: PolicyRun, batch_number: int, now, new: dict) -> None:
 
 
 def _refresh(run: PolicyRun, now, still: dict) -> None:
-    """One UPDATE statement per row, sent as a single ``executemany``."""
-    if not still:
-        return
-    table = connection.ops.quote_name(PlanningException._meta.db_table)
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    rows = [
-        (str(severity), json.dumps(codes), detail, run.pk, stamp, pk)
-        for pk, (severity, codes, detail) in still.items()
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET severity = %s, reasons = %s, detail = %s, last_run_id = %s, "
-            "updated_at = %s WHERE id = %s",
-            rows,
-        )
+    """New severity, reasons and detail of the exceptions still true, in one statement."""
+    columns_update(
+        PlanningException,
+        {
+            "pk": list(still),
+            "severity": [str(severity) for severity, _, _ in still.values()],
+            "reasons": [codes for _, codes, _ in still.values()],
+            "detail": [detail for _, _, detail in still.values()],
+            "last_run_id": [run.pk] * len(still),
+            "updated_at": [now] * len(still),
+        },
+    )
