@@ -41,6 +41,11 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _flags(args: argparse.Namespace) -> list[str]:
+    flags = ["--batch-size", str(args.batch_size), "--workers", str(args.workers)]
+    return flags + ["--reuse"] * args.reuse + ["--keep"] * args.keep
+
+
 def _url(database: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
 
@@ -112,6 +117,8 @@ def _run(env: dict, batch_size: int, workers: int) -> None:
         memory: dict[int, float] = {}
         while run.is_active:
             time.sleep(1)
+            if cluster.poll() is not None:
+                raise SystemExit(f"the cluster stopped (exit {cluster.returncode})")
             run.refresh_from_db()
             for pid in _children(cluster.pid):
                 with contextlib.suppress(FileNotFoundError):  # a process that just ended
@@ -137,7 +144,13 @@ def _report(run, memory: dict[int, float]) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come, even piped
     args = _arguments()
+    if len(args.sizes) > 1:  # Django binds to one database per process: one process a size
+        for skus in args.sizes:
+            command = [sys.executable, __file__, *_flags(args), "--sizes", str(skus)]
+            subprocess.run(command, check=True)
+        return
     for skus in args.sizes:
         database = f"sop_bench_runs_{skus}"
         print(f"{skus:,} SKUs x {LOCATIONS} locations x {WEEKS} weeks, PostgreSQL, 2 cores:")
