@@ -9,7 +9,6 @@ from inventory.choices import RunStatus
 from inventory.management.commands import optimize
 from inventory.models import PolicyRecommendation, PolicyRun
 from inventory.runs.scope import scope_resolve
-from tests.factories import make_item, make_location
 
 
 class Terminal(StringIO):
@@ -98,13 +97,6 @@ def test_a_failed_run_exits_non_zero_with_its_errors(settings, monkeypatch):
 
 
 # --- Input errors -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def small_network(db):
-    make_item("SKU-1", category="Snacks")
-    make_location("DC-1")
-    make_location("DC-2")
 
 
 @pytest.mark.parametrize(

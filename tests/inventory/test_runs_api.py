@@ -15,7 +15,6 @@ from inventory.models import InventoryPosition, PolicyRecommendation, PolicyRun,
 from inventory.runs.log import run_log
 from inventory.runs.scope import scope_resolve
 from tests.api_helpers import client_for
-from tests.factories import make_item, make_location
 
 RUNS = "/api/v1/runs/"
 
@@ -99,13 +98,6 @@ def test_a_planner_runs_the_demo_network_and_reads_the_output(planner, settings)
 
 
 # --- Bad input, conflicts, permissions ---------------------------------------------------------
-
-
-@pytest.fixture
-def small_network(db):
-    make_item("SKU-1", category="Snacks")
-    make_location("DC-1")
-    make_location("DC-2")
 
 
 @pytest.mark.parametrize(

@@ -178,25 +178,21 @@ def test_run_log_tells_the_story(demo, run_now):
 def test_re_executing_a_succeeded_batch_changes_nothing(demo, run_now):
     run = run_now(batch_size=30)
     batch = run.batches.get(number=2)
-    before = {
-        "batch": RunBatch.objects.filter(pk=batch.pk).values().get(),
-        "recommendations": sorted(
-            PolicyRecommendation.objects.filter(run=run).values_list("pk", flat=True)
-        ),
-        "exceptions": sorted(PlanningException.objects.values_list("pk", "updated_at")),
-        "log": run.log_entries.count(),
-        "run": PolicyRun.objects.filter(pk=run.pk).values().get(),
-    }
+
+    def state() -> dict:
+        return {
+            "batch": RunBatch.objects.filter(pk=batch.pk).values().get(),
+            "recommendations": sorted(
+                PolicyRecommendation.objects.filter(run=run).values_list("pk", flat=True)
+            ),
+            "exceptions": sorted(PlanningException.objects.values_list("pk", "updated_at")),
+            "log": run.log_entries.count(),
+            "run": PolicyRun.objects.filter(pk=run.pk).values().get(),
+        }
+
+    before = state()
     run_batch_execute(batch.pk)
-    after = {
-        "batch": RunBatch.objects.filter(pk=batch.pk).values().get(),
-        "recommendations": sorted(
-            PolicyRecommendation.objects.filter(run=run).values_list("pk", flat=True)
-        ),
-        "exceptions": sorted(PlanningException.objects.values_list("pk", "updated_at")),
-        "log": run.log_entries.count(),
-        "run": PolicyRun.objects.filter(pk=run.pk).values().get(),
-    }
+    after = state()
     assert after == before
     assert before["batch"]["attempts"] == 1
 
