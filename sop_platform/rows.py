@@ -86,8 +86,7 @@ def columns_update(model: type[models.Model], columns: dict[str, Sequence]) -> i
             return len(keys)
         stage = quote(f"update_{model._meta.db_table}")
         cursor.execute(
-            f"CREATE TEMP TABLE {stage} AS SELECT {pk}, {', '.join(names)} "
-            f"FROM {table} WHERE false"
+            f"CREATE TEMP TABLE {stage} AS SELECT {pk}, {', '.join(names)} FROM {table} WHERE false"
         )
         with (
             connection.wrap_database_errors,
