@@ -11,7 +11,9 @@ import hashlib
 import math
 import time
 import traceback
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
@@ -226,6 +228,32 @@ def _inputs_hash(inputs) -> str:
             digest.update(name.encode())
             digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+def run_batches_lost_fail() -> int:
+    """Fail the batches no worker can still be on, so their runs end; returns how many.
+
+    A batch running for longer than django-q2's time limit plus its re-delivery time lost
+    its worker and will not be delivered again (the Redis broker never re-delivers; the
+    database broker gives up after Q_MAX_ATTEMPTS). Without this its run would stay active,
+    and block overlapping runs, for good. Called by a django-q2 schedule.
+    """
+    limit = settings.Q_CLUSTER.get("timeout", 0) + settings.Q_CLUSTER.get("retry", 0)
+    now = timezone.now()
+    lost = RunBatch.objects.filter(
+        status=BatchStatus.RUNNING, started_at__lt=now - timedelta(seconds=limit)
+    )
+    found = list(lost.values_list("pk", "run_id", "number"))
+    RunBatch.objects.filter(pk__in=[pk for pk, _, _ in found]).update(
+        status=BatchStatus.FAILED,
+        finished_at=now,
+        error=f"Lost: no worker finished it within {limit} s (time limit plus re-delivery).",
+    )
+    for _, run_id, number in found:
+        run_log(run_id, "Lost its worker; marked failed.", level="error", batch=number)
+    for run_id in sorted({run_id for _, run_id, _ in found}):
+        policy_run_finish_if_done(run_id)
+    return len(found)
 
 
 def policy_run_finish_if_done(run_id: int) -> None:

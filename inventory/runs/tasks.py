@@ -7,6 +7,7 @@ from inventory.runs.services import (
     policy_run_plan,
     policy_run_start,
     run_batch_execute,
+    run_batches_lost_fail,
 )
 from inventory.runs.triggers import lane_change_runs_start
 
@@ -36,3 +37,8 @@ def lane_change_task() -> str:
     """Re-optimize the SKU-locations of pending lane-change events."""
     run = lane_change_runs_start()
     return f"Started run #{run.pk}" if run else "Nothing to start"
+
+
+def lost_batches_task() -> str:
+    """Fail batches whose worker is gone, so their runs end."""
+    return f"{run_batches_lost_fail()} lost batch(es) failed"

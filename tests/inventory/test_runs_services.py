@@ -560,3 +560,30 @@ def test_a_run_that_cannot_be_planned_ends_failed_with_the_reason(demo, run_now,
     assert run.total_batches == 0 and not run.batches.exists()
     failure = run.log_entries.get(level="error")
     assert "Planning failed" in failure.message and "database went away" in failure.message
+
+
+def test_a_batch_whose_worker_is_gone_for_good_is_failed_and_its_run_ends(demo, run_now):
+    run = run_now(batch_size=30)
+    lost, recent = run.batches.get(number=1), run.batches.get(number=2)
+    limit = run_services.settings.Q_CLUSTER["timeout"] + run_services.settings.Q_CLUSTER["retry"]
+    # The Redis broker lost the task of batch 1 long ago; batch 2 was only just claimed.
+    RunBatch.objects.filter(pk=lost.pk).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=limit + 5)
+    )
+    RunBatch.objects.filter(pk=recent.pk).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now()
+    )
+    PolicyRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, finished_at=None)
+
+    assert run_services.run_batches_lost_fail() == 1
+    lost.refresh_from_db()
+    assert lost.status == BatchStatus.FAILED and lost.error.startswith("Lost")
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING  # batch 2 may still finish
+    assert run.log_entries.filter(level="error", batch_number=1).exists()
+
+    RunBatch.objects.filter(pk=recent.pk).update(status=BatchStatus.SUCCEEDED)
+    run_services.policy_run_finish_if_done(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.PARTIALLY_FAILED
+    assert run_services.run_batches_lost_fail() == 0
