@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from inventory.choices import BatchStatus, LeadTimeBasis, RunStatus, RunTrigger
 
@@ -51,8 +52,6 @@ class PolicyRun(models.Model):
         """Wall time from start to finish (so far, while running)."""
         if self.started_at is None:
             return None
-        from django.utils import timezone
-
         end = self.finished_at or timezone.now()
         return (end - self.started_at).total_seconds()
 

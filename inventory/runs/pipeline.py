@@ -85,9 +85,12 @@ def plan_batch(
 def _service(segment: np.ndarray, params: RunParameters) -> tuple[np.ndarray, ...]:
     classes = params.service_classes or {}
     code = np.where(np.isin(segment, list(classes)), segment, FALLBACK_CLASS)
-    target = np.array([classes.get(c, [np.nan])[0] for c in code], dtype=np.float64)
-    kind = np.array([classes.get(c, [None, ""])[1] for c in code], dtype="<U8")
-    return np.where(np.isin(code, list(classes)), code, ""), target, kind
+    names, row_class = np.unique(code, return_inverse=True)  # look each class up once
+    targets = np.array([classes.get(c, [np.nan])[0] for c in names], dtype=np.float64)
+    kinds = np.array([classes.get(c, [None, ""])[1] for c in names], dtype="<U8")
+    row_class = row_class.ravel()
+    known = np.isin(code, list(classes))
+    return np.where(known, code, ""), targets[row_class], kinds[row_class]
 
 
 def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:

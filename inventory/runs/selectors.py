@@ -24,7 +24,13 @@ from django.utils import timezone
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Severity
 from governance.models import PlanningException
 from governance.selectors import scope_locations
-from inventory.choices import ACTIVE_RUN_STATUSES, BatchStatus, PolicyStatus, RunStatus
+from inventory.choices import (
+    ACTIVE_RUN_STATUSES,
+    FINISHED_BATCH_STATUSES,
+    BatchStatus,
+    PolicyStatus,
+    RunStatus,
+)
 from inventory.models import InventoryPolicy
 from inventory.runs.models import PolicyRecommendation, PolicyRun, RunBatch, RunLogEntry
 
@@ -52,8 +58,7 @@ def run_progress(run: PolicyRun) -> dict:
     def total(field: str, *statuses: str) -> int:
         return sum((by_status.get(s) or {}).get(field) or 0 for s in statuses)
 
-    finished = (BatchStatus.SUCCEEDED, BatchStatus.FAILED, BatchStatus.CANCELLED)
-    done_batches = total("batches", *finished)
+    done_batches = total("batches", *FINISHED_BATCH_STATUSES)
     return {
         "status": run.status,
         "total_batches": run.total_batches,
@@ -62,7 +67,7 @@ def run_progress(run: PolicyRun) -> dict:
         "failed_batches": total("batches", BatchStatus.FAILED),
         "cancelled_batches": total("batches", BatchStatus.CANCELLED),
         "total_rows": run.total_rows,
-        "done_rows": total("rows", *finished),
+        "done_rows": total("rows", *FINISHED_BATCH_STATUSES),
         "recommendations": total("recommendations", BatchStatus.SUCCEEDED),
         "exceptions": total("exceptions", BatchStatus.SUCCEEDED),
         "percent": round(100.0 * done_batches / run.total_batches, 1) if run.total_batches else 0,
@@ -78,14 +83,13 @@ def run_log_entries(run: PolicyRun, *, after: int = 0) -> QuerySet[RunLogEntry]:
 
 # --- Pages: the runs list, a run's stage timings, the operations view ----------------------
 
-FINISHED_BATCHES = (BatchStatus.SUCCEEDED, BatchStatus.FAILED, BatchStatus.CANCELLED)
 STAGES = ("plan", "read", "compute", "write")
 
 
 def runs_with_totals() -> QuerySet[PolicyRun]:
     """``runs_list`` with each run's finished batches, percent done, recommendations and open
     exceptions summed from its batches (as ``run_progress`` counts them), in one query."""
-    done = Count("batches", filter=Q(batches__status__in=FINISHED_BATCHES))
+    done = Count("batches", filter=Q(batches__status__in=FINISHED_BATCH_STATUSES))
     succeeded = Q(batches__status=BatchStatus.SUCCEEDED)
     return runs_list().annotate(
         done_batches=done,

@@ -61,17 +61,15 @@ def exceptions_write(
         (int(items[row]), int(locations[row]), str(kind)): (severity, codes, detail)
         for row, kind, severity, codes, detail in planned.exceptions
     }
-    planned_keys = set(pair_keys(items, locations).tolist())
+    judged = np.isin(
+        pair_keys(open_now["item_id"], open_now["location_id"]), pair_keys(items, locations)
+    )
     existing = {
         (item, location, kind): pk
         for pk, item, location, kind in zip(
-            open_now["id"].tolist(),
-            open_now["item_id"].tolist(),
-            open_now["location_id"].tolist(),
-            open_now["kind"].tolist(),
+            *(open_now[name][judged].tolist() for name in ("id", "item_id", "location_id", "kind")),
             strict=True,
         )
-        if (item << 32 | location) in planned_keys
     }
     _create(run, batch_number, now, {k: v for k, v in raised.items() if k not in existing})
     _refresh(run, now, {existing[k]: v for k, v in raised.items() if k in existing})

@@ -1,11 +1,10 @@
 """``manage.py load_demo``: generate a deterministic demo network and load it in bulk."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inventory.demo.clock import StageReport
 from inventory.demo.service import DemoDataExists, LoadSummary, demo_network_load
+from sop_platform.management.options import date_option
 
 
 class Command(BaseCommand):
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        end_date = _parse_date(options["end_date"])
+        end_date = date_option(options["end_date"], "--end-date")
         self.stdout.write(
             f"Demo network: {options['skus']:,} SKUs x {options['locations']} locations, "
             f"{options['weeks']} weeks, seed {options['seed']}"
@@ -87,12 +86,3 @@ class Command(BaseCommand):
             "Deliberate data defects: "
             + ", ".join(f"{count:,} {what}" for what, count in summary.defects.items())
         )
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise CommandError(f"--end-date {value!r} is not a date; use YYYY-MM-DD.") from error

@@ -1,9 +1,8 @@
 """``manage.py refresh_lead_times``: recompute lead-time actuals of every supplier lane."""
 
-from datetime import date
+from django.core.management.base import BaseCommand, CommandParser
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from sop_platform.management.options import date_option
 from supply.services import lead_time_actuals_refresh
 
 
@@ -18,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="Last day of the window, YYYY-MM-DD (default today).")
 
     def handle(self, *args, **options) -> None:
-        report = lead_time_actuals_refresh(as_of=_parse_date(options["as_of"]))
+        report = lead_time_actuals_refresh(as_of=date_option(options["as_of"], "--as-of"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lead-time actuals as of {report.as_of.isoformat()}: {report.lanes:,} lanes "
@@ -27,12 +26,3 @@ class Command(BaseCommand):
                 f"events; {report.seconds:.1f} s."
             )
         )
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise CommandError(f"--as-of {value!r} is not a date; use YYYY-MM-DD.") from error
