@@ -13,11 +13,18 @@ import pandas as pd
 
 
 class BulkInputError(Exception):
-    """The body cannot be read as a table. ``status`` is the HTTP status to answer with."""
+    """The body cannot be read or written. ``status`` is the HTTP status to answer with;
+    ``retry_after`` (seconds), when set, tells the client to send the same load again."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, *, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers of the answer: ``Retry-After`` for a retryable refusal."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 def parse_body(body: bytes, content_type: str, expected: set[str], required: set[str]):
