@@ -1,7 +1,12 @@
 """``POST /api/v1/<resource>/bulk/``: load a JSON array or a CSV file into one resource."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
@@ -48,7 +53,7 @@ class BulkLoadView(APIView):
                 source=request.query_params.get("source", "api")[:40] or "api",
             )
         except BulkInputError as error:
-            return Response({"detail": str(error)}, status=error.status)
+            return Response({"detail": str(error)}, status=error.status, headers=error.headers)
         answer = status.HTTP_200_OK if report.ok or report.partial else status.HTTP_400_BAD_REQUEST
         return Response(report.as_dict(), status=answer)
 
@@ -151,6 +156,20 @@ _REPORT = inline_serializer(
 )
 
 
+_REFUSED = OpenApiResponse(description="The rows break a database rule; nothing was written.")
+_BUSY = OpenApiResponse(
+    description="Concurrent writes to the same rows kept the load from committing after "
+    "retries; nothing was written. Send the same load again after Retry-After seconds."
+)
+_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    location=OpenApiParameter.HEADER,
+    response=[503],
+    description="Seconds to wait before sending the same load again.",
+)
+
+
 def bulk_view(resource: Resource):
     """The bulk endpoint of one resource, documented with its row shape."""
 
@@ -170,8 +189,9 @@ def bulk_view(resource: Resource):
             OpenApiParameter("partial", bool, description="Write the valid rows, report the rest."),
             OpenApiParameter("dry_run", bool, description="Validate and count only."),
             OpenApiParameter("source", str, description="Provenance recorded on the rows."),
+            _RETRY_AFTER,
         ],
-        responses={200: _REPORT, 400: _REPORT, 413: None, 415: None},
+        responses={200: _REPORT, 400: _REPORT, 409: _REFUSED, 413: None, 415: None, 503: _BUSY},
     )(post)
     view_class = type(
         f"{resource.name.title().replace('-', '')}BulkLoadView",
