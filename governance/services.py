@@ -16,6 +16,8 @@ from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Role
 from governance.models import PlanningException
 
 DATA_APPS = ("inventory", "demand", "supply", "scenarios", "governance")
+# Users and groups, API tokens (sop_platform) and login lockouts (axes): the admin role's.
+ACCOUNT_APPS = ("auth", "sop_platform", "axes")
 
 # Model-level grants per role. Object-level scoping (which locations / categories a planner
 # or manager owns) is added with django-guardian by the issues that need it.
@@ -53,7 +55,7 @@ def role_permissions_sync() -> None:
     planner, manager, executive, integration: view every data model; planners and managers
     may start optimization runs and handle exceptions; managers may also change policies
     (loading through the API is the integration role's, checked by the API);
-    admin: every permission of the data apps and of user and group administration.
+    admin: every permission of the data apps, of users and groups, API tokens and lockouts.
     """
     view = _view_permissions()
     for role, extra in _EXTRA_GRANTS.items():
@@ -61,7 +63,7 @@ def role_permissions_sync() -> None:
         group.permissions.add(*view, *_named_permissions(extra))
     admin, _ = Group.objects.get_or_create(name=Role.ADMIN)
     admin.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=(*DATA_APPS, "auth"))
+        *Permission.objects.filter(content_type__app_label__in=(*DATA_APPS, *ACCOUNT_APPS))
     )
 
 
