@@ -23,7 +23,6 @@ from inventory.demo.orders import PoNumbering, order_lines, receive
 from inventory.demo.spec import ERP_SOURCE, SOURCE, DemoSpec
 from inventory.demo.stock import policies_for, positions_for
 from inventory.demo.supply import lanes_for, suppliers_plan
-from inventory.demo.writer import BulkWriter
 from inventory.models import (
     InventoryPolicy,
     InventoryPosition,
@@ -32,6 +31,7 @@ from inventory.models import (
     NetworkLane,
     ServiceLevelClass,
 )
+from sop_platform.bulk.writer import BulkWriter
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
 DEMAND_CELLS_PER_CHUNK = 2_000_000

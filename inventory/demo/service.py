@@ -11,8 +11,8 @@ from inventory.demo.clock import Progress, StageClock, StageReport
 from inventory.demo.defects import defects_choose
 from inventory.demo.loader import LOADED_MODELS, DemoLoader
 from inventory.demo.spec import DemoSpec, monday_of
-from inventory.demo.writer import bulk_writer
 from inventory.models import Item, Location, ServiceLevelClass
+from sop_platform.bulk.writer import bulk_writer
 from supply.models import Supplier
 
 

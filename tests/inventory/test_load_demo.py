@@ -24,7 +24,6 @@ from inventory.demo.network import echelon_layout, network_build
 from inventory.demo.patterns import classify
 from inventory.demo.service import demo_network_load
 from inventory.demo.spec import DemoSpec, monday_of
-from inventory.demo.writer import bulk_writer
 from inventory.models import (
     InventoryPolicy,
     InventoryPosition,
@@ -33,6 +32,7 @@ from inventory.models import (
     NetworkLane,
     ServiceLevelClass,
 )
+from sop_platform.bulk.writer import bulk_writer
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
 END = date(2025, 6, 2)  # a Monday

@@ -1,5 +1,7 @@
 """Bulk writers: COPY for PostgreSQL, chunked ``executemany`` for SQLite and other databases.
 
+Shared by ``load_demo`` (``inventory/demo``) and ``load_csv --backfill`` (``bulk/backfill.py``).
+
 Callers pass columns as numpy arrays (one value per row) or scalars (same value on every row),
 keyed by database column name; each writer converts them for its database. Nothing here goes
 through ``Model.save()`` or signals, so the caller writes history rows itself.
@@ -15,7 +17,7 @@ from django.core.management.color import no_style
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from inventory.demo import pgbinary
+from sop_platform.bulk import pgbinary
 
 Columns = Mapping[str, Any]
 COPY_BLOCK_ROWS = 500_000
@@ -141,7 +143,9 @@ class BulkWriter:
             for statement in sql:
                 cursor.execute(statement)
 
-    def defer_indexes(self, model_list: Iterable[type[models.Model]]) -> DeferredIndexes:
+    def defer_indexes(
+        self, model_list: Iterable[type[models.Model]], *, keys: bool = True
+    ) -> DeferredIndexes:
         """Drop index structures for the load (nothing to do for this database)."""
         return DeferredIndexes()
 
@@ -238,8 +242,13 @@ class PostgresCopyWriter(BulkWriter):
         plain = [(table, f"DROP INDEX {name}", create) for name, create in cursor.fetchall()]
         return keys, plain, foreign
 
-    def defer_indexes(self, model_list: Iterable[type[models.Model]]) -> DeferredIndexes:
+    def defer_indexes(
+        self, model_list: Iterable[type[models.Model]], *, keys: bool = True
+    ) -> DeferredIndexes:
         """Drop foreign keys, unique and primary keys (unless referenced) and plain indexes.
+
+        ``keys=False`` keeps the primary and unique keys (an upsert's ``ON CONFLICT`` needs the
+        natural key) and drops only the foreign keys and plain indexes.
 
         Loading first and building each index once, sorted, is several times faster than
         maintaining them row by row, and checking a foreign key once for the whole table
@@ -248,18 +257,17 @@ class PostgresCopyWriter(BulkWriter):
         exactly what the migrations created; all of it runs in the load's transaction, so a
         failure rolls the drops back too. Check constraints stay in place.
         """
-        keys, plain, foreign = [], [], []
+        dropped_keys, plain, foreign = [], [], []
         with self.connection.cursor() as cursor:
             for model in model_list:
                 model_keys, model_plain, model_foreign = self._index_structures(cursor, model)
-                keys, plain, foreign = (
-                    keys + model_keys,
-                    plain + model_plain,
-                    foreign + model_foreign,
-                )
-            for _, drop, _ in foreign + keys + plain:
+                dropped_keys = dropped_keys + (model_keys if keys else [])
+                plain, foreign = plain + model_plain, foreign + model_foreign
+            for _, drop, _ in foreign + dropped_keys + plain:
                 cursor.execute(drop)
-        return DeferredIndexes([(table, create) for table, _, create in keys + plain + foreign])
+        return DeferredIndexes(
+            [(table, create) for table, _, create in dropped_keys + plain + foreign]
+        )
 
     def restore_indexes(self, deferred: DeferredIndexes) -> None:
         """Rebuild keys and indexes, then re-validate foreign keys; time it per table."""
