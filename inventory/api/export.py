@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -91,22 +92,43 @@ class PolicyExportView(APIView):
         return response
 
 
+_SINCE_HELP = "Use an ISO timestamp (2026-11-27T10:00:00Z) or a policy version (a whole number)."
+_MAX_VERSION = 2_147_483_647  # policy_version is a PositiveIntegerField
+
+
 def _since(policies: QuerySet, since: str | None) -> QuerySet:
+    """Policies changed after ``since``: a policy version (ASCII digits) or an ISO timestamp."""
     if not since:
         return policies
-    if since.isdigit():
-        return policies.filter(policy_version__gt=int(since))
-    moment = parse_datetime(since.replace(" ", "+"))
+    if since.isascii() and since.isdigit():
+        return policies.filter(policy_version__gt=_since_version(since))
+    return policies.filter(updated_at__gt=_since_moment(since))
+
+
+def _since_version(since: str) -> int:
+    """The version in ``since`` (ASCII digits), or a 400 beyond any stored version."""
+    if len(since) > len(str(_MAX_VERSION)) or int(since) > _MAX_VERSION:
+        raise ValidationError({"since": f"A policy version is at most {_MAX_VERSION}."})
+    return int(since)
+
+
+def _since_moment(since: str) -> datetime:
+    """The aware timestamp in ``since``, or a 400 naming the parameter.
+
+    A well-formed but impossible moment (month 13, February 30, hour 25), non-ASCII digits
+    and a moment outside the representable UTC range are 400s, like malformed text.
+    """
+    try:
+        moment = parse_datetime(since.replace(" ", "+")) if since.isascii() else None
+        if moment is not None and moment.tzinfo is not None:
+            moment.astimezone(UTC)  # the database compares in UTC
+    except (ValueError, OverflowError):
+        moment = None
     if moment is None:
-        raise ValidationError(
-            {
-                "since": "Use an ISO timestamp (2026-11-27T10:00:00Z) or a "
-                "policy version (a whole number)."
-            }
-        )
+        raise ValidationError({"since": _SINCE_HELP})
     if moment.tzinfo is None:
         raise ValidationError({"since": "Give the timestamp's time zone, e.g. ...Z or +01:00."})
-    return policies.filter(updated_at__gt=moment)
+    return moment
 
 
 def _plain(value):

@@ -91,3 +91,23 @@ def test_a_large_export_streams_in_constant_queries(planner, django_assert_max_n
     with django_assert_max_num_queries(6):
         rows = json.loads(_body(_client(planner).get(URL)))
     assert len(rows) == 30
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2026-13-01T00:00:00Z",  # month 13
+        "2026-02-30T00:00:00Z",  # February 30
+        "2026-11-27T25:00:00Z",  # hour 25
+        "\u0662\u0660\u0662\u0666-11-27T10:00:00Z",  # Arabic-Indic digits
+        "\u0661\u0662",  # a version in Arabic-Indic digits
+        "\u00b2",  # a superscript two: str.isdigit() but not a number
+        "9" * 40,  # a version beyond any integer column
+        "-1",
+        "0001-01-01T00:00:00+01:00",  # before the first representable UTC instant
+        "9999-12-31T23:59:59-01:00",  # after the last
+    ],
+)
+def test_an_impossible_since_is_a_400_naming_the_parameter(planner, policies, since):
+    response = _client(planner).get(URL, {"since": since})
+    assert response.status_code == 400 and "since" in response.json()
