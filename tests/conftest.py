@@ -1,9 +1,41 @@
-"""Fixtures shared by the whole suite: one user per role."""
+"""Fixtures shared by the whole suite: one user per role; the suite's clock option."""
+
+import os
 
 import pytest
 from django.contrib.auth.models import Group
 
 from governance.choices import Role
+from tests.clock import SHIFT_VARIABLE, pinned_clock, shift_clock_from_env
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-shift-days",
+        type=int,
+        default=None,
+        help="Run the suite with the clock moved by this many days (e.g. 365 or -365).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Shift the clock before anything reads it; worker processes inherit the variable."""
+    days = config.getoption("--clock-shift-days")
+    if days is not None:
+        os.environ[SHIFT_VARIABLE] = str(days)
+    shift_clock_from_env()
+
+
+@pytest.fixture
+def pinned_now():
+    """The clock fixed on ``tests.clock.PINNED_NOW`` for a test whose data are dated."""
+    with pinned_clock() as traveller:
+        yield traveller
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = os.environ.get(SHIFT_VARIABLE)
+    return f"clock shifted by {days} days" if days else None
 
 
 def _user_in_role(django_user_model, role: str, **flags):

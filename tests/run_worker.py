@@ -14,6 +14,9 @@ import time
 
 import django
 
+from tests.clock import shift_clock_from_env
+
+shift_clock_from_env()  # the same shifted clock as the test that started this worker
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 django.setup()
 
