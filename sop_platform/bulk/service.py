@@ -1,15 +1,26 @@
 """``bulk_load``: the one service every interface (API, ``load_csv``) calls to load a body."""
 
+import logging
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from sop_platform.bulk.parsing import BulkInputError, parse_body
 from sop_platform.bulk.spec import Resource
-from sop_platform.bulk.upsert import upsert
+from sop_platform.bulk.upsert import UpsertCounts, upsert
 from sop_platform.bulk.validation import RowError, validate
+from sop_platform.retries import atomic_with_retries, is_transient
+
+logger = logging.getLogger(__name__)
+
+# Tries of a write the database refuses for a transient reason (deadlock, lock timeout, ...),
+# the first pause between them, and what a client still refused is told to wait.
+WRITE_ATTEMPTS = 4
+RETRY_PAUSE_SECONDS = 0.1
+RETRY_AFTER_SECONDS = 2
 
 
 @dataclass
@@ -85,16 +96,17 @@ def bulk_load(
 
 
 def _write(resource: Resource, values, report: LoadReport, source: str) -> None:
-    """Upsert in one transaction (rolled back for a dry run); then run the after-load hooks."""
+    """Upsert in one transaction (rolled back for a dry run), tried again while concurrent
+    writers make the database refuse it; then run the after-load hooks."""
     try:
-        with transaction.atomic():
-            counts = upsert(resource, values, source=source)
-            if report.dry_run:
-                transaction.set_rollback(True)
-    except IntegrityError as error:
-        raise BulkInputError(f"The database refused the rows: {error}".strip(), 409) from None
+        counts = atomic_with_retries(
+            partial(_upsert_once, resource, values, source=source, dry_run=report.dry_run),
+            attempts=WRITE_ATTEMPTS,
+            pause_seconds=RETRY_PAUSE_SECONDS,
+            label=f"bulk load of {len(values):,} {resource.name}",
+        )
     except DatabaseError as error:
-        raise BulkInputError(f"The rows could not be written: {error}".strip(), 400) from None
+        raise _refusal(resource, error) from None
     report.created, report.updated, report.unchanged = (
         counts.created,
         counts.updated,
@@ -104,3 +116,34 @@ def _write(resource: Resource, values, report: LoadReport, source: str) -> None:
     if report.written and (counts.created or counts.updated):
         for hook in resource.after_load:
             import_string(hook)()
+
+
+def _upsert_once(resource: Resource, values, *, source: str, dry_run: bool) -> UpsertCounts:
+    """One try of the write, inside the transaction the caller opened."""
+    counts = upsert(resource, values, source=source)
+    if dry_run:
+        transaction.set_rollback(True)
+    return counts
+
+
+def _refusal(resource: Resource, error: DatabaseError) -> BulkInputError:
+    """What to answer when the database refused the write: a plain message, nothing written.
+    The database's own words (SQL, locks, processes) go to the log only."""
+    logger.warning("Bulk load of %s refused by the database: %s", resource.name, error)
+    if is_transient(error) and not isinstance(error, IntegrityError):
+        return BulkInputError(
+            f"Other writes to the same {resource.name} rows kept this load from committing; "
+            f"nothing was written. Send it again: try again in {RETRY_AFTER_SECONDS} seconds.",
+            503,
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+    if isinstance(error, IntegrityError):
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        rule = f" ({constraint})" if constraint else ""
+        return BulkInputError(
+            f"The rows break a rule of the {resource.name} table{rule}; nothing was written.",
+            409,
+        )
+    if isinstance(error, DataError):
+        return BulkInputError("A value does not fit its database column; nothing was written.", 400)
+    return BulkInputError("The rows could not be written; nothing was written.", 400)

@@ -4,6 +4,10 @@ Rows go to a temporary staging table (COPY on PostgreSQL, executemany elsewhere)
 INSERT … ON CONFLICT … DO UPDATE statement merges them. A row whose values all equal the
 stored ones is left untouched (its ``updated_at`` too), so loading the same file twice
 changes nothing. Nothing here calls ``Model.save()``.
+
+The merge takes the rows in natural-key order, so every load locks the keys it shares with a
+concurrent one in the same order: the later load waits for the earlier instead of the two
+deadlocking (which rows arrive in opposite order would do).
 """
 
 import io
@@ -101,10 +105,12 @@ def _merge(cursor, resource: Resource, stage: str, columns: list[str]) -> tuple[
     assignments = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in [*data, "updated_at"])
     now = timezone.now()
     params = [*(default for _, default in absent), now, now]
+    key_list = ", ".join(map(quote, keys))
     statement = (
         f"INSERT INTO {table} ({inserted}, loaded_at, updated_at) "
         f"SELECT {names}{', %s' * len(absent)}, %s, %s FROM {stage} WHERE true "
-        f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET {assignments} WHERE {changed}"
+        f"ORDER BY {key_list} "
+        f"ON CONFLICT ({key_list}) DO UPDATE SET {assignments} WHERE {changed}"
     )
     if connection.vendor == "postgresql":
         cursor.execute(
