@@ -133,7 +133,7 @@ def _refusal(resource: Resource, error: DatabaseError) -> BulkInputError:
     if is_transient(error) and not isinstance(error, IntegrityError):
         return BulkInputError(
             f"Other writes to the same {resource.name} rows kept this load from committing; "
-            f"nothing was written. Send it again: try again in {RETRY_AFTER_SECONDS} seconds.",
+            f"nothing was written; try again in {RETRY_AFTER_SECONDS} seconds.",
             503,
             retry_after=RETRY_AFTER_SECONDS,
         )
