@@ -105,6 +105,9 @@ def encode(columns: Sequence[tuple[str, Any]], count: int) -> list[memoryview]:
     widths, positions = _text_widths(wired, count)
     if count == 0:
         return []
+    if (widths == widths[0]).all():  # one layout; np.unique over rows sorts them (slow)
+        same = dict(zip(positions, widths[0].tolist(), strict=True))
+        return [_encode_group(wired, None, count, same)]
     keys, inverse = np.unique(widths, axis=0, return_inverse=True)
     if len(keys) == 1:
         return [

@@ -1,0 +1,277 @@
+"""``stream_load``: load a file of any size chunk by chunk, with the bulk API's rules.
+
+Each chunk of a CSV file (``chunks.py``) is parsed and validated exactly like an API body
+(``parsing.parse_body``, ``validation.validate``) and written through a sink (the bulk upsert,
+or ``backfill.BackfillSink``). Everything runs in one transaction: one rejected row anywhere
+rejects the load and nothing is written unless ``partial``; a dry run rolls back. Row numbers
+in errors count across the whole file. A key repeated in a later chunk is found by hashing the
+keys of the rows before it (16 bytes a row; a 64-bit hash collision, about one in 10^12 for
+10M rows, would reject a row as a repeat).
+"""
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from sop_platform.bulk.chunks import RawChunk, csv_chunks, prefetched
+from sop_platform.bulk.parsing import BulkInputError, parse_body
+from sop_platform.bulk.progress import ProgressBar
+from sop_platform.bulk.service import LoadReport
+from sop_platform.bulk.spec import Resource
+from sop_platform.bulk.upsert import UpsertCounts, upsert
+from sop_platform.bulk.validation import MAX_REPORTED_ERRORS, RowError, Validated, validate
+
+DEFAULT_CHUNK_ROWS = 250_000
+_REPEAT = re.compile(r"^repeats the key of row (\d+)$")
+
+
+def chunk_rows() -> int:
+    """Records per chunk (setting BULK_STREAM_CHUNK_ROWS): bounds the memory of a load."""
+    return getattr(settings, "BULK_STREAM_CHUNK_ROWS", DEFAULT_CHUNK_ROWS)
+
+
+class Sink(Protocol):
+    """Where validated rows go, inside the load's transaction."""
+
+    def open(self) -> None:
+        """Prepare the table (called first)."""
+
+    def write(self, values: pd.DataFrame) -> UpsertCounts:
+        """Write one chunk's valid rows."""
+
+    def finish(self) -> None:
+        """Complete the writes before commit (not called when the load rolls back)."""
+
+
+class UpsertSink:
+    """The bulk API's write: upsert each chunk by natural key (``upsert.py``)."""
+
+    def __init__(self, resource: Resource, source: str):
+        self.resource, self.source = resource, source
+
+    def open(self) -> None:
+        """Nothing to prepare."""
+
+    def write(self, values: pd.DataFrame) -> UpsertCounts:
+        """Upsert the chunk's rows."""
+        return upsert(self.resource, values, source=self.source)
+
+    def finish(self) -> None:
+        """Nothing to complete."""
+
+
+@dataclass
+class StreamResult:
+    """The load's report, and how it went: chunks read, bytes, seconds."""
+
+    report: LoadReport
+    chunks: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    chunk: RawChunk
+    frame: pd.DataFrame | None
+    error: BulkInputError | None
+
+
+class SeenKeys:
+    """Hashes of the natural keys of the rows read so far, sorted, with each one's row."""
+
+    def __init__(self, resource: Resource):
+        self.fields = [f for name in resource.key for f in resource.column(name).input_fields]
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def repeats(self, frame: pd.DataFrame, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of this chunk's rows whose key an earlier chunk had, that earlier row), and
+        remember this chunk's keys. ``offset`` is the number of rows before the chunk."""
+        hit = np.zeros(len(frame), dtype=bool)
+        if not all(f in frame.columns for f in self.fields) or frame.empty:
+            return hit, np.empty(0, dtype=np.int64)
+        keys = frame[self.fields].apply(lambda s: s.str.strip())
+        hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+        order = np.argsort(hashes, kind="stable")  # sorted lookups are cache-friendly
+        ordered = hashes[order]
+        at = np.searchsorted(self.hashes, ordered)
+        inside = at < len(self.hashes)
+        found = np.zeros(len(ordered), dtype=bool)
+        found[inside] = self.hashes[at[inside]] == ordered[inside]
+        hit[order] = found
+        first = np.zeros(len(frame), dtype=np.int64)
+        first[order[found]] = self.rows[at[found]]
+        repeated = np.concatenate([[False], ordered[1:] == ordered[:-1]])  # kept: the first
+        fresh = ~found & ~repeated
+        self._remember(ordered[fresh], order[fresh] + offset + 1, at[fresh])
+        return hit, first[hit]
+
+    def _remember(self, hashes: np.ndarray, rows: np.ndarray, at: np.ndarray) -> None:
+        """Insert sorted ``hashes`` (with their rows) at their sorted places ``at``."""
+        self.hashes, self.rows = np.insert(self.hashes, at, hashes), np.insert(self.rows, at, rows)
+
+
+def _relocated_error(error: BulkInputError, chunk: RawChunk, rows: int, lines: int):
+    """A chunk's parse error with its row, line and byte numbers counted in the whole file;
+    ``rows`` and ``lines`` are the records and newlines of the chunks before it."""
+    header = chunk.body.index(b"\n") + 1 if b"\n" in chunk.body else len(chunk.body)
+    start = chunk.end - (len(chunk.body) - header)  # file offset of the first record
+
+    def position(match: re.Match) -> str:
+        at = int(match[1])
+        return f"position {at - header + start if at >= header else at}"
+
+    text = re.sub(r"\bRow (\d+)", lambda m: f"Row {int(m[1]) + rows}", str(error))
+    text = re.sub(r"\bline (\d+)", lambda m: f"line {int(m[1]) + lines}", text)
+    text = re.sub(r"\bposition (\d+)", position, text)
+    return BulkInputError(text, error.status)
+
+
+def _relocated_checks(checked: Validated, offset: int) -> Validated:
+    """Validation of one chunk with its row numbers counted in the whole file."""
+
+    def moved(error: RowError) -> RowError:
+        match = _REPEAT.match(error.message)
+        message = f"repeats the key of row {int(match[1]) + offset}" if match else error.message
+        return RowError(error.row + offset, error.field, message)
+
+    values = checked.values.set_axis(checked.values.index + offset)
+    return replace(checked, values=values, errors=[moved(e) for e in checked.errors])
+
+
+def _with_repeats(checked: Validated, hit: np.ndarray, first: np.ndarray, offset: int, field: str):
+    """Reject the rows repeating a key of an earlier chunk, as the one-shot load would."""
+    if not hit.any():
+        return checked
+    rows = np.flatnonzero(hit) + offset + 1
+    accepted = checked.values.index.isin(rows)
+    errors = [
+        RowError(int(row), field, f"repeats the key of row {int(earlier)}")
+        for row, earlier in zip(rows[:MAX_REPORTED_ERRORS], first, strict=False)
+    ]
+    return replace(
+        checked,
+        values=checked.values[~accepted],
+        errors=sorted([*checked.errors, *errors], key=lambda e: (e.row, e.field)),
+        error_count=checked.error_count + len(rows),
+        rejected_rows=checked.rejected_rows + int(accepted.sum()),
+    )
+
+
+def _add(report: LoadReport, checked: Validated, rows: int) -> None:
+    report.rows += rows
+    report.rejected += checked.rejected_rows
+    report.error_count += checked.error_count
+    room = MAX_REPORTED_ERRORS - len(report.errors)
+    report.errors.extend(checked.errors[: max(room, 0)])
+
+
+def _count(report: LoadReport, counts: UpsertCounts) -> None:
+    report.created += counts.created
+    report.updated += counts.updated
+    report.unchanged += counts.unchanged
+
+
+def _parsed_chunks(resource: Resource, path: Path, rows: int) -> Iterator[_Parsed]:
+    """The file's chunks, parsed one ahead in a background thread (no database access)."""
+    fields = {f for c in resource.columns for f in c.input_fields}
+    required = {f for c in resource.columns if c.required for f in c.input_fields}
+    is_json = path.suffix.lower() == ".json"
+    kind = "application/json" if is_json else "text/csv"
+    if is_json:  # JSON is read whole: one chunk
+        raw: Iterator[RawChunk] = iter([RawChunk(path.read_bytes(), path.stat().st_size, 0)])
+    else:
+        raw = csv_chunks(path, rows)
+
+    def parse(chunk: RawChunk) -> _Parsed:
+        try:
+            return _Parsed(chunk, parse_body(chunk.body, kind, fields, required), None)
+        except BulkInputError as error:
+            return _Parsed(chunk, None, error)
+
+    return prefetched(raw, parse)
+
+
+class _StreamLoad:
+    """State of one load: the report, the keys seen, the chunks and lines read so far."""
+
+    def __init__(self, resource: Resource, report: LoadReport, sink: Sink):
+        self.resource, self.sink = resource, sink
+        self.result = StreamResult(report)
+        self.seen = SeenKeys(resource)
+        self.lines = 0
+
+    def chunk(self, parsed: _Parsed) -> None:
+        """Validate one chunk, and write its valid rows unless the load is already rejected."""
+        report, offset = self.result.report, self.result.report.rows
+        if parsed.error is not None:
+            raise _relocated_error(parsed.error, parsed.chunk, offset, self.lines)
+        frame = parsed.frame
+        checked = _relocated_checks(validate(self.resource, frame), offset)
+        hit, first = self.seen.repeats(frame, offset)
+        checked = _with_repeats(checked, hit, first, offset, "/".join(self.seen.fields))
+        _add(report, checked, len(frame))
+        self.result.chunks += 1
+        self.result.bytes = parsed.chunk.end
+        self.lines += parsed.chunk.lines
+        if report.rejected and not report.partial:
+            return  # keep validating to report every error; nothing will be written
+        if len(checked.values):
+            _count(report, self.sink.write(checked.values))
+
+
+def stream_load(
+    *,
+    resource: Resource,
+    path: Path,
+    partial: bool = False,
+    dry_run: bool = False,
+    source: str = "file",
+    rows_per_chunk: int | None = None,
+    sink: Sink | None = None,
+    progress: ProgressBar | None = None,
+) -> StreamResult:
+    """Validate and write every row of the file at ``path``, chunk by chunk, atomically.
+
+    Same rules and report as ``bulk_load`` (without its BULK_MAX_ROWS limit); raises
+    :class:`BulkInputError` when a chunk cannot be read (row and line numbers counted in the
+    whole file) and lets a ``DatabaseError`` through (nothing written).
+    """
+    started = time.perf_counter()
+    report = LoadReport(resource=resource.name, rows=0, dry_run=dry_run, partial=partial)
+    load = _StreamLoad(resource, report, sink or UpsertSink(resource, source))
+    with transaction.atomic():
+        load.sink.open()
+        for parsed in _parsed_chunks(resource, path, rows_per_chunk or chunk_rows()):
+            load.chunk(parsed)
+            if progress:
+                progress.update(rows=report.rows, done=parsed.chunk.end)
+        rejected = report.rejected > 0 and not partial
+        if dry_run or rejected:
+            transaction.set_rollback(True)
+        else:
+            _finish(load.sink, progress)
+    if rejected:
+        report.created = report.updated = report.unchanged = 0
+    report.written = not dry_run and not rejected and report.created + report.updated > 0
+    if report.written:
+        for hook in resource.after_load:
+            import_string(hook)()
+    load.result.seconds = time.perf_counter() - started
+    return load.result
+
+
+def _finish(sink: Sink, progress: ProgressBar | None) -> None:
+    if progress:
+        progress.note("all rows written; completing the load (indexes, foreign keys)")
+    sink.finish()
