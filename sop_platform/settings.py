@@ -27,6 +27,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A CSRF failure answers JSON under /api/ (HTML elsewhere), like the other API errors.
+CSRF_FAILURE_VIEW = "sop_platform.api.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -11,3 +11,9 @@ urlpatterns = [
     path("api/v1/", include("sop_platform.api.urls")),
     path("", include("inventory.urls")),
 ]
+
+# Errors outside the API views answer JSON under /api/ and HTML pages elsewhere.
+handler400 = "sop_platform.api.errors.bad_request"
+handler403 = "sop_platform.api.errors.permission_denied"
+handler404 = "sop_platform.api.errors.page_not_found"
+handler500 = "sop_platform.api.errors.server_error"

@@ -9,6 +9,7 @@ from sop_platform.bulk.spec import (
     Column,
     Reference,
     Resource,
+    RowRule,
 )
 
 ITEM = Reference(Item, ("item",), ("sku",))
@@ -75,6 +76,15 @@ NETWORK_LANES = Resource(
         Column("transfer_lead_time_mean_days", "number", required=True, minimum=0),
         Column("transfer_lead_time_sd_days", "number", minimum=0, default=0),
         Column("transfer_cost_per_unit", "number", minimum=0, maximum=MONEY_MAX, default=0),
+    ),
+    rules=(
+        RowRule(
+            "destination",
+            "ne",
+            "origin",
+            "must differ from origin",
+            constraint="networklane_not_a_loop",
+        ),
     ),
 )
 

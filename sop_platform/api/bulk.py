@@ -8,21 +8,23 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import BaseParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sop_platform.api.permissions import CanLoadData
+from sop_platform.bulk.messages import echo
 from sop_platform.bulk.parsing import BulkInputError
 from sop_platform.bulk.service import bulk_load
 from sop_platform.bulk.spec import Column, Resource
 
 
 class RawBodyParser(BaseParser):
-    """Accept any body type (DRF answers 415 for types no parser claims, and may read the body
-    while authenticating); the view hands the raw bytes to the bulk service, which parses CSV
-    and JSON itself, row by row."""
+    """Accept any other body type (DRF answers 415 for types no parser claims, and may read
+    the body while authenticating); the view hands the raw bytes to the bulk service, which
+    parses CSV and JSON itself, with its own bounds. Multipart and form bodies go to DRF's
+    parsers first, so ``request.POST`` stays a QueryDict and session CSRF checks work."""
 
     media_type = "*/*"
 
@@ -35,7 +37,7 @@ class BulkLoadView(APIView):
 
     resource: Resource  # set by bulk_view() for each resource
     permission_classes = [CanLoadData]
-    parser_classes = [RawBodyParser]
+    parser_classes = [MultiPartParser, FormParser, RawBodyParser]
     throttle_scope = "bulk"
 
     def post(self, request: Request) -> Response:
@@ -74,7 +76,7 @@ def _payload(request: Request) -> tuple[bytes, str]:
     """The body and its type: a multipart upload's ``file`` part, or the raw body."""
     content_type = request.content_type or ""
     if content_type.startswith("multipart/form-data"):
-        upload = request._request.FILES.get("file")
+        upload = request.FILES.get("file")
         if upload is None:
             raise BulkInputError("Send the CSV or JSON as the multipart field named 'file'.")
         name = (upload.name or "").lower()
@@ -86,7 +88,7 @@ def _payload(request: Request) -> tuple[bytes, str]:
         return upload.read(), kind
     if "csv" not in content_type and "json" not in content_type:
         raise BulkInputError(
-            f"Unsupported content type {content_type or '(none)'}: send application/json, "
+            f"Unsupported content type {echo(content_type) or '(none)'}: send application/json, "
             "text/csv or a multipart upload.",
             status=415,
         )

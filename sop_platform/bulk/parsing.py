@@ -1,15 +1,31 @@
 """Turn a request body (CSV or a JSON array) into a table of text values, one row per record.
 
 Every malformed body raises :class:`BulkInputError` with a message a person can act on; the
-values stay text here, and typing happens in validation, row by row.
+values stay text here, and typing happens in validation, row by row. A cell that cannot be
+read as one value (a CSV row shorter than its header, a JSON object or array given as a
+value) is flagged for validation to report on its row: see :func:`flag_problem`.
+
+JSON is bounded before it is parsed (nesting depth, length of a number), so no body can
+exhaust the parser; numbers keep their literal text, and NaN / Infinity stay text that no
+number column accepts.
 """
 
 import csv
 import io
 import json
+import re
 import warnings
 
+import numpy as np
 import pandas as pd
+
+from sop_platform.bulk.messages import echo, echo_names
+
+MAX_JSON_DEPTH = 16  # an array of flat objects is 2 deep; deeper values are row errors up to this
+MAX_NUMBER_CHARS = 100  # characters of one JSON number
+PROBLEM_MARK = "\x00"  # starts a flag column's name: MARK field MARK message (no field has NUL)
+SHORT_ROW = "is missing: the row is shorter than the header"
+NOT_ONE_VALUE = "must be one value, not an object or array"
 
 
 class BulkInputError(Exception):
@@ -31,24 +47,52 @@ def parse_body(body: bytes, content_type: str, expected: set[str], required: set
     """A DataFrame of strings (empty string for a missing value) with the body's records.
 
     ``expected`` are the fields the resource knows, ``required`` those every record needs;
-    an unknown field or a missing required one rejects the body, naming the fields.
+    an unknown field or a missing required one rejects the body, naming the fields (a JSON
+    record may leave out any field: it is then empty). Cells that cannot be read as one
+    value are flagged in extra boolean columns (:func:`pop_problems` takes them back).
     """
     if not body:
         raise BulkInputError("The body is empty: send a JSON array or a CSV file with a header.")
-    text = _decode(body)
-    frame = _parse_csv(text) if "csv" in content_type else _parse_json(text)
-    _check_fields(set(frame.columns), expected, required)
-    _refuse_nul(frame)
-    return frame
+    if "csv" in content_type:
+        text = _decode(body)
+        frame = _parse_csv(text)
+        _check_fields(set(frame.columns), expected, required)
+        _refuse_characters(frame, "\x00", "a NUL character", regex=False)
+        _flag_short_rows(frame, text)
+        return frame
+    _check_json_depth(body)
+    records = _json_records(_decode(body))
+    names = list(dict.fromkeys(name for record in records for name in record))
+    _check_fields(set(names), expected, required=set())  # a left-out field is empty
+    return _json_frame(records, [*names, *sorted(required - set(names))])
 
 
-def _refuse_nul(frame: pd.DataFrame) -> None:
-    """A NUL character cannot be stored in any text column (PostgreSQL refuses it)."""
+def flag_problem(frame: pd.DataFrame, mask: np.ndarray, field: str, message: str) -> None:
+    """Record that the rows in ``mask`` cannot be read in ``field``, for validation to
+    report as row errors (a column named MARK field MARK message, holding the mask)."""
+    if mask.any():
+        frame[f"{PROBLEM_MARK}{field}{PROBLEM_MARK}{message}"] = mask
+
+
+def pop_problems(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[np.ndarray, str, str]]]:
+    """The frame without its flag columns, and the flags as (row mask, field, message)."""
+    flagged = [name for name in frame.columns if name.startswith(PROBLEM_MARK)]
+    if not flagged:
+        return frame, []
+    problems = [
+        (frame[name].to_numpy(dtype=bool), *name[1:].split(PROBLEM_MARK, 1)) for name in flagged
+    ]
+    return frame.drop(columns=flagged), problems
+
+
+def _refuse_characters(frame: pd.DataFrame, pattern: str, what: str, regex: bool = True) -> None:
+    """Characters no text column can store (PostgreSQL refuses NUL; a lone surrogate cannot
+    be encoded at all) reject the body, naming the first row and field holding one."""
     for name in frame.columns:
-        holding = frame[name].str.contains("\x00", regex=False).to_numpy()
+        holding = frame[name].str.contains(pattern, regex=regex).to_numpy(dtype=bool)
         if holding.any():
             row = int(holding.argmax()) + 1
-            raise BulkInputError(f"Row {row}, field {name}: contains a NUL character.")
+            raise BulkInputError(f"Row {row}, field {echo(name)}: contains {what}.")
 
 
 def _decode(body: bytes) -> str:
@@ -61,9 +105,41 @@ def _decode(body: bytes) -> str:
         ) from None
 
 
-def _parse_json(text: str) -> pd.DataFrame:
+_BRACKETS_ONLY = bytes(set(range(256)) - set(b'"[]{}'))
+_STEPS = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")  # as int8: open +1, close -1
+_STRINGS = re.compile(rb'"[^"]*"')
+
+
+def _check_json_depth(body: bytes) -> None:
+    """Refuse a body nested deeper than MAX_JSON_DEPTH before parsing it (the parser would
+    recurse once per level). Counts the brackets outside strings in a few C-speed passes."""
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = _STRINGS.sub(b"", unescaped.translate(None, _BRACKETS_ONLY))
+    steps = np.frombuffer(brackets.translate(_STEPS), dtype=np.int8)
+    depth = int(steps.cumsum(dtype=np.int64).max(initial=0))
+    if depth > MAX_JSON_DEPTH:
+        raise BulkInputError(
+            f"The JSON is nested {depth:,} levels deep; at most {MAX_JSON_DEPTH} are read. "
+            "Send an array of flat objects, one per row."
+        )
+
+
+def _number_text(literal: str) -> str:
+    """A JSON number as its literal text, as a CSV would carry it; refuse an endless one."""
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise BulkInputError(
+            f"The JSON holds a number of {len(literal):,} characters ({echo(literal)}); "
+            f"numbers may have at most {MAX_NUMBER_CHARS}."
+        )
+    return literal
+
+
+def _json_records(text: str) -> list[dict]:
+    """The body's records: a JSON array of objects, numbers kept as their literal text."""
     try:
-        records = json.loads(text)
+        records = json.loads(
+            text, parse_int=_number_text, parse_float=_number_text, parse_constant=str
+        )
     except json.JSONDecodeError as error:
         raise BulkInputError(
             f"The body is not valid JSON: {error.msg} at line {error.lineno}."
@@ -73,19 +149,36 @@ def _parse_json(text: str) -> pd.DataFrame:
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise BulkInputError(f"Row {number} is not a JSON object.")
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    return frame.map(_json_text) if len(frame.columns) else frame
+    return records
 
 
-def _json_text(value) -> str:
-    """JSON values as the text a CSV would carry: null → '', true → 'true', 1.5 → '1.5'."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _json_frame(records: list[dict], names: list[str]) -> pd.DataFrame:
+    """The records as text, one column per name (a left-out field is empty); objects and
+    arrays given as values are flagged. Text that cannot be encoded is refused first."""
+    columns = {
+        name: pd.Series([_json_text(record.get(name)) for record in records], dtype=object)
+        for name in names
+    }
+    structures = {name: values.isna().to_numpy() for name, values in columns.items()}
+    frame = pd.DataFrame({name: values.fillna("") for name, values in columns.items()})
+    _refuse_characters(frame, "\x00", "a NUL character", regex=False)
+    _refuse_characters(frame, "[\ud800-\udfff]", "an unpaired surrogate (not a character)")
+    frame = frame.astype(str)  # the same text columns as a CSV gives
+    for name, mask in structures.items():
+        flag_problem(frame, mask, name, NOT_ONE_VALUE)
+    return frame
+
+
+def _json_text(value) -> str | None:
+    """JSON values as the text a CSV would carry: null → '', true → 'true', 1.5 → '1.5'
+    (numbers and NaN / Infinity arrive as their text); None for an object or an array."""
+    if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
+        return None
+    return value
 
 
 def _parse_csv(text: str) -> pd.DataFrame:
@@ -114,6 +207,38 @@ def _parse_csv(text: str) -> pd.DataFrame:
         raise BulkInputError(f"The CSV cannot be read: {_long_row(text)}") from None
 
 
+def _flag_short_rows(frame: pd.DataFrame, text: str) -> None:
+    """Flag the cells missing from rows shorter than the header (pandas pads them with '').
+
+    No row is longer than the header (that is refused), so the commas outside quotes number
+    (fields - 1) x (rows + 1) exactly when no row is short: counting them is the fast path,
+    and the rows are read again one by one only when the count falls short.
+    """
+    width = len(frame.columns)
+    if width < 2 or _separators(text) == (width - 1) * (len(frame) + 1):
+        return
+    fields = _field_counts(text, len(frame))
+    for position, name in enumerate(frame.columns[1:], start=1):
+        flag_problem(frame, fields <= position, name, SHORT_ROW)
+
+
+def _separators(text: str) -> int:
+    """Commas outside double quotes (a doubled quote inside a quoted field toggles twice)."""
+    if '"' not in text:
+        return text.count(",")
+    return text.count(",") - "".join(text.split('"')[1::2]).count(",")
+
+
+def _field_counts(text: str, rows: int) -> np.ndarray:
+    """Fields of each record after the header, skipping blank lines as pandas does."""
+    records = csv.reader(io.StringIO(text), skipinitialspace=True)
+    next(records)
+    counts = np.array([len(r) for r in records if r not in ([], [""])], dtype=np.int64)
+    if len(counts) != rows:  # pandas and the csv module disagree on a line: say so
+        raise BulkInputError("The CSV cannot be read: a line has fewer fields than the header.")
+    return counts
+
+
 def _long_row(text: str) -> str:
     """Which line has more fields than the header (read again, only on this error path)."""
     lines = csv.reader(io.StringIO(text), skipinitialspace=True)
@@ -126,14 +251,14 @@ def _long_row(text: str) -> str:
 
 def _first_line(message: str) -> str:
     line = message.strip().splitlines()[0] if message.strip() else "malformed CSV"
-    return line.replace("C error: ", "")
+    return echo(line.replace("C error: ", ""), limit=200)
 
 
 def _check_fields(present: set[str], expected: set[str], required: set[str]) -> None:
     unknown = sorted(present - expected)
     if unknown:
         raise BulkInputError(
-            f"Unknown field(s) {', '.join(unknown)}; expected fields are "
+            f"Unknown field(s) {echo_names(unknown)}; expected fields are "
             f"{', '.join(sorted(expected))}."
         )
     missing = sorted(required - present)

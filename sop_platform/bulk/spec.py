@@ -1,8 +1,11 @@
 """How a loadable resource maps its CSV/JSON fields onto a model, declared once per resource."""
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from django.db import models
 
 
@@ -52,6 +55,35 @@ class Column:
         return self.reference.fields if self.reference else (self.name,)
 
 
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule between two fields of one row: ``field <operator> other`` must hold.
+
+    Mirrors the model's cross-field ``CheckConstraint`` named in ``constraint``, so a row
+    breaking it is reported (``message``, on ``field``) before anything is written, and a
+    partial load keeps the other rows. ``operator``: ne, lt, le, gt or ge.
+    """
+
+    field: str
+    operator: str
+    other: str
+    message: str
+    constraint: str
+
+    def compare(self, values: pd.Series, others: pd.Series) -> pd.Series:
+        """Where the rule holds, row by row (NA where a value is missing)."""
+        return _COMPARISONS[self.operator](values, others)
+
+
 @dataclass(frozen=True)
 class Resource:
     """A loadable resource: its URL name, model, natural key and input columns."""
@@ -62,6 +94,7 @@ class Resource:
     columns: tuple[Column, ...]
     description: str = ""
     after_load: tuple[str, ...] = field(default=())  # dotted paths of services to call
+    rules: tuple[RowRule, ...] = ()  # checked across the fields of each row
 
     def column(self, name: str) -> Column:
         """The column of an input field name."""

@@ -1,7 +1,9 @@
 """Type and check every value of a parsed body, column by column (vectorized over rows).
 
 The result is the typed rows that passed and, for each rejected row, its number (1 = first
-record), field and a message. References by natural key are resolved to database ids here.
+record), field and a message. References by natural key are resolved to database ids here,
+and each resource's rules across fields (its model's cross-field check constraints) are
+checked here, so a breaking row is a row error instead of a refused statement.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,8 @@ import pandas as pd
 from django.conf import settings
 from django.utils import timezone
 
+from sop_platform.bulk.messages import echo_each
+from sop_platform.bulk.parsing import pop_problems
 from sop_platform.bulk.spec import Column, Reference, Resource
 
 MAX_REPORTED_ERRORS = 1000
@@ -41,10 +45,10 @@ class Validated:
 
 
 def validate(resource: Resource, frame: pd.DataFrame) -> Validated:
-    """Check every present field of every row; reject a row on its first problem per field."""
+    """Check every present field of every row, then the resource's rules across fields;
+    reject a row on its first problem per field (cells the parser flagged included)."""
     rows = pd.RangeIndex(1, len(frame) + 1)
-    frame = frame.set_axis(rows)
-    problems: list[tuple[pd.Series, str, str]] = []  # (failing-row mask, field, message)
+    frame, problems = pop_problems(frame.set_axis(rows))  # (failing-row mask, field, message)
     typed: dict[str, pd.Series] = {}
     for column in resource.columns:
         if not all(f in frame.columns for f in column.input_fields):
@@ -52,13 +56,41 @@ def validate(resource: Resource, frame: pd.DataFrame) -> Validated:
         values, column_problems = _typed(column, frame)
         typed[column.column] = values
         problems.extend(column_problems)
-    problems.extend(_duplicate_keys(resource, frame))
+    problems.extend(_broken_rules(resource, typed))
+    problems = _first_per_field([*problems, *_duplicate_keys(resource, frame)], len(frame))
     bad = np.zeros(len(frame), dtype=bool)
     for mask, _, _ in problems:
-        bad |= np.asarray(mask, dtype=bool)
+        bad |= mask
     values = pd.DataFrame(typed, index=rows)[~bad]
     errors, count = _errors(problems)
     return Validated(values=values, errors=errors, error_count=count, rejected_rows=int(bad.sum()))
+
+
+def _first_per_field(problems: list, rows: int) -> list[tuple[np.ndarray, str, object]]:
+    """Each row's first problem per field only (a value flagged by the parser is not also
+    "required"); masks as boolean arrays."""
+    seen: dict[str, np.ndarray] = {}
+    first = []
+    for mask, name, message in problems:
+        earlier = seen.setdefault(name, np.zeros(rows, dtype=bool))
+        mask = np.asarray(mask, dtype=bool) & ~earlier
+        earlier |= mask
+        first.append((mask, name, message))
+    return first
+
+
+def _broken_rules(resource: Resource, typed: dict[str, pd.Series]) -> list:
+    """Rows breaking a rule across two fields (both typed and valid), vectorized."""
+    problems = []
+    for rule in resource.rules:
+        left = typed.get(resource.column(rule.field).column)
+        right = typed.get(resource.column(rule.other).column)
+        if left is None or right is None:
+            continue
+        known = (left.notna() & right.notna()).to_numpy(dtype=bool)
+        holds = rule.compare(left, right).fillna(False).to_numpy(dtype=bool)
+        problems.append((known & ~holds, rule.field, rule.message))
+    return problems
 
 
 def _errors(problems: list) -> tuple[list[RowError], int]:
@@ -155,7 +187,7 @@ def _resolve(reference: Reference, frame: pd.DataFrame, required: bool):
     lookup = "/".join(reference.model._meta.get_field(f).verbose_name for f in reference.lookups)
     unknown = np.full(len(keys), "", dtype=object)  # messages only for the rows that need one
     if missing.any():
-        given = keys[missing].astype(str).agg("/".join, axis=1).to_numpy()
+        given = echo_each(keys[missing].astype(str).agg("/".join, axis=1)).to_numpy()
         unknown[missing] = f"no {reference.model._meta.verbose_name} with {lookup} " + given
     problems = [(missing, name, unknown)]
     if required:

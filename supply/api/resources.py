@@ -2,7 +2,7 @@
 
 from inventory.api.resources import ITEM
 from inventory.models import Location
-from sop_platform.bulk.spec import INT_MAX, MONEY_MAX, Column, Reference, Resource
+from sop_platform.bulk.spec import INT_MAX, MONEY_MAX, Column, Reference, Resource, RowRule
 from supply.choices import PurchaseOrderStatus
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
@@ -69,6 +69,15 @@ PURCHASE_ORDER_LINES = Resource(
             "choice",
             choices=tuple(PurchaseOrderStatus.values),
             default=PurchaseOrderStatus.OPEN.value,
+        ),
+    ),
+    rules=(
+        RowRule(
+            "promised_date",
+            "ge",
+            "order_date",
+            "must be on or after order_date",
+            constraint="purchaseorderline_promise_after_order",
         ),
     ),
 )
