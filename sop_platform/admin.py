@@ -14,3 +14,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Registers the API token admin and the user admin (password-reset links) with the site.
+from sop_platform.accounts import admin as _accounts_admin  # noqa: E402, F401

@@ -5,10 +5,12 @@ django-q2 ORM broker. Production sets ``DATABASE_URL`` (PostgreSQL), ``SECRET_KE
 ``ALLOWED_HOSTS`` and, to spread workers over machines, ``Q_REDIS_URL``. See README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from sop_platform.env import env_bool, env_int, env_list, env_str
@@ -39,7 +41,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # hashed API tokens; the token model is sop_platform.ApiToken
+    "axes",  # failed-login throttling
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -66,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sop_platform.urls"
@@ -104,6 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Authentication and permissions ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    # First: refuses any login (right password or not) while the username or address is locked.
+    "sop_platform.accounts.logins.LoginThrottleBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -120,7 +129,7 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object; anonymous mean
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated API call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sop_platform.accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -134,6 +143,27 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one username, or from one
+# address, every login of that username / from that address is refused (429) for the cool-off;
+# admins unlock earlier by deleting the "Access attempts" rows in the admin.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "sop_platform.accounts.logins.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sop_platform.accounts.logins.client_ip"
+# Reverse proxies in front of Django that append the client to X-Forwarded-For (0: none, the
+# client address is REMOTE_ADDR). Too low counts everyone as the proxy, too high lets clients
+# pick their address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# API tokens (django-rest-knox, stored as SHA-512 digests): the validity offered when an admin
+# issues one, and the longest allowed.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = 3650
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token"}
+KNOX_TOKEN_MODEL = "sop_platform.ApiToken"
+# Admin-issued password-reset links (no mail): valid until used once, or for this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
+
     "TITLE": "S&OP inventory optimization API",
     "DESCRIPTION": "Bulk loads of input data (CSV or JSON, upsert by natural key) and reads.",
     "VERSION": "1",
@@ -233,6 +263,29 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts only from our static files, never inline (chart
+# figures travel as JSON in <script type="application/json">, which is data, not code).
+# Styles: our stylesheets and two inline <style> elements of plotly.js, allowed by hash, so no
+# 'unsafe-inline': the empty one plotly fills through the CSS object model (which CSP does not
+# restrict), and the maplibre stylesheet bundled in plotly.min.js, which it adds on load. Any
+# other <style>, an injected one included, is refused. tests/sop_platform/test_csp.py checks
+# the hashes against the pinned plotly; tests/browser/test_csp.py checks the pages.
+PLOTLY_INLINE_STYLES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (empty)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # .maplibregl-map{...}
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *PLOTLY_INLINE_STYLES],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -3,11 +3,16 @@
 from importlib import import_module
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from inventory.api.export import PolicyExportView
 from sop_platform.api.bulk import bulk_view
 from sop_platform.bulk.registry import RESOURCES
+from sop_platform.content_policy import api_docs_policy
 
 
 def _open(view):
@@ -36,6 +41,15 @@ urlpatterns = [
     *_reads("supply.api.urls"),
     *_reads("governance.api.urls"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", _open(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
-    path("redoc/", _open(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    # The split view serves Swagger UI's setup as a script file: no inline script under the CSP.
+    path(
+        "docs/",
+        _open(api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="schema"))),
+        name="swagger-ui",
+    ),
+    path(
+        "redoc/",
+        _open(api_docs_policy(SpectacularRedocView.as_view(url_name="schema"))),
+        name="redoc",
+    ),
 ]

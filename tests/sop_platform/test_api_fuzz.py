@@ -13,7 +13,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+
+from sop_platform.accounts.tokens import api_token_issue
 
 
 def _bulk_schema() -> dict:
@@ -31,7 +32,7 @@ schema.app = WSGIHandler()
 def token(django_user_model, references) -> str:
     user = django_user_model.objects.create_user(username="fuzz", password="fuzz-pw-123-x")
     user.groups.add(Group.objects.get(name="integration"))
-    return Token.objects.create(user=user).key
+    return api_token_issue(user=user, days=30).key
 
 
 @pytest.mark.django_db(transaction=True)
