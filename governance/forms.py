@@ -41,8 +41,9 @@ def exception_owner_candidates() -> QuerySet:
 
 
 class ExceptionHandleForm(forms.Form):
-    """Owner, status, due date and notes of one exception; ``changes()`` gives the service's
-    keyword arguments (only the fields the user changed)."""
+    """Owner, status, due date and notes of one exception, and (hidden) the version the page
+    showed; ``changes()`` gives the service's keyword arguments (only the fields the user
+    changed), ``version_read()`` the version to check them against."""
 
     owner = forms.ChoiceField(required=False)
     status = forms.ChoiceField(choices=ExceptionStatus.choices)
@@ -53,6 +54,9 @@ class ExceptionHandleForm(forms.Form):
         label="Notes",
         widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
         help_text="Required to resolve or dismiss.",
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2_147_483_647
     )
 
     def __init__(
@@ -73,6 +77,7 @@ class ExceptionHandleForm(forms.Form):
                 "status": exception.status,
                 "due_date": exception.due_date,
                 "resolution_notes": exception.resolution_notes,
+                "version": exception.version,
             },
         )
         super().__init__(data, **kwargs)
@@ -88,9 +93,25 @@ class ExceptionHandleForm(forms.Form):
         name = self.cleaned_data["owner"]
         return self._owners[name] if name else None
 
+    @classmethod
+    def as_stored(
+        cls, exception: PlanningException, *, owners: Iterable[AbstractBaseUser], error: str
+    ) -> "ExceptionHandleForm":
+        """The form filled in with the exception as stored now (and its version), ``error`` on
+        top: what to show when a change based on an older version was refused."""
+        shown = cls(exception=exception, owners=owners)
+        data = {name: shown[name].value() for name in shown.fields}
+        form = cls(data, exception=exception, owners=owners)
+        form.add_error(None, error)
+        return form
+
     def changes(self) -> dict:
         """The changed fields, as keyword arguments of ``planning_exception_update``."""
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+    def version_read(self) -> int | None:
+        """The version the page showed (None when the post carried none)."""
+        return self.cleaned_data.get("version")
 
     def add_service_error(self, error: ValidationError) -> None:
         """Put the service's ``ValidationError`` on the fields it names (else on the form)."""

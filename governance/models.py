@@ -11,7 +11,8 @@ class PlanningException(models.Model):
 
     At most one open (or in-progress) exception per SKU-location and kind: a later run that
     finds the same condition refreshes it (``last_run``, ``reasons``); a later run covering the
-    SKU-location that no longer finds it resolves it with a note.
+    SKU-location that no longer finds it resolves it with a note. ``version`` counts changes, so
+    that a person's change based on what they read is refused once someone else has changed it.
     """
 
     kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
@@ -38,6 +39,12 @@ class PlanningException(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # rows inserted by the run writer's raw INSERT start at 1 too
+        help_text="Raised by one at every change; a change based on an older version is "
+        "refused (optimistic concurrency).",
+    )
 
     class Meta:
         ordering = ["status", "due_date", "pk"]

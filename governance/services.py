@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Role
@@ -111,17 +111,42 @@ CLOSED_EXCEPTION_STATUSES = (ExceptionStatus.RESOLVED, ExceptionStatus.DISMISSED
 HANDLE_EXCEPTIONS = "governance.change_planningexception"
 
 
+class PlanningExceptionConflict(Exception):
+    """A change based on an older version of the exception than the stored one (HTTP 409).
+
+    ``current`` is the exception as stored now, for the person to look at before trying again.
+    """
+
+    def __init__(self, current: PlanningException) -> None:
+        super().__init__(
+            f"Exception #{current.pk} was changed by someone else since you read it (it is at "
+            f"version {current.version} now), so your change was not saved. Look at it again "
+            "and repeat your change if it still applies."
+        )
+        self.current = current
+
+
 @transaction.atomic
 def planning_exception_update(
-    *, exception: PlanningException, user: AbstractBaseUser, **changes: Any
+    *,
+    exception: PlanningException,
+    user: AbstractBaseUser,
+    version: int | None = None,
+    **changes: Any,
 ) -> PlanningException:
     """Change who handles an exception, its status, its notes or its due date; nothing else.
+    Returns the exception as stored afterwards.
 
-    Resolving or dismissing needs resolution notes (given now or already written) and stamps
-    ``resolved_at``; reopening clears it, unless another open exception of the same kind
-    already exists for the SKU-location. The owner must be an active user who may handle
-    exceptions. Raises ``PermissionDenied`` when ``user`` may not handle exceptions and
-    ``ValidationError`` naming the field otherwise.
+    The stored row is locked and read again first, so changes made at the same moment apply
+    one after the other, each to what the other left. ``version`` is the version the caller
+    read: when given and no longer the stored one, raises :class:`PlanningExceptionConflict`
+    and changes nothing. Every change raises the version by one.
+
+    Resolving or dismissing needs resolution notes (given now or already written). Only a
+    change of status moves ``resolved_at``: closing stamps it, reopening clears it, unless
+    another open exception of the same kind exists for the SKU-location. The owner must be an
+    active user who may handle exceptions. Raises ``PermissionDenied`` when ``user`` may not
+    handle exceptions and ``ValidationError`` naming the field otherwise.
     """
     if not user.has_perm(HANDLE_EXCEPTIONS):
         raise PermissionDenied("Handling exceptions needs the planner or manager role.")
@@ -129,26 +154,65 @@ def planning_exception_update(
     if unknown:
         allowed = ", ".join(EXCEPTION_EDITABLE_FIELDS)
         raise ValidationError(dict.fromkeys(unknown, f"Not editable; change only {allowed}."))
+    current = _exception_locked(exception)
+    if version is not None and version != current.version:
+        raise PlanningExceptionConflict(current)
     if not changes:
-        return exception
+        return current
     _exception_owner_check(changes.get("owner"))
-    was_closed = exception.status in CLOSED_EXCEPTION_STATUSES
+    was_closed = current.status in CLOSED_EXCEPTION_STATUSES
     for name, value in changes.items():
-        setattr(exception, name, value)
-    exception.clean_fields(exclude=_fields_except(PlanningException, changes))
+        setattr(current, name, value)
+    current.clean_fields(exclude=_fields_except(PlanningException, changes))
+    moved = _exception_status_apply(current, was_closed=was_closed)
+    current.version += 1
+    _exception_save(current, [*changes, *moved, "version", "updated_at"])
+    return current
+
+
+def _exception_locked(exception: PlanningException) -> PlanningException:
+    """The exception as stored now, with its row locked until the transaction ends.
+
+    The rows of every exception of its SKU-location and kind are locked with it, in id order
+    (the same order for every writer, so two never wait on each other crosswise): a reopen then
+    waits for another reopen of the same kind and sees it. Item, location and kind never change.
+    """
+    kin = PlanningException.objects.filter(
+        item_id=exception.item_id, location_id=exception.location_id, kind=exception.kind
+    )
+    list(kin.select_for_update().order_by("pk").values_list("pk", flat=True))  # takes the locks
+    return PlanningException.objects.select_related("item", "location", "owner").get(
+        pk=exception.pk
+    )
+
+
+def _exception_status_apply(exception: PlanningException, *, was_closed: bool) -> list[str]:
+    """Check the (possibly new) status and move ``resolved_at`` if it opens or closes the
+    exception; the names of the fields moved."""
     closed = exception.status in CLOSED_EXCEPTION_STATUSES
     if closed and not exception.resolution_notes.strip():
         raise ValidationError(
             {"resolution_notes": "Say how it was resolved or why it is dismissed."}
         )
-    if closed and not was_closed:
-        exception.resolved_at = timezone.now()
-    elif not closed:
-        exception.resolved_at = None
-        if was_closed:
-            _exception_reopen_check(exception)
-    exception.save(update_fields=[*changes, "resolved_at", "updated_at"])
-    return exception
+    if closed == was_closed:
+        return []  # the same side of open/closed: resolved_at stays as it is
+    if not closed:
+        _exception_reopen_check(exception)
+    exception.resolved_at = timezone.now() if closed else None
+    return ["resolved_at"]
+
+
+def _exception_save(exception: PlanningException, fields: list[str]) -> None:
+    """Save ``fields``; an exception of the same kind opened meanwhile by a run (which the
+    locks do not cover) is the same refusal as one opened before."""
+    try:
+        with transaction.atomic():
+            exception.save(update_fields=fields)
+    except IntegrityError:
+        _exception_reopen_check(exception)
+        raise ValidationError(
+            {"status": "Another exception of this kind was opened for the SKU-location."}
+        ) from None
 
 
 def _exception_owner_check(owner: AbstractBaseUser | None) -> None:

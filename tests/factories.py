@@ -4,6 +4,8 @@ from datetime import date
 from typing import Any
 
 from demand.models import DemandHistory
+from governance.choices import ExceptionKind, Severity
+from governance.models import PlanningException
 from inventory.choices import LocationType, PolicySource, PolicyStatus, ServiceType
 from inventory.models import InventoryPolicy, Item, Location
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
@@ -84,3 +86,15 @@ def make_receipt(po_line: PurchaseOrderLine, **fields: Any) -> Receipt:
         "quantity": po_line.quantity,
     }
     return Receipt.objects.create(po_line=po_line, **{**defaults, **fields})
+
+
+def make_exception(item: Item, location: Location, **fields: Any) -> PlanningException:
+    """An open, high-severity data-quality exception (COST_INVALID) due on 2026-12-01."""
+    defaults = {
+        "kind": ExceptionKind.DATA_QUALITY,
+        "severity": Severity.HIGH,
+        "batch_number": 1,
+        "due_date": date(2026, 12, 1),
+        "reasons": ["COST_INVALID"],
+    }
+    return PlanningException.objects.create(item=item, location=location, **{**defaults, **fields})

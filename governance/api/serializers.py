@@ -27,7 +27,8 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
     """An exception as planners see it: item and location by natural key, owner by username.
 
     Also the body of ``PATCH /api/v1/exceptions/{id}/``, where only owner, status,
-    resolution_notes and due_date are accepted; the rules are the service's.
+    resolution_notes and due_date are accepted, with the ``version`` read; the rules are the
+    service's.
     """
 
     item = serializers.SlugRelatedField(slug_field="sku", read_only=True)
@@ -46,6 +47,14 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
         required=False,
         max_length=5000,
         help_text="Required (non-empty) to resolve or dismiss.",
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2_147_483_647,
+        required=False,
+        help_text="Raised by one at every change. Send the version you read with a change (or "
+        'as an If-Match header, "3"): if someone changed the exception since, the change is '
+        "refused with 409.",
     )
 
     class Meta:
@@ -68,6 +77,7 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
             "updated_at",
             "resolved_at",
             "resolution_notes",
+            "version",
         ]
         read_only_fields = [
             "id",
@@ -80,3 +90,11 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
             "updated_at",
             "resolved_at",
         ]
+
+
+class PlanningExceptionConflictSerializer(serializers.Serializer):
+    """The answer to a change based on an older version (409): the exception as stored now."""
+
+    detail = serializers.CharField()
+    version = serializers.IntegerField(help_text="The stored version, to send with a new try.")
+    current = PlanningExceptionSerializer(help_text="The exception as stored now.")

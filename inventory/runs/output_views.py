@@ -22,7 +22,11 @@ from governance.filtersets import PlanningExceptionFilterSet
 from governance.forms import ExceptionHandleForm, exception_owner_candidates
 from governance.models import PlanningException
 from governance.selectors import scope_locations
-from governance.services import HANDLE_EXCEPTIONS, planning_exception_update
+from governance.services import (
+    HANDLE_EXCEPTIONS,
+    PlanningExceptionConflict,
+    planning_exception_update,
+)
 from inventory.filtersets import PolicyRecommendationFilterSet
 from inventory.models import Location, PolicyRecommendation
 from inventory.runs.models import PolicyRun
@@ -196,20 +200,30 @@ def run_exceptions(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required([VIEW_EXCEPTIONS, HANDLE_EXCEPTIONS], raise_exception=True)
 def run_exception_update(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
     """Assign, progress, resolve or dismiss one exception through the service; on an error,
-    the exceptions page again with the messages next to the fields."""
+    the exceptions page again with the messages next to the fields. A change based on an
+    older version than the stored one (someone else saved meanwhile) answers 409 with the
+    form showing the exception as stored now."""
     run = get_object_or_404(PolicyRun, pk=pk)
     exception = get_object_or_404(
         exceptions_visible_to(user=request.user, run=run), pk=exception_pk
     )
-    form = ExceptionHandleForm(
-        request.POST, exception=exception, owners=exception_owner_candidates()
-    )
+    owners = exception_owner_candidates()
+    form = ExceptionHandleForm(request.POST, exception=exception, owners=owners)
     if form.is_valid():
         changes = form.changes()
         try:  # PermissionDenied goes on to Django: 403
-            planning_exception_update(exception=exception, user=request.user, **changes)
+            planning_exception_update(
+                exception=exception, user=request.user, version=form.version_read(), **changes
+            )
         except ValidationError as error:
             form.add_service_error(error)
+        except PlanningExceptionConflict as conflict:
+            stored = ExceptionHandleForm.as_stored(
+                conflict.current, owners=owners, error=str(conflict)
+            )
+            response = _exceptions_page(request, run, bound=stored)
+            response.status_code = 409
+            return response
         else:
             if changes:
                 messages.success(request, f"Exception #{exception.pk} updated.")

@@ -8,9 +8,10 @@ replaces its own rows and a killed one leaves nothing behind.
 from datetime import timedelta
 
 import numpy as np
+from django.db.models import F
 from django.utils import timezone
 
-from governance.choices import ExceptionStatus, Severity
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Severity
 from governance.models import PlanningException
 from inventory.runs.inputs import pair_keys
 from inventory.runs.models import PolicyRecommendation, PolicyRun
@@ -74,12 +75,15 @@ def exceptions_write(
     _create(run, batch_number, now, {k: v for k, v in raised.items() if k not in existing})
     _refresh(run, now, {existing[k]: v for k, v in raised.items() if k in existing})
     cleared = [pk for key, pk in existing.items() if key not in raised]
-    PlanningException.objects.filter(pk__in=cleared).update(
+    # Still open: a person may have closed one since ``open_now`` was read (their notes stay).
+    # The version moves, so a change based on what they read before is refused (409).
+    PlanningException.objects.filter(pk__in=cleared, status__in=OPEN_EXCEPTION_STATUSES).update(
         status=ExceptionStatus.RESOLVED,
         resolved_at=now,
         updated_at=now,
         last_run=run,
         resolution_notes=f"Closed by run #{run.pk}: the condition no longer holds.",
+        version=F("version") + 1,
     )
     return len(raised)
 

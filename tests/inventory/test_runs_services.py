@@ -371,6 +371,7 @@ def test_a_cleared_condition_is_resolved_and_a_persisting_one_refreshed(demo, ru
     assert flagged.status == ExceptionStatus.RESOLVED
     assert flagged.resolved_at is not None
     assert flagged.last_run == second and flagged.first_run == first
+    assert flagged.version == 2  # a person's change based on the open one is now refused
     assert flagged.resolution_notes == (
         f"Closed by run #{second.pk}: the condition no longer holds."
     )
