@@ -35,9 +35,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Figures go to docs/benchmarks.md. The last two need PostgreSQL (~12 min, ~23 GB of disk).
+# Figures go to docs/benchmarks.md. All but the first need PostgreSQL (about an hour and
+# 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py
 	$(PY) bench/bulk_load.py
+	$(PY) bench/backfill.py
 	$(PY) bench/load_demo.py
 	$(PY) bench/runs.py

@@ -114,6 +114,7 @@ def _load(env: dict, label: str, path: Path, rows: int, *extra: str) -> None:
         f"{indexes} indexes, {foreign} validated foreign keys",
         flush=True,
     )
+    print(f"    {stderr.strip().splitlines()[-1]}", flush=True)
 
 
 def _prepare(env: dict, options: argparse.Namespace) -> tuple[list[str], list[str]]:

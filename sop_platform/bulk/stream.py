@@ -12,7 +12,8 @@ keys of the rows before it (16 bytes a row; a 64-bit hash collision, about one i
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -71,12 +72,24 @@ class UpsertSink:
 
 @dataclass
 class StreamResult:
-    """The load's report, and how it went: chunks read, bytes, seconds."""
+    """The load's report, and how it went: chunks read, bytes, seconds (in all and per stage:
+    waiting for parsed chunks, validating, writing, completing)."""
 
     report: LoadReport
     chunks: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the time of the ``with`` block to ``stage``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - start
+            self.stages[stage] = self.stages.get(stage, 0.0) + spent
 
 
 @dataclass(frozen=True)
@@ -217,9 +230,10 @@ class _StreamLoad:
         if parsed.error is not None:
             raise _relocated_error(parsed.error, parsed.chunk, offset, self.lines)
         frame = parsed.frame
-        checked = _relocated_checks(validate(self.resource, frame), offset)
-        hit, first = self.seen.repeats(frame, offset)
-        checked = _with_repeats(checked, hit, first, offset, "/".join(self.seen.fields))
+        with self.result.timed("validate"):
+            checked = _relocated_checks(validate(self.resource, frame), offset)
+            hit, first = self.seen.repeats(frame, offset)
+            checked = _with_repeats(checked, hit, first, offset, "/".join(self.seen.fields))
         _add(report, checked, len(frame))
         self.result.chunks += 1
         self.result.bytes = parsed.chunk.end
@@ -227,7 +241,8 @@ class _StreamLoad:
         if report.rejected and not report.partial:
             return  # keep validating to report every error; nothing will be written
         if len(checked.values):
-            _count(report, self.sink.write(checked.values))
+            with self.result.timed("write"):
+                _count(report, self.sink.write(checked.values))
 
 
 def stream_load(
@@ -252,7 +267,8 @@ def stream_load(
     load = _StreamLoad(resource, report, sink or UpsertSink(resource, source))
     with transaction.atomic():
         load.sink.open()
-        for parsed in _parsed_chunks(resource, path, rows_per_chunk or chunk_rows()):
+        chunks = _parsed_chunks(resource, path, rows_per_chunk or chunk_rows())
+        while parsed := _next(chunks, load.result):
             load.chunk(parsed)
             if progress:
                 progress.update(rows=report.rows, done=parsed.chunk.end)
@@ -260,7 +276,8 @@ def stream_load(
         if dry_run or rejected:
             transaction.set_rollback(True)
         else:
-            _finish(load.sink, progress)
+            with load.result.timed("complete"):
+                _finish(load.sink, progress)
     if rejected:
         report.created = report.updated = report.unchanged = 0
     report.written = not dry_run and not rejected and report.created + report.updated > 0
@@ -269,6 +286,12 @@ def stream_load(
             import_string(hook)()
     load.result.seconds = time.perf_counter() - started
     return load.result
+
+
+def _next(chunks: Iterator[_Parsed], result: StreamResult) -> _Parsed | None:
+    """The next parsed chunk (None at the end), timing the wait for it."""
+    with result.timed("read and parse (waiting)"):
+        return next(chunks, None)
 
 
 def _finish(sink: Sink, progress: ProgressBar | None) -> None:

@@ -110,8 +110,9 @@ class Command(BaseCommand):
         if report.error_count > len(report.errors):
             self.stdout.write(f"  … and {report.error_count - len(report.errors):,} more errors")
         rate = report.rows / result.seconds if result.seconds else 0.0
+        stages = ", ".join(f"{name} {seconds:,.1f} s" for name, seconds in result.stages.items())
         self.stderr.write(
             f"{result.chunks:,} chunks, {result.bytes / 1e6:,.1f} MB in {result.seconds:,.1f} s "
-            f"({rate:,.0f} rows/s)",
+            f"({rate:,.0f} rows/s): {stages}",
             style_func=None,
         )
