@@ -3,23 +3,24 @@
 from django.contrib import admin
 
 from demand.models import DemandHistory, Forecast
+from governance.admin import LocationScopedAdmin, scoped_location_filter
 
 
 @admin.register(DemandHistory)
-class DemandHistoryAdmin(admin.ModelAdmin):
+class DemandHistoryAdmin(LocationScopedAdmin):
     list_display = ["item", "location", "period_start", "quantity", "is_promotion"]
     list_select_related = ["item", "location"]
-    list_filter = ["is_promotion", "location"]
+    list_filter = ["is_promotion", scoped_location_filter()]
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False
 
 
 @admin.register(Forecast)
-class ForecastAdmin(admin.ModelAdmin):
+class ForecastAdmin(LocationScopedAdmin):
     list_display = ["item", "location", "period_start", "kind", "as_of", "quantity"]
     list_select_related = ["item", "location"]
-    list_filter = ["kind", "location"]
+    list_filter = ["kind", scoped_location_filter()]
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False

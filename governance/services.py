@@ -1,6 +1,7 @@
 """Writes of the governance app: role permissions, development demo users, exception handling."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +12,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Role
 from governance.models import PlanningException
+from governance.selectors import LOCATION_GRANT, WHOLE_NETWORK
+from inventory.models import Location
 
 DATA_APPS = ("inventory", "demand", "supply", "scenarios", "governance")
 # Users and groups, API tokens (sop_platform) and login lockouts (axes): the admin role's.
@@ -72,6 +76,31 @@ def role_permissions_sync_after_migrate(**kwargs: Any) -> None:
     role_permissions_sync()
 
 
+SCOPED_ROLES = (Role.PLANNER, Role.MANAGER, Role.EXECUTIVE)
+
+
+@transaction.atomic
+def location_scope_grant(
+    *,
+    user: AbstractBaseUser,
+    locations: Iterable[Location] = (),
+    whole_network: bool = False,
+) -> None:
+    """Add locations to a user's scope (django-guardian object permissions), or grant the whole
+    network. Granting nothing leaves the scope as it is; without grants a user sees nothing."""
+    if whole_network:
+        app_label, codename = WHOLE_NETWORK.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    for location in locations:
+        assign_perm(LOCATION_GRANT, user, location)
+    if hasattr(user, "_location_scope"):
+        del user._location_scope
+    for cache in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     """A demo user's login, printed by ``make run``."""
@@ -102,6 +131,8 @@ def demo_users_ensure() -> list[DemoLogin]:
         user.is_superuser = role == Role.ADMIN
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
+        if role in SCOPED_ROLES:
+            location_scope_grant(user=user, whole_network=True)
         logins.append(DemoLogin(role=role.label, username=username, password=password))
     return logins
 

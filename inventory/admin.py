@@ -1,8 +1,10 @@
 """Admin of master data, stock positions and policies (managers and admins work here)."""
 
 from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from governance.admin import LocationScopedAdmin, scoped_location_filter
 from inventory.models import (
     InventoryPolicy,
     InventoryPosition,
@@ -31,14 +33,19 @@ class ItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(LocationScopedAdmin, GuardedModelAdmin):
+    """Locations in scope; "Object permissions" on a location grants it to users or groups
+    (their scope); "Can see every location" among a user's permissions grants them all."""
+
+    location_path = "pk"
     list_display = ["code", "name", "location_type", "echelon", "region", "storage_capacity"]
     list_filter = ["location_type", "echelon", "region"]
     search_fields = ["code", "name"]
 
 
 @admin.register(NetworkLane)
-class NetworkLaneAdmin(admin.ModelAdmin):
+class NetworkLaneAdmin(LocationScopedAdmin):
+    location_path = "destination"
     list_display = [
         "origin",
         "destination",
@@ -50,7 +57,7 @@ class NetworkLaneAdmin(admin.ModelAdmin):
 
 
 @admin.register(InventoryPosition)
-class InventoryPositionAdmin(admin.ModelAdmin):
+class InventoryPositionAdmin(LocationScopedAdmin):
     list_display = [
         "item",
         "location",
@@ -61,7 +68,7 @@ class InventoryPositionAdmin(admin.ModelAdmin):
         "backordered",
     ]
     list_select_related = ["item", "location"]
-    list_filter = ["location", "as_of"]
+    list_filter = [scoped_location_filter(), "as_of"]
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False
@@ -73,7 +80,7 @@ class ServiceLevelClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(InventoryPolicy)
-class InventoryPolicyAdmin(SimpleHistoryAdmin):
+class InventoryPolicyAdmin(LocationScopedAdmin, SimpleHistoryAdmin):
     list_display = [
         "item",
         "location",
@@ -89,7 +96,7 @@ class InventoryPolicyAdmin(SimpleHistoryAdmin):
         "policy_version",
     ]
     list_select_related = ["item", "location"]
-    list_filter = ["status", "policy_source", "location"]
+    list_filter = ["status", "policy_source", scoped_location_filter()]
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "location"]
     show_full_result_count = False
@@ -104,7 +111,7 @@ class PolicyRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PolicyRecommendation)
-class PolicyRecommendationAdmin(ReadOnlyAdmin):
+class PolicyRecommendationAdmin(LocationScopedAdmin, ReadOnlyAdmin):
     list_display = [
         "run",
         "item",

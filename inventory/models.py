@@ -68,6 +68,9 @@ class Location(LoadedRecord):
 
     class Meta:
         ordering = ["echelon", "code"]
+        # Scoping: a user sees the locations granted to them (object permission
+        # view_location) or, with this grant, the whole network.
+        permissions = [("scope_all_locations", "Can see every location (whole network)")]
         constraints = [
             *non_negative("location", "storage_capacity"),
             *positive("location", "echelon"),

@@ -5,21 +5,37 @@ from datetime import date
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 
+from governance.selectors import LocationScope
 from inventory.choices import LifecycleStatus, PolicyStatus
 from inventory.models import InventoryPolicy, InventoryPosition, Item, Location, NetworkLane
 
 
-def locations_with_inbound_lanes() -> QuerySet[Location]:
-    """Every location by echelon, with the lanes that replenish it (two queries in all)."""
+def locations_with_inbound_lanes(*, scope: LocationScope) -> QuerySet[Location]:
+    """The locations in scope by echelon, with the lanes that replenish them (two queries)."""
     lanes = NetworkLane.objects.select_related("origin").order_by("origin__code")
-    return Location.objects.order_by("echelon", "code").prefetch_related(
-        Prefetch("inbound_lanes", queryset=lanes)
+    return (
+        scope.locations()
+        .order_by("echelon", "code")
+        .prefetch_related(Prefetch("inbound_lanes", queryset=lanes))
     )
 
 
-def items_by_lifecycle() -> list[dict]:
-    """Number of items per lifecycle status (with its label), largest first."""
-    rows = Item.objects.values("lifecycle_status").annotate(items=Count("id")).order_by("-items")
+def items_in_scope(*, scope: LocationScope) -> QuerySet[Item]:
+    """Every item for a whole-network scope; else the items stocked at a location in scope."""
+    if scope.whole_network:
+        return Item.objects.all()
+    stocked = scope.restrict(InventoryPosition.objects.all()).values("item_id")
+    return Item.objects.filter(pk__in=stocked)
+
+
+def items_by_lifecycle(*, scope: LocationScope) -> list[dict]:
+    """Number of items in scope per lifecycle status (with its label), largest first."""
+    rows = (
+        items_in_scope(scope=scope)
+        .values("lifecycle_status")
+        .annotate(items=Count("id"))
+        .order_by("-items")
+    )
     return [{"status": LifecycleStatus(row["lifecycle_status"]).label, **row} for row in rows]
 
 
@@ -33,20 +49,24 @@ class NetworkTotals:
     positions_as_of: date | None
 
 
-def network_totals() -> NetworkTotals:
-    """Counts of items, locations and SKU-locations with a stock position on the latest date."""
-    as_of = InventoryPosition.objects.aggregate(latest=Max("as_of"))["latest"]
-    sku_locations = InventoryPosition.objects.filter(as_of=as_of).count() if as_of else 0
+def network_totals(*, scope: LocationScope) -> NetworkTotals:
+    """Counts of items, locations and SKU-locations (with a stock position on the latest date)
+    in scope."""
+    positions = scope.restrict(InventoryPosition.objects.all())
+    as_of = positions.aggregate(latest=Max("as_of"))["latest"]
+    sku_locations = positions.filter(as_of=as_of).count() if as_of else 0
     return NetworkTotals(
-        items=Item.objects.count(),
-        locations=Location.objects.count(),
+        items=items_in_scope(scope=scope).count(),
+        locations=scope.locations().count(),
         sku_locations=sku_locations,
         positions_as_of=as_of,
     )
 
 
-def policies_for_export() -> QuerySet[InventoryPolicy]:
-    """Approved and active policies, in the order they last changed (stable for paging)."""
-    return InventoryPolicy.objects.filter(
+def policies_for_export(*, scope: LocationScope) -> QuerySet[InventoryPolicy]:
+    """Approved and active policies at the locations in scope, in the order they last changed
+    (stable for paging)."""
+    policies = InventoryPolicy.objects.filter(
         status__in=(PolicyStatus.APPROVED, PolicyStatus.ACTIVE)
-    ).order_by("updated_at", "id")
+    )
+    return scope.restrict(policies).order_by("updated_at", "id")

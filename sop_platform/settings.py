@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sop_platform.context_processors.navigation",
+                "governance.context_processors.location_scope_notice",
             ],
         },
     },

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from governance.admin import LocationScopedAdmin, scoped_location_filter
 from supply.models import (
     LaneChangeEvent,
     LaneLeadTimeActual,
@@ -20,7 +21,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierLane)
-class SupplierLaneAdmin(admin.ModelAdmin):
+class SupplierLaneAdmin(LocationScopedAdmin):
+    location_path = "destination"
     list_display = [
         "supplier",
         "item",
@@ -33,13 +35,14 @@ class SupplierLaneAdmin(admin.ModelAdmin):
         "capacity_per_period",
     ]
     list_select_related = ["supplier", "item", "destination"]
-    list_filter = ["supplier", "destination"]
+    list_filter = ["supplier", scoped_location_filter("destination")]
     search_fields = ["item__sku"]
     raw_id_fields = ["item", "destination"]
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(admin.ModelAdmin):
+class PurchaseOrderLineAdmin(LocationScopedAdmin):
+    location_path = "destination"
     list_display = [
         "po_number",
         "line_number",
@@ -59,7 +62,8 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(LocationScopedAdmin):
+    location_path = "po_line__destination"
     list_display = ["po_line", "receipt_number", "receipt_date", "quantity"]
     list_select_related = ["po_line"]
     search_fields = ["po_line__po_number", "receipt_number"]
@@ -67,8 +71,10 @@ class ReceiptAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class ComputedAdmin(admin.ModelAdmin):
+class ComputedAdmin(LocationScopedAdmin):
     """Read-only: these rows are computed by ``lead_time_actuals_refresh``, not typed in."""
+
+    location_path = "lane__destination"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -94,7 +100,7 @@ class LaneLeadTimeActualAdmin(ComputedAdmin):
         "computed_at",
     ]
     list_select_related = ["lane"]  # a lane prints as its ids
-    list_filter = ["lane__supplier", "lane__destination", "as_of"]
+    list_filter = ["lane__supplier", scoped_location_filter("lane__destination"), "as_of"]
     search_fields = ["lane__item__sku"]
     raw_id_fields = ["lane"]
     show_full_result_count = False

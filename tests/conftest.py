@@ -38,30 +38,43 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock shifted by {days} days" if days else None
 
 
-def _user_in_role(django_user_model, role: str, **flags):
+def _user_in_role(django_user_model, role: str, username: str = "", **flags):
     user = django_user_model.objects.create_user(
-        username=f"test-{role}", password="test-password-123", **flags
+        username=username or f"test-{role}", password="test-password-123", **flags
     )
     user.groups.add(Group.objects.get(name=role))
     return user
 
 
+def _whole_network(user):
+    from governance.services import location_scope_grant
+
+    location_scope_grant(user=user, whole_network=True)
+    return user
+
+
 @pytest.fixture
 def planner(db, django_user_model):
-    """A user in the planner group."""
-    return _user_in_role(django_user_model, Role.PLANNER)
+    """A user in the planner group, granted the whole network."""
+    return _whole_network(_user_in_role(django_user_model, Role.PLANNER))
+
+
+@pytest.fixture
+def ungranted_planner(db, django_user_model):
+    """A planner granted no location yet: sees nothing until a test grants some."""
+    return _user_in_role(django_user_model, Role.PLANNER, username="test-ungranted-planner")
 
 
 @pytest.fixture
 def manager(db, django_user_model):
-    """A staff user in the manager group."""
-    return _user_in_role(django_user_model, Role.MANAGER, is_staff=True)
+    """A staff user in the manager group, granted the whole network."""
+    return _whole_network(_user_in_role(django_user_model, Role.MANAGER, is_staff=True))
 
 
 @pytest.fixture
 def executive(db, django_user_model):
-    """A user in the executive group."""
-    return _user_in_role(django_user_model, Role.EXECUTIVE)
+    """A user in the executive group, granted the whole network."""
+    return _whole_network(_user_in_role(django_user_model, Role.EXECUTIVE))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from governance.selectors import location_scope
 from inventory.selectors import policies_for_export
 
 # Stable column names: the ERP maps these once; add new columns at the end only.
@@ -80,7 +81,8 @@ class PolicyExportView(APIView):
         responses={(200, "text/csv"): str, (200, "application/json"): dict},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        policies = _since(policies_for_export(), request.query_params.get("since"))
+        scope = location_scope(user=request.user)
+        policies = _since(policies_for_export(scope=scope), request.query_params.get("since"))
         rows = policies.values_list(*(field for _, field in EXPORT_COLUMNS))
         latest = policies.order_by("-updated_at").values_list("updated_at", flat=True).first()
         as_csv = request.accepted_renderer.format == "csv"

@@ -8,6 +8,7 @@ a bad scope or parameter, 409 for an overlapping active run.
 import re
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -280,7 +281,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 f"Run #{run.pk} has already finished ({run.get_status_display().lower()}); "
                 "there is nothing to cancel."
             )
-        run = policy_run_cancel(run, actor=request.user)
+        try:
+            run = policy_run_cancel(run, actor=request.user)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
         return Response(self.get_serializer(runs_with_totals().get(pk=run.pk)).data)
 
     @extend_schema(
@@ -325,6 +329,8 @@ def _start(data: dict, user: AbstractBaseUser) -> PolicyRun:
         )
     except ParameterError as error:
         raise _field_error("parameters", error, data["parameters"]) from error
+    except DjangoPermissionDenied as denied:
+        raise exceptions.PermissionDenied(str(denied)) from denied
     except RunConflict as conflict:
         raise RunConflictError(str(conflict)) from conflict
 

@@ -7,6 +7,7 @@ It only collects input: the scope and parameter rules live in ``scope_resolve`` 
 from dataclasses import fields
 
 from django import forms
+from django.db.models import QuerySet
 
 from inventory.models import Item, Location
 from inventory.runs.parameters import RunParameters
@@ -22,7 +23,7 @@ class RunStartForm(forms.Form):
 
     locations = forms.MultipleChoiceField(
         required=False,
-        help_text="Ctrl- or ⌘-click for several; none: every location.",
+        help_text="Ctrl- or ⌘-click for several; none: every location in your scope.",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     categories = forms.MultipleChoiceField(
@@ -50,11 +51,12 @@ class RunStartForm(forms.Form):
         required=False, initial=_DEFAULTS["batch_size"], help_text="SKU-locations per batch."
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, locations: QuerySet[Location], **kwargs) -> None:
+        """``locations``: those the user may run (their scope)."""
         super().__init__(*args, **kwargs)
         self.fields["locations"].choices = [
             (code, f"{code} · {name}")
-            for code, name in Location.objects.order_by("code").values_list("code", "name")
+            for code, name in locations.order_by("code").values_list("code", "name")
         ]
         categories = (
             Item.objects.exclude(category="")

@@ -21,14 +21,14 @@ from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Exception
 from governance.filtersets import PlanningExceptionFilterSet
 from governance.forms import ExceptionHandleForm, exception_owner_candidates
 from governance.models import PlanningException
-from governance.selectors import scope_locations
+from governance.selectors import location_scope
 from governance.services import (
     HANDLE_EXCEPTIONS,
     PlanningExceptionConflict,
     planning_exception_update,
 )
 from inventory.filtersets import PolicyRecommendationFilterSet
-from inventory.models import Location, PolicyRecommendation
+from inventory.models import PolicyRecommendation
 from inventory.runs.models import PolicyRun
 from inventory.runs.scope import SEGMENTS
 from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
@@ -62,11 +62,10 @@ def _recommendation_filters(request: HttpRequest, run: PolicyRun):
 def run_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's recommendations at the user's locations, filtered, 50 a page."""
     run = get_object_or_404(PolicyRun, pk=pk)
-    locations = scope_locations(user=request.user)
     filters = _recommendation_filters(request, run)
     page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = [_recommendation_row(rec) for rec in page.object_list]
-    location_choices = Location.objects.all() if locations is None else locations
+    location_choices = location_scope(user=request.user).locations()
     context = {
         "run": run,
         "page": page,

@@ -4,8 +4,11 @@ A scope is given by natural keys (location codes, SKUs) and resolved to ids when
 starts; an empty list means "all". Two runs overlap unless some dimension keeps them apart.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+from django.core.exceptions import PermissionDenied
+
+from governance.selectors import NO_SCOPE_MESSAGE, LocationScope
 from inventory.models import Item, Location
 
 SEGMENTS = tuple(a + x for a in "ABC" for x in "XYZ")
@@ -52,10 +55,46 @@ class RunScope:
             or _disjoint(tuple(loc for _, loc in self.pairs), other.location_ids)
         )
 
+    def touched_location_ids(self) -> set[int]:
+        """The locations the scope names (directly or through pairs); empty = all of them."""
+        return set(self.location_ids) | {loc for _, loc in self.pairs}
+
     def describe(self) -> str:
         """One line for lists and logs."""
         parts = [f"{name}: {', '.join(map(str, values))}" for name, values in self.labels.items()]
         return "; ".join(parts) or "whole network"
+
+
+def scope_for_user(scope: RunScope, allowed: LocationScope) -> RunScope:
+    """The scope a user may run: as given when ``allowed`` covers it; a scope naming no
+    location becomes "all of the user's locations"; anything else raises ``PermissionDenied``
+    naming the locations outside the user's scope."""
+    if allowed.whole_network:
+        return scope
+    if allowed.is_empty:
+        raise PermissionDenied(NO_SCOPE_MESSAGE)
+    if not scope.touched_location_ids():
+        codes = sorted(allowed.locations().values_list("code", flat=True))
+        labels = {"locations": codes, **scope.labels}
+        return replace(scope, location_ids=tuple(sorted(allowed.location_ids)), labels=labels)
+    outside = scope.touched_location_ids() - allowed.location_ids
+    if outside:
+        codes = sorted(Location.objects.filter(pk__in=outside).values_list("code", flat=True))
+        raise PermissionDenied(
+            f"Location(s) {', '.join(codes)} are outside your scope; ask an administrator "
+            "for a grant, or leave them out."
+        )
+    return scope
+
+
+def scope_check_covered(scope: RunScope, allowed: LocationScope) -> None:
+    """Raise ``PermissionDenied`` unless every location the scope touches is in ``allowed``
+    (a scope naming no location touches the whole network)."""
+    if not allowed.covers(scope.touched_location_ids()):
+        raise PermissionDenied(
+            f"This run covers {scope.describe()}, beyond your locations; only someone whose "
+            "scope covers it may change it."
+        )
 
 
 def _disjoint(left: tuple, right: tuple) -> bool:

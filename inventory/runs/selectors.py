@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Severity
 from governance.models import PlanningException
-from governance.selectors import scope_locations
+from governance.selectors import LocationScope, location_scope
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
     FINISHED_BATCH_STATUSES,
@@ -178,15 +178,17 @@ class PolicyStaleness:
     max_age_days: int
 
 
-def policy_staleness(*, max_age_days: int = 90, today: date | None = None) -> PolicyStaleness:
-    """A policy's age counts from the later of its last optimization and its effective date
-    (the last time someone or something looked at it). One query."""
+def policy_staleness(
+    *, scope: LocationScope, max_age_days: int = 90, today: date | None = None
+) -> PolicyStaleness:
+    """Active policies in scope; a policy's age counts from the later of its last optimization
+    and its effective date (the last time someone or something looked at it). One query."""
     today = today or timezone.localdate()
     reviewed = Greatest(
         Coalesce(TruncDate("last_optimized_at"), F("effective_from")), F("effective_from")
     )
     totals = (
-        InventoryPolicy.objects.filter(status=PolicyStatus.ACTIVE)
+        scope.restrict(InventoryPolicy.objects.filter(status=PolicyStatus.ACTIVE))
         .annotate(reviewed=reviewed)
         .aggregate(
             active=Count("pk"),
@@ -216,10 +218,13 @@ class ExceptionBacklog:
     total: int
 
 
-def exception_backlog(*, now: datetime | None = None) -> ExceptionBacklog:
-    """Every kind and severity is listed, with zeros where none are open. Two queries."""
+def exception_backlog(*, scope: LocationScope, now: datetime | None = None) -> ExceptionBacklog:
+    """Open exceptions in scope; every kind and severity is listed, with zeros where none are
+    open. Two queries."""
     now = now or timezone.now()
-    backlog = PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES).order_by()
+    backlog = scope.restrict(
+        PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES).order_by()
+    )
     bucket = Case(
         When(created_at__gt=now - timedelta(days=7), then=Value("recent")),
         When(created_at__gte=now - timedelta(days=30), then=Value("week")),
@@ -245,10 +250,7 @@ def exception_backlog(*, now: datetime | None = None) -> ExceptionBacklog:
 def recommendations_visible_to(*, user, run: PolicyRun) -> QuerySet[PolicyRecommendation]:
     """The run's recommendations at the user's locations, by SKU then location."""
     queryset = PolicyRecommendation.objects.filter(run=run).select_related("item", "location")
-    locations = scope_locations(user=user)
-    if locations is not None:
-        queryset = queryset.filter(location__in=locations)
-    return queryset.order_by("item__sku", "location__code")
+    return location_scope(user=user).restrict(queryset).order_by("item__sku", "location__code")
 
 
 def exceptions_visible_to(*, user, run: PolicyRun) -> QuerySet[PlanningException]:
@@ -256,5 +258,4 @@ def exceptions_visible_to(*, user, run: PolicyRun) -> QuerySet[PlanningException
     queryset = PlanningException.objects.filter(last_run=run).select_related(
         "item", "location", "owner"
     )
-    locations = scope_locations(user=user)
-    return queryset if locations is None else queryset.filter(location__in=locations)
+    return location_scope(user=user).restrict(queryset)

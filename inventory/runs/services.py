@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from governance.selectors import location_scope
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
     FINISHED_BATCH_STATUSES,
@@ -34,7 +35,7 @@ from inventory.runs.models import PolicyRun, RunBatch
 from inventory.runs.parameters import RunParameters, parameters_build
 from inventory.runs.pipeline import plan_batch
 from inventory.runs.planning import run_plan_build
-from inventory.runs.scope import RunScope
+from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
 from inventory.runs.writer import exceptions_write, recommendations_write
 
 RUN_LOCK = 7_415_001  # PostgreSQL advisory lock serialising run starts
@@ -64,9 +65,13 @@ def policy_run_start(
 ) -> PolicyRun:
     """Queue a run; ``snapshot`` seeds its snapshot (e.g. the events it answers).
 
-    Raises :class:`RunConflict` if an active run overlaps the scope and
+    A user's run stays within their location scope (a scope naming no location means all of
+    theirs); runs without an actor are the system's. Raises ``PermissionDenied`` beyond the
+    user's scope, :class:`RunConflict` if an active run overlaps the scope and
     :class:`~inventory.runs.parameters.ParameterError` for a bad parameter.
     """
+    if actor is not None:
+        scope = scope_for_user(scope, location_scope(user=actor))
     params = parameters_build(parameters, service_classes=_service_classes())
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -294,8 +299,11 @@ def _finish(run: PolicyRun, status: str) -> None:
 def policy_run_cancel(run: PolicyRun, *, actor=None) -> PolicyRun:
     """Stop queued batches; running ones finish. A run not yet planned ends at once.
 
-    Cancelling a finished run changes nothing.
+    Cancelling a finished run changes nothing. A user may cancel only a run whose locations
+    are all in their scope (``PermissionDenied`` otherwise).
     """
+    if actor is not None:
+        scope_check_covered(RunScope.from_json(run.scope), location_scope(user=actor))
     if not run.is_active:
         return run
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from governance.selectors import location_scope
 from inventory.runs.charts import (
     exception_backlog_figure,
     run_duration_figure,
@@ -70,11 +71,12 @@ def duration_text(seconds: float | None) -> str:
 def run_list(request: HttpRequest) -> HttpResponse:
     """Runs, newest first, 25 a page; planners and managers also get the start form."""
     can_start = request.user.has_perm(START_RUNS)
-    form = RunStartForm() if can_start else None
+    locations = location_scope(user=request.user).locations()
+    form = RunStartForm(locations=locations) if can_start else None
     if request.method == "POST":
         if not can_start:
             raise PermissionDenied
-        form = RunStartForm(request.POST)
+        form = RunStartForm(request.POST, locations=locations)
         run = _start(request, form)
         if run is not None:
             messages.success(request, f"Run #{run.pk} started.")
@@ -100,6 +102,8 @@ def _start(request: HttpRequest, form: RunStartForm) -> PolicyRun | None:
         )
     except (ScopeError, ParameterError) as error:
         form.add_service_error(error)
+    except PermissionDenied as denied:
+        form.add_error("locations", str(denied))
     except RunConflict as conflict:
         form.add_error(None, str(conflict))
     return None
@@ -234,8 +238,9 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW_RUNS, raise_exception=True)
 def operations(request: HttpRequest) -> HttpResponse:
     """Run durations and failures over time, stale policies and the exception backlog."""
+    scope = location_scope(user=request.user)
     days = run_daily_stats(days=OPERATIONS_DAYS)
-    backlog = exception_backlog()
+    backlog = exception_backlog(scope=scope)
     finished = sum(d.finished for d in days)
     failed = sum(d.failed for d in days)
     context = {
@@ -246,7 +251,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         "runs_total": sum(d.runs for d in days),
         "failed_total": failed,
         "failed_share": failed / finished if finished else None,
-        "staleness": policy_staleness(max_age_days=STALE_POLICY_DAYS),
+        "staleness": policy_staleness(scope=scope, max_age_days=STALE_POLICY_DAYS),
         "backlog": backlog,
         "duration_chart": figure_payload(run_duration_figure(days)),
         "failure_chart": figure_payload(run_failure_figure(days)),

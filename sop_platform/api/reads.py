@@ -5,7 +5,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import DjangoModelPermissions
 
-from governance.selectors import scope_locations
+from governance.selectors import location_scope
 
 
 class ViewPermission(DjangoModelPermissions):
@@ -30,10 +30,9 @@ class ScopedReadViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
-        locations = scope_locations(user=self.request.user)
-        if locations is None or self.location_path is None:
+        if self.location_path is None:
             return queryset
-        return queryset.filter(**{f"{self.location_path}__in": locations})
+        return location_scope(user=self.request.user).restrict(queryset, self.location_path)
 
 
 def read_viewset(

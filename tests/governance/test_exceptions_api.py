@@ -80,7 +80,8 @@ def test_exceptions_read_by_natural_key_and_filter(planner, manager, quality, ru
     assert client.get(URL, {"kind": "weather"}).status_code == 400
 
 
-def test_a_planner_with_assigned_locations_sees_and_handles_only_those(planner, quality):
+def test_a_planner_with_assigned_locations_sees_and_handles_only_those(ungranted_planner, quality):
+    planner = ungranted_planner
     from guardian.shortcuts import assign_perm
 
     elsewhere = _exception("SKU-2", "DC-2")

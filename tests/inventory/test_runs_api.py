@@ -265,7 +265,9 @@ def _recommendation(run: PolicyRun, sku: str, code: str, **fields) -> PolicyReco
     )
 
 
-def test_recommendations_filter_and_follow_the_callers_locations(planner, small_network):
+def test_recommendations_filter_and_follow_the_callers_locations(
+    planner, ungranted_planner, small_network
+):
     from guardian.shortcuts import assign_perm
 
     from inventory.models import Location
@@ -284,7 +286,9 @@ def test_recommendations_filter_and_follow_the_callers_locations(planner, small_
     assert keys(blocked="true") == {(run.pk, "SKU-1", "DC-2")}
     assert keys(segment="AX", location="DC-2") == {(other.pk, "SKU-2", "DC-2")}
     assert keys(item="SKU-2") == {(other.pk, "SKU-2", "DC-2")}
-    assign_perm("inventory.view_location", planner, Location.objects.get(code="DC-1"))
+    client = client_for(ungranted_planner)
+    assert keys() == set()  # no grant: nothing
+    assign_perm("inventory.view_location", ungranted_planner, Location.objects.get(code="DC-1"))
     assert keys() == {(run.pk, "SKU-1", "DC-1")}
     row = client.get(url).json()["results"][0]
     assert (row["safety_stock"], row["lead_time_basis"]) == (4.0, "actual")

@@ -20,8 +20,6 @@ from inventory.runs.output_views import _percent, _units
 from inventory.runs.scope import RunScope
 from inventory.runs.services import policy_run_start
 
-
-
 # The demo history ends on the current Monday, so its exceptions depend on the date.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
@@ -218,7 +216,8 @@ def test_recommendations_page_by_50_keeps_the_filters(client, planner, run):
     assert len(shown(client.get(page, {"page": 99}))) == 10  # past the end: the last page
 
 
-def test_a_planner_granted_one_location_sees_only_its_rows(client, planner, run):
+def test_a_planner_granted_one_location_sees_only_its_rows(client, ungranted_planner, run):
+    planner = ungranted_planner
     rdc = Location.objects.get(code="RDC-01")
     assign_perm("inventory.view_location", planner, rdc)
     exception = run.exceptions.exclude(location=rdc).first()

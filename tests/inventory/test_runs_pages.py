@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from governance.choices import ExceptionKind, ExceptionStatus, Severity
 from governance.models import PlanningException
+from governance.selectors import LocationScope
 from inventory.choices import BatchStatus, PolicyStatus, RunStatus, RunTrigger
 from inventory.models import Location
 from inventory.runs.log import run_log
@@ -19,6 +20,8 @@ from inventory.runs.models import PolicyRun, RunBatch
 from inventory.runs.scope import RunScope
 from inventory.runs.selectors import exception_backlog, policy_staleness, run_daily_stats
 from tests.factories import make_item, make_location, make_policy
+
+WHOLE_NETWORK = LocationScope(whole_network=True)
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +199,7 @@ def test_a_scope_error_from_the_service_lands_on_its_field():
     from inventory.runs.forms import RunStartForm
     from inventory.runs.scope import ScopeError
 
-    form = RunStartForm(data={})
+    form = RunStartForm(data={}, locations=Location.objects.none())
     assert form.is_valid()
     form.add_service_error(ScopeError("categories: no item has category 'X'."))
     form.add_service_error(ScopeError("sku_locations (SKU): unknown 'A'."))
@@ -466,11 +469,11 @@ def test_operations_selectors_against_hand_computed_figures(
     assert newer.median_duration_seconds == pytest.approx(10)
 
     with django_assert_num_queries(1):
-        staleness = policy_staleness(max_age_days=90)
+        staleness = policy_staleness(scope=WHOLE_NETWORK, max_age_days=90)
     assert (staleness.active, staleness.stale, staleness.oldest_age_days) == (3, 1, 100)
 
     with django_assert_num_queries(2):
-        backlog = exception_backlog(now=now)
+        backlog = exception_backlog(scope=WHOLE_NETWORK, now=now)
     by_kind = {row["kind"]: row for row in backlog.by_kind}
     assert by_kind["Stock-out risk"] == {
         "kind": "Stock-out risk", "recent": 1, "week": 1, "month": 0, "total": 2
