@@ -1,6 +1,5 @@
 """``GET /api/v1/policies/export/``: approved and active policies for the ERP, CSV or JSON."""
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from governance.selectors import location_scope
 from inventory.selectors import policies_for_export
+from sop_platform.spreadsheet import SafeCsvWriter
 
 # Stable column names: the ERP maps these once; add new columns at the end only.
 EXPORT_COLUMNS = (
@@ -140,7 +140,7 @@ def _plain(value):
 
 def _csv(rows) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(name for name, _ in EXPORT_COLUMNS)
     for index, row in enumerate(rows.iterator(chunk_size=_CHUNK)):
         writer.writerow(_plain(v) for v in row)

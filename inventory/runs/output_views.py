@@ -4,7 +4,6 @@ raised, with a form to handle each through ``governance.services``.
 Rows are limited to the user's locations by the selectors; these views only translate HTTP.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -32,6 +31,7 @@ from inventory.models import PolicyRecommendation
 from inventory.runs.models import PolicyRun
 from inventory.runs.scope import SEGMENTS
 from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
+from sop_platform.spreadsheet import SafeCsvWriter
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
 VIEW_EXCEPTIONS = "governance.view_planningexception"
@@ -178,7 +178,7 @@ def run_recommendations_csv(request: HttpRequest, pk: int) -> StreamingHttpRespo
 
 
 def _csv_lines(rows: Iterator[tuple]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for row in rows:
         yield writer.writerow(
