@@ -57,14 +57,11 @@ def parse_body(body: bytes, content_type: str, expected: set[str], required: set
         text = _decode(body)
         frame = _parse_csv(text)
         _check_fields(set(frame.columns), expected, required)
-        _refuse_characters(frame, "\x00", "a NUL character", regex=False)
+        if "\x00" in text:
+            _refuse_characters(frame, "\x00", "a NUL character", regex=False)
         _flag_short_rows(frame, text)
         return frame
-    _check_json_depth(body)
-    records = _json_records(_decode(body))
-    names = list(dict.fromkeys(name for record in records for name in record))
-    _check_fields(set(names), expected, required=set())  # a left-out field is empty
-    return _json_frame(records, [*names, *sorted(required - set(names))])
+    return _parse_json(body, expected, required)
 
 
 def flag_problem(frame: pd.DataFrame, mask: np.ndarray, field: str, message: str) -> None:
@@ -112,9 +109,14 @@ _STRINGS = re.compile(rb'"[^"]*"')
 
 def _check_json_depth(body: bytes) -> None:
     """Refuse a body nested deeper than MAX_JSON_DEPTH before parsing it (the parser would
-    recurse once per level). Counts the brackets outside strings in a few C-speed passes."""
-    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-    brackets = _STRINGS.sub(b"", unescaped.translate(None, _BRACKETS_ONLY))
+    recurse once per level). Counts the brackets outside strings in a few C-speed passes:
+    escaped quotes dropped, then all but quotes and brackets, then two adjacent quotes (an
+    empty string, or the end of one and the start of the next: the brackets' side of the
+    quotes stays the same), then what is left inside strings."""
+    if b"\\" in body:
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = body.translate(None, _BRACKETS_ONLY).replace(b'""', b"")
+    brackets = _STRINGS.sub(b"", marks)
     steps = np.frombuffer(brackets.translate(_STEPS), dtype=np.int8)
     depth = int(steps.cumsum(dtype=np.int64).max(initial=0))
     if depth > MAX_JSON_DEPTH:
@@ -152,33 +154,42 @@ def _json_records(text: str) -> list[dict]:
     return records
 
 
-def _json_frame(records: list[dict], names: list[str]) -> pd.DataFrame:
-    """The records as text, one column per name (a left-out field is empty); objects and
-    arrays given as values are flagged. Text that cannot be encoded is refused first."""
-    columns = {
-        name: pd.Series([_json_text(record.get(name)) for record in records], dtype=object)
-        for name in names
-    }
-    structures = {name: values.isna().to_numpy() for name, values in columns.items()}
-    frame = pd.DataFrame({name: values.fillna("") for name, values in columns.items()})
-    _refuse_characters(frame, "\x00", "a NUL character", regex=False)
-    _refuse_characters(frame, "[\ud800-\udfff]", "an unpaired surrogate (not a character)")
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def _parse_json(body: bytes, expected: set[str], required: set[str]) -> pd.DataFrame:
+    """The records as text, one column per field (a left-out field is empty); objects and
+    arrays given as values are flagged. Text no column can store is refused while the
+    columns are still Python objects (pandas' text columns cannot hold a lone surrogate)."""
+    _check_json_depth(body)
+    records = _json_records(_decode(body))
+    names = set().union(*records)
+    _check_fields(names, expected, required=set())
+    raw = pd.DataFrame(records, columns=sorted(names | required), dtype=object)
+    texts, structures = {}, {}
+    for name in raw.columns:
+        texts[name], structures[name] = _json_text(raw[name].to_numpy())
+    frame = pd.DataFrame(texts, index=raw.index, dtype=object)
+    if b"\\u0000" in body:
+        _refuse_characters(frame, "\x00", "a NUL character", regex=False)
+    if b"\\ud" in body or b"\\uD" in body:  # an escaped surrogate, maybe of a pair
+        _refuse_characters(frame, "[\ud800-\udfff]", "an unpaired surrogate (not a character)")
     frame = frame.astype(str)  # the same text columns as a CSV gives
     for name, mask in structures.items():
         flag_problem(frame, mask, name, NOT_ONE_VALUE)
     return frame
 
 
-def _json_text(value) -> str | None:
-    """JSON values as the text a CSV would carry: null → '', true → 'true', 1.5 → '1.5'
-    (numbers and NaN / Infinity arrive as their text); None for an object or an array."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return None
-    return value
+def _json_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """JSON values as the text a CSV would carry, vectorized: null or left out → '',
+    true → 'true' (numbers and NaN / Infinity arrive as their text); and where a value is
+    an object or an array (its text is '')."""
+    kinds = _TYPE_OF(values)
+    # E721 does not apply: == compares a numpy array of types elementwise.
+    text = np.where(kinds == str, values, "")  # noqa: E721
+    booleans = np.flatnonzero(kinds == bool)  # noqa: E721
+    text[booleans] = np.where(values[booleans].astype(bool), "true", "false")
+    return text, (kinds == dict) | (kinds == list)  # noqa: E721
 
 
 def _parse_csv(text: str) -> pd.DataFrame:
