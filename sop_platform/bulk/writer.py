@@ -144,7 +144,7 @@ class BulkWriter:
                 cursor.execute(statement)
 
     def defer_indexes(
-        self, model_list: Iterable[type[models.Model]], *, keys: bool = True
+        self, model_list: Iterable[type[models.Model]], *, indexes: bool = True
     ) -> DeferredIndexes:
         """Drop index structures for the load (nothing to do for this database)."""
         return DeferredIndexes()
@@ -243,12 +243,13 @@ class PostgresCopyWriter(BulkWriter):
         return keys, plain, foreign
 
     def defer_indexes(
-        self, model_list: Iterable[type[models.Model]], *, keys: bool = True
+        self, model_list: Iterable[type[models.Model]], *, indexes: bool = True
     ) -> DeferredIndexes:
         """Drop foreign keys, unique and primary keys (unless referenced) and plain indexes.
 
-        ``keys=False`` keeps the primary and unique keys (an upsert's ``ON CONFLICT`` needs the
-        natural key) and drops only the foreign keys and plain indexes.
+        ``indexes=False`` keeps every index, primary and unique key (an upsert's ``ON CONFLICT``
+        needs the natural key; adding rows to a large table, maintaining its indexes costs less
+        than rebuilding them over the whole table) and drops only the foreign keys.
 
         Loading first and building each index once, sorted, is several times faster than
         maintaining them row by row, and checking a foreign key once for the whole table
@@ -261,8 +262,8 @@ class PostgresCopyWriter(BulkWriter):
         with self.connection.cursor() as cursor:
             for model in model_list:
                 model_keys, model_plain, model_foreign = self._index_structures(cursor, model)
-                dropped_keys = dropped_keys + (model_keys if keys else [])
-                plain, foreign = plain + model_plain, foreign + model_foreign
+                dropped_keys = dropped_keys + (model_keys if indexes else [])
+                plain, foreign = plain + (model_plain if indexes else []), foreign + model_foreign
             for _, drop, _ in foreign + dropped_keys + plain:
                 cursor.execute(drop)
         return DeferredIndexes(

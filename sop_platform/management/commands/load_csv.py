@@ -38,8 +38,8 @@ class Command(BaseCommand):
             help=(
                 f"PostgreSQL, {' and '.join(BACKFILL_RESOURCES)} only: drop the table's indexes "
                 "and foreign keys, load with COPY, rebuild them and re-validate the foreign keys "
-                "before commit (the primary and natural keys stay when the table already holds "
-                "rows, which are then upserted, never duplicated). Locks the table meanwhile. "
+                "before commit (when the table already holds rows, only the foreign keys are "
+                "dropped and rows are upserted, never duplicated). Locks the table meanwhile. "
                 "With --dry-run, validates and counts as without it."
             ),
         )
