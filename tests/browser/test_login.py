@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
+from governance.selectors import NO_SCOPE_MESSAGE
+from governance.services import location_scope_grant
 from inventory.models import NetworkLane
 from tests.factories import make_item, make_location
 
@@ -37,6 +39,7 @@ def test_each_role_logs_in_and_sees_the_network_chart(
 ):
     user = django_user_model.objects.create_user(username=f"b-{role}", password="pw-12345-x")
     user.groups.add(Group.objects.get(name=role))
+    location_scope_grant(user=user, whole_network=True)  # no-op for the admin role
     log_in(page, live_server, user.username, "pw-12345-x")
     page.wait_for_selector("h1:has-text('Network')")
     page.wait_for_selector("[data-plotly] .main-svg")  # plotly.js loaded from our static files
@@ -44,6 +47,17 @@ def test_each_role_logs_in_and_sees_the_network_chart(
     assert page.locator("section:has(h2:text-is('Locations')) tbody tr").count() == 3
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"network-{role}.png"), full_page=True)
+
+
+def test_a_planner_without_grants_is_told_to_ask_an_admin(
+    page, live_server, django_user_model, small_network
+):
+    user = django_user_model.objects.create_user(username="b-new", password="pw-12345-x")
+    user.groups.add(Group.objects.get(name="planner"))
+    log_in(page, live_server, user.username, "pw-12345-x")
+    page.wait_for_selector("h1:has-text('Network')")
+    assert page.locator(".scope-notice").inner_text() == NO_SCOPE_MESSAGE
+    assert page.locator("section:has(h2:text-is('Locations')) tbody tr").count() == 0
 
 
 def test_wrong_password_stays_on_login_with_a_message(page, live_server, django_user_model):

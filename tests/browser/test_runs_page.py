@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
+from governance.services import location_scope_grant
 from inventory.choices import BatchStatus, RunStatus
 from inventory.runs.log import run_log
 from inventory.runs.models import PolicyRun, RunBatch
@@ -24,6 +25,7 @@ def planner_page(page, live_server, django_user_model):
     """The browser page, logged in as a planner."""
     user = django_user_model.objects.create_user(username="b-planner", password=PASSWORD)
     user.groups.add(Group.objects.get(name="planner"))
+    location_scope_grant(user=user, whole_network=True)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
