@@ -24,6 +24,8 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from sop_platform.bulk.chunks import RawChunk, csv_chunks, prefetched
+from sop_platform.bulk.fastpath import FastChunk, KnownIds, encode_text, key_hashes, read_fast
+from sop_platform.bulk.fastpath import validated as fast_validated
 from sop_platform.bulk.parsing import BulkInputError, parse_body
 from sop_platform.bulk.progress import ProgressBar
 from sop_platform.bulk.service import LoadReport
@@ -96,27 +98,34 @@ class StreamResult:
 
 @dataclass(frozen=True)
 class _Parsed:
+    """One chunk as the prefetch thread leaves it: read by the fast path (``fast``) or parsed
+    for the slow one (``frame``, or the parse ``error``); its rows, and the rows repeating a
+    key of an earlier chunk (``hit``) with that earlier row (``first``)."""
+
     chunk: RawChunk
     frame: pd.DataFrame | None
     error: BulkInputError | None
+    fast: FastChunk | None = None
+    rows: int = 0
+    hit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    first: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 class SeenKeys:
     """Hashes of the natural keys of the rows read so far, sorted, with each one's row."""
 
-    def __init__(self, resource: Resource):
-        self.fields = [f for name in resource.key for f in resource.column(name).input_fields]
+    def __init__(self):
         self.hashes = np.empty(0, dtype=np.uint64)
         self.rows = np.empty(0, dtype=np.int64)
 
-    def repeats(self, frame: pd.DataFrame, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of this chunk's rows whose key an earlier chunk had, that earlier row), and
-        remember this chunk's keys. ``offset`` is the number of rows before the chunk."""
-        hit = np.zeros(len(frame), dtype=bool)
-        if not all(f in frame.columns for f in self.fields) or frame.empty:
-            return hit, np.empty(0, dtype=np.int64)
-        keys = frame[self.fields].apply(lambda s: s.str.strip())
-        hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    def repeats(self, hashes: np.ndarray | None, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of this chunk's rows whose key hash an earlier chunk had, that earlier row),
+        and remember this chunk's keys. ``hashes`` are the chunk's key hashes
+        (``fastpath.key_hashes``; None when the key fields are not all there), ``offset`` the
+        number of rows before the chunk."""
+        if hashes is None or not len(hashes):
+            return np.zeros(0, dtype=bool), np.empty(0, dtype=np.int64)
+        hit = np.zeros(len(hashes), dtype=bool)
         order = np.argsort(hashes, kind="stable")  # sorted lookups are cache-friendly
         ordered = hashes[order]
         at = np.searchsorted(self.hashes, ordered)
@@ -124,7 +133,7 @@ class SeenKeys:
         found = np.zeros(len(ordered), dtype=bool)
         found[inside] = self.hashes[at[inside]] == ordered[inside]
         hit[order] = found
-        first = np.zeros(len(frame), dtype=np.int64)
+        first = np.zeros(len(hashes), dtype=np.int64)
         first[order[found]] = self.rows[at[found]]
         repeated = np.concatenate([[False], ordered[1:] == ordered[:-1]])  # kept: the first
         fresh = ~found & ~repeated
@@ -197,33 +206,61 @@ def _count(report: LoadReport, counts: UpsertCounts) -> None:
     report.unchanged += counts.unchanged
 
 
-def _parsed_chunks(resource: Resource, path: Path, rows: int) -> Iterator[_Parsed]:
-    """The file's chunks, parsed one ahead in a background thread (no database access)."""
-    fields = {f for c in resource.columns for f in c.input_fields}
-    required = {f for c in resource.columns if c.required for f in c.input_fields}
-    is_json = path.suffix.lower() == ".json"
-    kind = "application/json" if is_json else "text/csv"
-    if is_json:  # JSON is read whole: one chunk
+class _Reader:
+    """Reads the chunks in the prefetch thread (no database access): the fast path first,
+    ``parse_body`` when it cannot vouch for a chunk; finds keys repeated across chunks."""
+
+    def __init__(self, resource: Resource, path: Path):
+        self.resource = resource
+        self.fields = {f for c in resource.columns for f in c.input_fields}
+        self.required = {f for c in resource.columns if c.required for f in c.input_fields}
+        self.key = [f for name in resource.key for f in resource.column(name).input_fields]
+        self.json = path.suffix.lower() == ".json"
+        self.seen = SeenKeys()
+        self.rows = 0
+
+    def parse(self, body: bytes) -> pd.DataFrame:
+        """The chunk as an API body (raises :class:`BulkInputError`)."""
+        kind = "application/json" if self.json else "text/csv"
+        return parse_body(body, kind, self.fields, self.required)
+
+    def read(self, chunk: RawChunk) -> _Parsed:
+        """The chunk read, with its keys checked against the earlier chunks'."""
+        fast = None if self.json else read_fast(self.resource, chunk.body)
+        if fast is not None:
+            parsed = _Parsed(chunk, None, None, fast, fast.rows)
+            keys = fast.keys
+        else:
+            try:
+                frame = self.parse(chunk.body)
+            except BulkInputError as error:
+                return _Parsed(chunk, None, error)
+            parsed = _Parsed(chunk, frame, None, None, len(frame))
+            present = all(f in frame.columns for f in self.key) and len(frame)
+            keys = (
+                [encode_text(frame[f].to_numpy(dtype=object)) for f in self.key] if present else []
+            )
+        hit, first = self.seen.repeats(key_hashes(keys) if keys else None, self.rows)
+        self.rows += parsed.rows
+        return replace(parsed, hit=hit, first=first)
+
+
+def _parsed_chunks(reader: _Reader, path: Path, rows: int) -> Iterator[_Parsed]:
+    """The file's chunks, read one ahead in a background thread."""
+    if reader.json:  # JSON is read whole: one chunk
         raw: Iterator[RawChunk] = iter([RawChunk(path.read_bytes(), path.stat().st_size, 0)])
     else:
         raw = csv_chunks(path, rows)
-
-    def parse(chunk: RawChunk) -> _Parsed:
-        try:
-            return _Parsed(chunk, parse_body(chunk.body, kind, fields, required), None)
-        except BulkInputError as error:
-            return _Parsed(chunk, None, error)
-
-    return prefetched(raw, parse)
+    return prefetched(raw, reader.read)
 
 
 class _StreamLoad:
-    """State of one load: the report, the keys seen, the chunks and lines read so far."""
+    """State of one load: the report, the ids resolved, the chunks and lines read so far."""
 
-    def __init__(self, resource: Resource, report: LoadReport, sink: Sink):
-        self.resource, self.sink = resource, sink
+    def __init__(self, resource: Resource, report: LoadReport, sink: Sink, reader: _Reader):
+        self.resource, self.sink, self.reader = resource, sink, reader
         self.result = StreamResult(report)
-        self.seen = SeenKeys(resource)
+        self.known = KnownIds()
         self.lines = 0
 
     def chunk(self, parsed: _Parsed) -> None:
@@ -231,12 +268,11 @@ class _StreamLoad:
         report, offset = self.result.report, self.result.report.rows
         if parsed.error is not None:
             raise _relocated_error(parsed.error, parsed.chunk, offset, self.lines)
-        frame = parsed.frame
         with self.result.timed("validate"):
-            checked = _relocated_checks(validate(self.resource, frame), offset)
-            hit, first = self.seen.repeats(frame, offset)
-            checked = _with_repeats(checked, hit, first, offset, "/".join(self.seen.fields))
-        _add(report, checked, len(frame))
+            checked = _relocated_checks(self._validated(parsed, offset), offset)
+            key = "/".join(self.reader.key)
+            checked = _with_repeats(checked, parsed.hit, parsed.first, offset, key)
+        _add(report, checked, parsed.rows)
         self.result.chunks += 1
         self.result.bytes = parsed.chunk.end
         self.lines += parsed.chunk.lines
@@ -245,6 +281,20 @@ class _StreamLoad:
         if len(checked.values):
             with self.result.timed("write"):
                 _count(report, self.sink.write(checked.values))
+
+    def _validated(self, parsed: _Parsed, offset: int) -> Validated:
+        """The fast path's result when it vouches for the chunk, else ``validate``'s."""
+        if parsed.fast is not None:
+            checked = fast_validated(self.resource, parsed.fast, self.known)
+            if checked is not None:
+                return checked
+        frame = parsed.frame
+        if frame is None:  # the fast path read it but a key did not resolve: read it again
+            try:
+                frame = self.reader.parse(parsed.chunk.body)
+            except BulkInputError as error:
+                raise _relocated_error(error, parsed.chunk, offset, self.lines) from None
+        return validate(self.resource, frame)
 
 
 def stream_load(
@@ -266,10 +316,11 @@ def stream_load(
     """
     started = time.perf_counter()
     report = LoadReport(resource=resource.name, rows=0, dry_run=dry_run, partial=partial)
-    load = _StreamLoad(resource, report, sink or UpsertSink(resource, source))
+    reader = _Reader(resource, path)
+    load = _StreamLoad(resource, report, sink or UpsertSink(resource, source), reader)
     with load.result.timed("commit"), transaction.atomic():  # "commit" minus the stages inside
         load.sink.open()
-        chunks = _parsed_chunks(resource, path, rows_per_chunk or chunk_rows())
+        chunks = _parsed_chunks(reader, path, rows_per_chunk or chunk_rows())
         while parsed := _next(chunks, load.result):
             load.chunk(parsed)
             if progress:
