@@ -71,8 +71,27 @@ class BackfillSink(UpsertSink):
         """COPY the chunk into an empty table; upsert it into one that held rows."""
         if not self.empty:
             return super().write(values)
-        count = self.writer.write(self.model, self._columns(values))
+        columns = self._columns(values)
+        ids = self._ids(len(values))
+        if ids is not None:
+            columns = {self.model._meta.pk.column: ids, **columns}
+        count = self.writer.write(self.model, columns)
         return UpsertCounts(created=count, updated=0, unchanged=0)
+
+    def _ids(self, count: int) -> np.ndarray | None:
+        """Ids for ``count`` new rows, reserved from the primary key's sequence in one call
+        (None when the key has none): COPY then skips the column default, one ``nextval``
+        per row, about a third of its time. No other session can insert meanwhile (the
+        table is locked), so the block is the rows' alone."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sequence = "pg_get_serial_sequence(%s, %s)"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT setval({sequence}, nextval({sequence}) + %s - 1)",
+                [table, self.model._meta.pk.column] * 2 + [count],
+            )
+            last = cursor.fetchone()[0]
+        return None if last is None else np.arange(last - count + 1, last + 1, dtype=np.int64)
 
     def finish(self) -> None:
         """Rebuild keys and indexes, re-validate the foreign keys, refresh statistics."""

@@ -67,18 +67,28 @@ def _encode_group(
     count: int,
     text_widths: dict[int, int],
 ) -> memoryview:
-    """Tuples of one layout: ``rows`` selects array values (None = all ``count`` rows)."""
-    out = np.empty(count, _layout(wired, text_widths))
-    out["count"] = len(wired)
+    """Tuples of one layout: ``rows`` selects array values (None = all ``count`` rows).
+
+    The parts every tuple shares (field count, lengths, scalar values) are written once into
+    a template tuple and copied whole into each; only array values are written per field.
+    """
+    layout = _layout(wired, text_widths)
+    template = np.zeros(1, layout)
+    template["count"] = len(wired)
+    arrays = []
     for index, (kind, value) in enumerate(wired):
-        if value is None:
-            out[f"l{index}"] = -1
+        width = text_widths[index] if kind == "text" else np.dtype(FIXED.get(kind, "u1")).itemsize
+        template[f"l{index}"] = -1 if value is None else width
+        if value is None or width == 0:
             continue
-        width = text_widths[index] if kind == "text" else out.dtype[f"v{index}"].itemsize
-        out[f"l{index}"] = width
-        if width > 0:
-            selected = value[rows] if isinstance(value, np.ndarray) and rows is not None else value
-            out[f"v{index}"] = selected
+        if isinstance(value, np.ndarray):
+            arrays.append((f"v{index}", value if rows is None else value[rows]))
+        else:
+            template[f"v{index}"] = value
+    out = np.empty(count, layout)
+    out[...] = template[0]
+    for name, value in arrays:
+        out[name] = value
     return out.view(np.uint8).data
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from demand.api.resources import DEMAND_HISTORY
@@ -111,3 +112,21 @@ def test_a_streamed_load_through_the_fast_path_writes_every_row(tmp_path, capsys
     call_command("load_csv", "demand-history", str(extract), "--chunk-rows", "7")
     assert "30 created" in capsys.readouterr().out
     assert sorted(DemandHistory.objects.values_list("quantity", flat=True)) == list(range(30))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="--backfill needs PostgreSQL")
+def test_a_backfill_reserves_its_ids_from_the_tables_sequence(tmp_path, capsys, references):
+    rows = [f"SKU-{n % 2 + 1},DC-1,{_day(n // 2 + 1)},{n},false" for n in range(10)]
+    extract = tmp_path / "demand.csv"
+    extract.write_bytes(_body(*rows))
+    call_command("load_csv", "demand-history", str(extract), "--backfill", "--chunk-rows", "4")
+    assert "10 created" in capsys.readouterr().out
+    ids = sorted(DemandHistory.objects.values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 10))  # one block per chunk, in order
+    later = DemandHistory.objects.create(
+        item=DemandHistory.objects.first().item,
+        location=DemandHistory.objects.first().location,
+        period_start=timezone.localdate(),
+        quantity=1,
+    )
+    assert later.id > ids[-1]  # the sequence moved past the reserved ids
