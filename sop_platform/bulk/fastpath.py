@@ -98,7 +98,9 @@ def read_fast(resource: Resource, body: bytes) -> FastChunk | None:
 def _header(resource: Resource, body: bytes) -> list[str] | None:
     """The header's field names when the body is plain enough for pyarrow to read exactly as
     pandas does (see the module docstring), else None."""
-    if b'"' in body or b"\x00" in body or body.count(b"\r") != body.count(b"\r\n"):
+    if b'"' in body or b"\x00" in body:
+        return None
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):  # a lone CR ends a line
         return None
     end = body.find(b"\n")
     if end < 0:

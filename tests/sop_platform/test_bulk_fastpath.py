@@ -3,6 +3,7 @@ and hands every other chunk to the slow path, whose errors stay those of the API
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import call_command
@@ -130,3 +131,17 @@ def test_a_backfill_reserves_its_ids_from_the_tables_sequence(tmp_path, capsys, 
         quantity=1,
     )
     assert later.id > ids[-1]  # the sequence moved past the reserved ids
+
+
+def test_seen_keys_name_the_first_row_of_a_key_across_many_chunks():
+    rng = np.random.default_rng(7)
+    seen, first_row, offset = stream.SeenKeys(), {}, 0
+    for size in (5, 5, 3, 8, 1, 5, 5, 13, 2):
+        hashes = rng.integers(0, 40, size).astype(np.uint64)  # many repeats, some in-chunk
+        hit, first = seen.repeats(hashes, offset)
+        expected = [first_row[h] for h in hashes.tolist() if h in first_row]
+        assert hit.tolist() == [h in first_row for h in hashes.tolist()]
+        assert first.tolist() == expected
+        for row, value in enumerate(hashes.tolist(), start=offset + 1):
+            first_row.setdefault(value, row)
+        offset += size
