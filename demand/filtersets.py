@@ -3,9 +3,10 @@
 import django_filters as filters
 
 from demand.models import DemandHistory, Forecast
+from sop_platform.filtersets import StrictFilterSet
 
 
-class DemandHistoryFilterSet(filters.FilterSet):
+class DemandHistoryFilterSet(StrictFilterSet):
     item = filters.CharFilter(field_name="item__sku")
     location = filters.CharFilter(field_name="location__code")
     period_start = filters.DateFromToRangeFilter()
@@ -15,7 +16,7 @@ class DemandHistoryFilterSet(filters.FilterSet):
         fields = ["item", "location", "period_start", "is_promotion", "source"]
 
 
-class ForecastFilterSet(filters.FilterSet):
+class ForecastFilterSet(StrictFilterSet):
     item = filters.CharFilter(field_name="item__sku")
     location = filters.CharFilter(field_name="location__code")
     period_start = filters.DateFromToRangeFilter()

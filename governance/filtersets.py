@@ -4,14 +4,15 @@ import django_filters as filters
 
 from governance.choices import ExceptionStatus
 from governance.models import PlanningException
+from sop_platform.filtersets import IntegerFilter, StrictFilterSet
 
 
-class PlanningExceptionFilterSet(filters.FilterSet):
+class PlanningExceptionFilterSet(StrictFilterSet):
     """``run`` is the run that last found the exception; item, location and owner by natural
     key; ``status`` may repeat (``?status=open&status=in_progress``)."""
 
     status = filters.MultipleChoiceFilter(choices=ExceptionStatus.choices)
-    run = filters.NumberFilter(field_name="last_run_id")
+    run = IntegerFilter(field_name="last_run_id")
     item = filters.CharFilter(field_name="item__sku")
     location = filters.CharFilter(field_name="location__code")
     owner = filters.CharFilter(field_name="owner__username")

@@ -11,9 +11,10 @@ from inventory.models import (
     PolicyRun,
     ServiceLevelClass,
 )
+from sop_platform.filtersets import IntegerFilter, StrictFilterSet
 
 
-class ItemFilterSet(filters.FilterSet):
+class ItemFilterSet(StrictFilterSet):
     sku = filters.CharFilter(lookup_expr="iexact")
     sku_contains = filters.CharFilter(field_name="sku", lookup_expr="icontains")
 
@@ -22,13 +23,13 @@ class ItemFilterSet(filters.FilterSet):
         fields = ["sku", "category", "business_unit", "lifecycle_status", "source"]
 
 
-class LocationFilterSet(filters.FilterSet):
+class LocationFilterSet(StrictFilterSet):
     class Meta:
         model = Location
         fields = ["code", "location_type", "echelon", "region", "source"]
 
 
-class NetworkLaneFilterSet(filters.FilterSet):
+class NetworkLaneFilterSet(StrictFilterSet):
     origin = filters.CharFilter(field_name="origin__code")
     destination = filters.CharFilter(field_name="destination__code")
 
@@ -37,7 +38,7 @@ class NetworkLaneFilterSet(filters.FilterSet):
         fields = ["origin", "destination", "source"]
 
 
-class InventoryPositionFilterSet(filters.FilterSet):
+class InventoryPositionFilterSet(StrictFilterSet):
     item = filters.CharFilter(field_name="item__sku")
     location = filters.CharFilter(field_name="location__code")
     as_of = filters.DateFromToRangeFilter()
@@ -47,22 +48,22 @@ class InventoryPositionFilterSet(filters.FilterSet):
         fields = ["item", "location", "as_of", "source"]
 
 
-class ServiceLevelClassFilterSet(filters.FilterSet):
+class ServiceLevelClassFilterSet(StrictFilterSet):
     class Meta:
         model = ServiceLevelClass
         fields = ["code", "service_type"]
 
 
-class PolicyRunFilterSet(filters.FilterSet):
+class PolicyRunFilterSet(StrictFilterSet):
     class Meta:
         model = PolicyRun
         fields = ["status", "trigger"]
 
 
-class PolicyRecommendationFilterSet(filters.FilterSet):
+class PolicyRecommendationFilterSet(StrictFilterSet):
     """``item`` and ``location`` by natural key (SKU, location code)."""
 
-    run = filters.NumberFilter(field_name="run_id")
+    run = IntegerFilter(field_name="run_id")
     item = filters.CharFilter(field_name="item__sku")
     location = filters.CharFilter(field_name="location__code")
 

@@ -178,6 +178,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 401/403/404/429 and filter 400s, which every endpoint can answer, declared once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sop_platform.api.schema.add_common_error_responses",
+    ],
 }
 
 # Bulk loads: the most rows and bytes one request may carry (413 beyond), and the dates a

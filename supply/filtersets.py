@@ -2,16 +2,17 @@
 
 import django_filters as filters
 
+from sop_platform.filtersets import StrictFilterSet
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
 
-class SupplierFilterSet(filters.FilterSet):
+class SupplierFilterSet(StrictFilterSet):
     class Meta:
         model = Supplier
         fields = ["code", "source"]
 
 
-class SupplierLaneFilterSet(filters.FilterSet):
+class SupplierLaneFilterSet(StrictFilterSet):
     supplier = filters.CharFilter(field_name="supplier__code")
     item = filters.CharFilter(field_name="item__sku")
     destination = filters.CharFilter(field_name="destination__code")
@@ -21,7 +22,7 @@ class SupplierLaneFilterSet(filters.FilterSet):
         fields = ["supplier", "item", "destination", "source"]
 
 
-class PurchaseOrderLineFilterSet(filters.FilterSet):
+class PurchaseOrderLineFilterSet(StrictFilterSet):
     supplier = filters.CharFilter(field_name="supplier__code")
     item = filters.CharFilter(field_name="item__sku")
     destination = filters.CharFilter(field_name="destination__code")
@@ -32,7 +33,7 @@ class PurchaseOrderLineFilterSet(filters.FilterSet):
         fields = ["po_number", "supplier", "item", "destination", "status", "promised_date"]
 
 
-class ReceiptFilterSet(filters.FilterSet):
+class ReceiptFilterSet(StrictFilterSet):
     po_number = filters.CharFilter(field_name="po_line__po_number")
     receipt_date = filters.DateFromToRangeFilter()
 

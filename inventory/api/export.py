@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -37,6 +37,40 @@ EXPORT_COLUMNS = (
     ("updated_at", "updated_at"),
 )
 _CHUNK = 5_000
+_NUMBER = {"type": "number"}
+_COLUMN_SCHEMAS = {
+    "sku": {"type": "string"},
+    "location": {"type": "string"},
+    "effective_from": {"type": "string", "format": "date"},
+    "effective_to": {"type": "string", "format": "date", "nullable": True},
+    "status": {"type": "string"},
+    "safety_stock": _NUMBER,
+    "reorder_point": _NUMBER,
+    "min_level": _NUMBER,
+    "max_level": _NUMBER,
+    "order_quantity": _NUMBER,
+    "service_target": _NUMBER,
+    "service_type": {"type": "string"},
+    "policy_version": {"type": "integer"},
+    "updated_at": {"type": "string", "format": "date-time"},
+}
+_JSON_ROWS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": _COLUMN_SCHEMAS,
+        "required": [name for name, _ in EXPORT_COLUMNS],
+    },
+}
+
+
+_MAX_VERSION = 2_147_483_647  # policy_version is a PositiveIntegerField
+_SINCE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "integer", "minimum": 0, "maximum": _MAX_VERSION},
+    ]
+}
 
 
 class CanReadPolicies(BasePermission):
@@ -66,6 +100,19 @@ class PolicyExportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     throttle_scope = "read"
 
+    def handle_exception(self, exc: Exception):
+        """Errors are JSON whatever format was asked for (a CSV client still reads why)."""
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        """An unknown ``?format=`` is a 400 naming the parameter (DRF answers 404)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            raise ValidationError({"format": "Give csv or json."}) from None
+
     @extend_schema(
         operation_id="policies_export",
         summary="Export approved and active policies (CSV or JSON)",
@@ -75,10 +122,14 @@ class PolicyExportView(APIView):
         "updated_at exported: pass it as the next since.",
         tags=["export"],
         parameters=[
-            OpenApiParameter("since", str, description="ISO timestamp or policy version."),
+            OpenApiParameter(
+                "since",
+                _SINCE_SCHEMA,
+                description="An ISO timestamp with its time zone, or a policy version.",
+            ),
             OpenApiParameter("format", str, enum=["csv", "json"], description="Default json."),
         ],
-        responses={(200, "text/csv"): str, (200, "application/json"): dict},
+        responses={(200, "text/csv"): str, (200, "application/json"): _JSON_ROWS},
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         scope = location_scope(user=request.user)
@@ -95,7 +146,6 @@ class PolicyExportView(APIView):
 
 
 _SINCE_HELP = "Use an ISO timestamp (2026-11-27T10:00:00Z) or a policy version (a whole number)."
-_MAX_VERSION = 2_147_483_647  # policy_version is a PositiveIntegerField
 
 
 def _since(policies: QuerySet, since: str | None) -> QuerySet:

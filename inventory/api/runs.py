@@ -22,11 +22,12 @@ from governance.api.serializers import StrictInputSerializer
 from inventory import filtersets
 from inventory.choices import RunTrigger
 from inventory.models import PolicyRecommendation, PolicyRun
-from inventory.runs.parameters import ParameterError
+from inventory.runs.parameters import INTEGER_PARAMETERS, PARAMETER_LIMITS, ParameterError
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
 from inventory.runs.selectors import run_log_entries, run_progress, runs_with_totals
 from inventory.runs.services import RunConflict, policy_run_cancel, policy_run_start
-from sop_platform.api.reads import natural_key_serializer, read_viewset
+from sop_platform.api.fields import StrictCharField
+from sop_platform.api.reads import StrictPageSizeMixin, natural_key_serializer, read_viewset
 
 
 class RunPermission(BasePermission):
@@ -51,7 +52,7 @@ class RunConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
-class NewestFirstPagination(CursorPagination):
+class NewestFirstPagination(StrictPageSizeMixin, CursorPagination):
     """Newest runs first, 50 a page (up to 500)."""
 
     ordering = "-id"
@@ -88,18 +89,40 @@ class ScopeInput(StrictInputSerializer):
     )
 
 
+def _parameters_schema() -> dict:
+    """The run parameters a caller may override, with their types and limits."""
+    properties: dict = {"as_of": {"type": "string", "format": "date"}}
+    for name, (low, high) in PARAMETER_LIMITS.items():
+        kind = "integer" if name in INTEGER_PARAMETERS else "number"
+        properties[name] = {"type": kind, "minimum": low, "maximum": high}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@extend_schema_field(_parameters_schema())
+class ParametersField(serializers.DictField):
+    """Run parameter overrides: numbers as JSON numbers, ``as_of`` as a date string (names and
+    limits are the service's to check)."""
+
+    def to_internal_value(self, data) -> dict:
+        data = super().to_internal_value(data)
+        for name, value in data.items():
+            expected = str if name == "as_of" else (int, float)
+            if isinstance(value, bool) or not isinstance(value, expected) or value == "":
+                kind = "a date string" if name == "as_of" else "a JSON number"
+                raise serializers.ValidationError({name: [f"Give {kind}."]})
+        return data
+
+
 class RunStartInput(StrictInputSerializer):
     """``POST /api/v1/runs/``: a missing scope means the whole network."""
 
     scope = ScopeInput(required=False)
-    parameters = serializers.DictField(
+    parameters = ParametersField(
         required=False,
         default=dict,
         help_text='Overrides of the run parameters by name, e.g. {"holding_rate": 0.2}.',
     )
-    description = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
+    description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class LogQuery(serializers.Serializer):

@@ -60,7 +60,7 @@ class RunParameters:
         return cls(**{**data, "as_of": date.fromisoformat(data["as_of"])})
 
 
-_LIMITS = {
+PARAMETER_LIMITS = {
     "history_periods": (4, 520),
     "outlier_sigmas": (1.0, 10.0),
     "min_forecast_pairs": (2, 520),
@@ -87,19 +87,19 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     return RunParameters(**values, service_classes=service_classes)
 
 
-_INTEGERS = ("history_periods", "min_forecast_pairs", "batch_size")
+INTEGER_PARAMETERS = ("history_periods", "min_forecast_pairs", "batch_size")
 
 
 def _number(name: str, value) -> float | int:
     """``value`` as the parameter's type, within its limits; refuses booleans and fractions."""
-    low, high = _LIMITS[name]
+    low, high = PARAMETER_LIMITS[name]
     try:
         if isinstance(value, bool):
             raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         raise ParameterError(f"{name}: {value!r} is not a number.") from None
-    if name in _INTEGERS:
+    if name in INTEGER_PARAMETERS:
         if not number.is_integer():
             raise ParameterError(f"{name}: {value!r} is not a whole number.")
         number = int(number)

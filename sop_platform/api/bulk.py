@@ -4,7 +4,9 @@ from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -52,7 +54,7 @@ class BulkLoadView(APIView):
                 content_type=content_type,
                 partial=_flag(request, "partial"),
                 dry_run=_flag(request, "dry_run"),
-                source=request.query_params.get("source", "api")[:40] or "api",
+                source=_source(request),
             )
         except BulkInputError as error:
             return Response({"detail": str(error)}, status=error.status, headers=error.headers)
@@ -95,8 +97,26 @@ def _payload(request: Request) -> tuple[bytes, str]:
     return request.data, content_type
 
 
+_FLAGS = {"": False, "false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}
+SOURCE_MAX_LENGTH = 40
+
+
 def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+    """A yes/no query parameter; anything but true/false (1/0, yes/no) is a 400 naming it."""
+    given = request.query_params.get(name, "")
+    if given.lower() not in _FLAGS:
+        raise BulkInputError(f"?{name}= takes true or false, not {echo(given)}.")
+    return _FLAGS[given.lower()]
+
+
+def _source(request: Request) -> str:
+    """The provenance to record (``api`` when absent): at most 40 characters, no NUL."""
+    given = request.query_params.get("source", "") or "api"
+    if len(given) > SOURCE_MAX_LENGTH or "\x00" in given:
+        raise BulkInputError(
+            f"?source= takes at most {SOURCE_MAX_LENGTH} characters and no NUL character."
+        )
+    return given
 
 
 _FIELD_TYPES = {
@@ -123,13 +143,19 @@ def _schema_field(column: Column, name: str) -> serializers.Field:
         return serializers.ChoiceField(choices=column.choices, **options)
     if column.reference and name == "line_number":
         return serializers.IntegerField(**options)
-    field_class = _FIELD_TYPES.get(column.kind, serializers.CharField)
-    extra = (
-        {"max_length": column.max_length}
-        if field_class is serializers.CharField and (column.max_length)
-        else {}
-    )
-    return field_class(**options, **extra)
+    if column.kind not in _FIELD_TYPES:
+        return _text_field(column.max_length, **options)
+    return _FIELD_TYPES[column.kind](**options)
+
+
+def _text_field(max_length: int | None, **options) -> serializers.Field:
+    """Text, which may also arrive as a JSON number (read as its text, as a CSV carries it)."""
+    text = {"type": "string", **({"maxLength": max_length} if max_length else {})}
+    schema = {"anyOf": [text, {"type": "number"}]}
+    if options.get("allow_null"):
+        schema["nullable"] = True
+    field_class = extend_schema_field(schema)(type("TextField", (serializers.CharField,), {}))
+    return field_class(**options)
 
 
 _REPORT = inline_serializer(
@@ -158,10 +184,25 @@ _REPORT = inline_serializer(
 )
 
 
-_REFUSED = OpenApiResponse(description="The rows break a database rule; nothing was written.")
+_ERROR = inline_serializer(name="Error", fields={"detail": serializers.CharField()})
+_REJECTED = OpenApiResponse(
+    response=PolymorphicProxySerializer(
+        component_name="BulkLoadRejection",
+        serializers=[_REPORT, _ERROR],
+        resource_type_field_name=None,
+    ),
+    description="Rows rejected (the report, with each row's errors), or a body that cannot be "
+    "read at all (detail).",
+)
+_REFUSED = OpenApiResponse(
+    response=_ERROR, description="The rows break a database rule; nothing was written."
+)
+_TOO_BIG = OpenApiResponse(response=_ERROR, description="More rows or bytes than one load takes.")
+_UNSUPPORTED = OpenApiResponse(response=_ERROR, description="Not JSON, CSV or a multipart upload.")
 _BUSY = OpenApiResponse(
+    response=_ERROR,
     description="Concurrent writes to the same rows kept the load from committing after "
-    "retries; nothing was written. Send the same load again after Retry-After seconds."
+    "retries; nothing was written. Send the same load again after Retry-After seconds.",
 )
 _RETRY_AFTER = OpenApiParameter(
     "Retry-After",
@@ -190,10 +231,21 @@ def bulk_view(resource: Resource):
         parameters=[
             OpenApiParameter("partial", bool, description="Write the valid rows, report the rest."),
             OpenApiParameter("dry_run", bool, description="Validate and count only."),
-            OpenApiParameter("source", str, description="Provenance recorded on the rows."),
+            OpenApiParameter(
+                "source",
+                {"type": "string", "maxLength": SOURCE_MAX_LENGTH, "pattern": "^[^\\x00]*$"},
+                description="Provenance recorded on the rows (default api).",
+            ),
             _RETRY_AFTER,
         ],
-        responses={200: _REPORT, 400: _REPORT, 409: _REFUSED, 413: None, 415: None, 503: _BUSY},
+        responses={
+            200: _REPORT,
+            400: _REJECTED,
+            409: _REFUSED,
+            413: _TOO_BIG,
+            415: _UNSUPPORTED,
+            503: _BUSY,
+        },
     )(post)
     view_class = type(
         f"{resource.name.title().replace('-', '')}BulkLoadView",

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import DjangoModelPermissions
 
@@ -14,7 +15,33 @@ class ViewPermission(DjangoModelPermissions):
     perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
 
 
-class IdCursorPagination(CursorPagination):
+class StrictPageSizeMixin:
+    """``?page_size=`` must be a whole number from 1 to ``max_page_size`` (DRF silently falls
+    back to the default page size otherwise); a bad one is a 400 naming the parameter."""
+
+    def get_page_size(self, request) -> int:
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None or given == "":
+            return self.page_size
+        if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: f"A whole number from 1 to {self.max_page_size}."}
+            )
+        return int(given)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class IdCursorPagination(StrictPageSizeMixin, CursorPagination):
     """Stable cursor pages in load order; ``page_size`` up to 5,000 per request."""
 
     ordering = "id"

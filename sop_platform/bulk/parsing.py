@@ -15,6 +15,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ MAX_NUMBER_CHARS = 100  # characters of one JSON number
 PROBLEM_MARK = "\x00"  # starts a flag column's name: MARK field MARK message (no field has NUL)
 SHORT_ROW = "is missing: the row is shorter than the header"
 NOT_ONE_VALUE = "must be one value, not an object or array"
+NOT_A_BOOLEAN_FIELD = "takes no true/false: give text or a number"
 
 
 class BulkInputError(Exception):
@@ -43,13 +45,21 @@ class BulkInputError(Exception):
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
-def parse_body(body: bytes, content_type: str, expected: set[str], required: set[str]):
+def parse_body(
+    body: bytes,
+    content_type: str,
+    expected: set[str],
+    required: set[str],
+    *,
+    boolean_fields: Collection[str] = (),
+):
     """A DataFrame of strings (empty string for a missing value) with the body's records.
 
     ``expected`` are the fields the resource knows, ``required`` those every record needs;
     an unknown field or a missing required one rejects the body, naming the fields (a JSON
     record may leave out any field: it is then empty). Cells that cannot be read as one
-    value are flagged in extra boolean columns (:func:`pop_problems` takes them back).
+    value are flagged in extra boolean columns (:func:`pop_problems` takes them back), as
+    are JSON true/false outside ``boolean_fields``.
     """
     if not body:
         raise BulkInputError("The body is empty: send a JSON array or a CSV file with a header.")
@@ -61,7 +71,7 @@ def parse_body(body: bytes, content_type: str, expected: set[str], required: set
             _refuse_characters(frame, "\x00", "a NUL character", regex=False)
         _flag_short_rows(frame, text)
         return frame
-    return _parse_json(body, expected, required)
+    return _parse_json(body, expected, required, boolean_fields)
 
 
 def flag_problem(frame: pd.DataFrame, mask: np.ndarray, field: str, message: str) -> None:
@@ -157,7 +167,9 @@ def _json_records(text: str) -> list[dict]:
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def _parse_json(body: bytes, expected: set[str], required: set[str]) -> pd.DataFrame:
+def _parse_json(
+    body: bytes, expected: set[str], required: set[str], boolean_fields: Collection[str]
+) -> pd.DataFrame:
     """The records as text, one column per field (a left-out field is empty); objects and
     arrays given as values are flagged. Text no column can store is refused while the
     columns are still Python objects (pandas' text columns cannot hold a lone surrogate)."""
@@ -166,9 +178,9 @@ def _parse_json(body: bytes, expected: set[str], required: set[str]) -> pd.DataF
     names = set().union(*records)
     _check_fields(names, expected, required=set())
     raw = pd.DataFrame(records, columns=sorted(names | required), dtype=object)
-    texts, structures = {}, {}
+    texts, structures, booleans = {}, {}, {}
     for name in raw.columns:
-        texts[name], structures[name] = _json_text(raw[name].to_numpy())
+        texts[name], structures[name], booleans[name] = _json_text(raw[name].to_numpy())
     frame = pd.DataFrame(texts, index=raw.index, dtype=object)
     if b"\\u0000" in body:
         _refuse_characters(frame, "\x00", "a NUL character", regex=False)
@@ -177,19 +189,23 @@ def _parse_json(body: bytes, expected: set[str], required: set[str]) -> pd.DataF
     frame = frame.astype(str)  # the same text columns as a CSV gives
     for name, mask in structures.items():
         flag_problem(frame, mask, name, NOT_ONE_VALUE)
+        if name not in boolean_fields:
+            flag_problem(frame, booleans[name], name, NOT_A_BOOLEAN_FIELD)
     return frame
 
 
-def _json_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _json_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """JSON values as the text a CSV would carry, vectorized: null or left out → '',
-    true → 'true' (numbers and NaN / Infinity arrive as their text); and where a value is
-    an object or an array (its text is '')."""
+    true → 'true' (numbers and NaN / Infinity arrive as their text); where a value is
+    an object or an array (its text is ''); and where it is true or false."""
     kinds = _TYPE_OF(values)
     # E721 does not apply: == compares a numpy array of types elementwise.
     text = np.where(kinds == str, values, "")  # noqa: E721
     booleans = np.flatnonzero(kinds == bool)  # noqa: E721
     text[booleans] = np.where(values[booleans].astype(bool), "true", "false")
-    return text, (kinds == dict) | (kinds == list)  # noqa: E721
+    is_boolean = np.zeros(len(values), dtype=bool)
+    is_boolean[booleans] = True
+    return text, (kinds == dict) | (kinds == list), is_boolean  # noqa: E721
 
 
 def _parse_csv(text: str) -> pd.DataFrame:

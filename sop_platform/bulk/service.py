@@ -72,7 +72,7 @@ def bulk_load(
     """
     fields = {f for c in resource.columns for f in c.input_fields}
     required = {f for c in resource.columns if c.required for f in c.input_fields}
-    frame = parse_body(body, content_type, fields, required)
+    frame = parse_body(body, content_type, fields, required, boolean_fields=resource.boolean_fields)
     if len(frame) > max_rows():
         raise BulkInputError(
             f"{len(frame):,} rows is more than the {max_rows():,} one load may carry; "

@@ -101,6 +101,11 @@ class Resource:
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def boolean_fields(self) -> frozenset[str]:
+        """Input fields that take true/false (JSON booleans anywhere else are row errors)."""
+        return frozenset(f for c in self.columns if c.kind == "boolean" for f in c.input_fields)
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
         """Database columns of the natural key (reference fields become their ``_id``)."""
         return tuple(self.column(name).column for name in self.key)

@@ -106,6 +106,8 @@ def test_moderately_nested_values_are_row_errors(integration):
         ('[{"sku": "A", "lifecycle_status": true}]', [(1, "lifecycle_status")]),
         ('[{"sku": {"a": 1}}]', [(1, "sku")]),
         ('[{"sku": ["A"]}]', [(1, "sku")]),
+        ('[{"sku": true}]', [(1, "sku")]),
+        ('[{"sku": "A", "description": false}]', [(1, "description")]),
     ],
 )
 def test_json_values_of_the_wrong_type_are_row_errors(integration, body, expected):

@@ -112,7 +112,9 @@ def test_the_file_is_read_in_chunks_never_whole(tmp_path, monkeypatch):
     parse = stream.parse_body
     monkeypatch.setattr(Path, "read_bytes", refuse)
     monkeypatch.setattr(
-        stream, "parse_body", lambda body, *args: bodies.append(body) or parse(body, *args)
+        stream,
+        "parse_body",
+        lambda body, *args, **kwargs: bodies.append(body) or parse(body, *args, **kwargs),
     )
     extract = _items_csv(tmp_path / "items.csv", 10)
     call_command("load_csv", "items", str(extract), "--chunk-rows", "4")
