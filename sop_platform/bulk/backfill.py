@@ -25,10 +25,16 @@ from django.utils import timezone
 from sop_platform.bulk.spec import Resource
 from sop_platform.bulk.stream import UpsertSink
 from sop_platform.bulk.upsert import UpsertCounts
-from sop_platform.bulk.writer import DeferredIndexes, PostgresCopyWriter
+from sop_platform.bulk.writer import (
+    CopyStream,
+    DeferredIndexes,
+    PostgresCopyWriter,
+    binary_kinds,
+)
 
 BACKFILL_RESOURCES = ("demand-history", "forecasts")
 """The large fact tables a backfill is meant for."""
+_SEQUENCE = "pg_get_serial_sequence(%s, %s)"
 
 
 class BackfillUnavailable(Exception):
@@ -57,6 +63,8 @@ class BackfillSink(UpsertSink):
         self.empty = False
         self.deferred = DeferredIndexes()
         self.now = timezone.now()
+        self.stream = CopyStream(connection, self.model)
+        self.next_id: int | None = None  # the next id to give; 0 when the key has no sequence
 
     def open(self) -> None:
         """Lock the table, see whether it is empty, drop what the load rebuilds."""
@@ -75,26 +83,49 @@ class BackfillSink(UpsertSink):
         ids = self._ids(len(values))
         if ids is not None:
             columns = {self.model._meta.pk.column: ids, **columns}
-        count = self.writer.write(self.model, columns)
+        kinds = binary_kinds(self.model, columns)
+        if kinds is None:  # no binary encoding (not for these tables): a COPY of its own
+            self.pause()
+            count = self.writer.write(self.model, columns)
+        else:
+            count = self.stream.write(columns, kinds)
         return UpsertCounts(created=count, updated=0, unchanged=0)
 
     def _ids(self, count: int) -> np.ndarray | None:
-        """Ids for ``count`` new rows, reserved from the primary key's sequence in one call
-        (None when the key has none): COPY then skips the column default, one ``nextval``
-        per row, about a third of its time. No other session can insert meanwhile (the
-        table is locked), so the block is the rows' alone."""
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        sequence = "pg_get_serial_sequence(%s, %s)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT setval({sequence}, nextval({sequence}) + %s - 1)",
-                [table, self.model._meta.pk.column] * 2 + [count],
-            )
-            last = cursor.fetchone()[0]
-        return None if last is None else np.arange(last - count + 1, last + 1, dtype=np.int64)
+        """Ids for ``count`` new rows, numbered on from the primary key's sequence (None when
+        the key has none): COPY then skips the column default, one ``nextval`` a row, about a
+        third of its time. The table is locked, so no other session takes ids meanwhile;
+        ``pause`` moves the sequence past the ids given (no query can run during the COPY)."""
+        if self.next_id is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT nextval({_SEQUENCE})", self._sequence_args())
+                self.next_id = cursor.fetchone()[0] or 0
+        if not self.next_id:
+            return None
+        ids = np.arange(self.next_id, self.next_id + count, dtype=np.int64)
+        self.next_id += count
+        return ids
+
+    def _sequence_args(self) -> list[str]:
+        return [connection.ops.quote_name(self.model._meta.db_table), self.model._meta.pk.column]
+
+    def pause(self) -> None:
+        """End the open COPY, so the connection can run other statements, and move the key's
+        sequence past the ids given."""
+        self.stream.close()
+        if self.next_id:
+            with connection.cursor() as cursor:
+                sql = f"SELECT setval({_SEQUENCE}, %s)"
+                cursor.execute(sql, [*self._sequence_args(), self.next_id - 1])
+
+    def abort(self) -> None:
+        """End the open COPY with an error (the load failed; its transaction rolls back)."""
+        self.stream.abort()
 
     def finish(self) -> None:
-        """Rebuild keys and indexes, re-validate the foreign keys, refresh statistics."""
+        """End the COPY, rebuild keys and indexes, re-validate the foreign keys, refresh
+        statistics."""
+        self.pause()
         self.writer.restore_indexes(self.deferred)
         self.writer.analyze([self.model])
 

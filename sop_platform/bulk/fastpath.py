@@ -15,7 +15,7 @@ functions type the values, and the parsers agree on unquoted, well-formed CSV.
 """
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,14 +173,16 @@ class KnownIds:
     """Ids of referenced rows by natural key, cached for one load: each key is looked up in
     the database once (the load's foreign keys are checked by the database anyway)."""
 
-    def __init__(self):
+    def __init__(self, before_query: Callable[[], None] = lambda: None):
         self.ids: dict[Reference, dict[str, int]] = {}
+        self.before_query = before_query  # e.g. end the load's running COPY
 
     def resolve(self, reference: Reference, encoded: Encoded) -> np.ndarray | None:
         """Each row's id, or None when a key is empty or unknown (the slow path says which)."""
         known = self.ids.setdefault(reference, {})
         missing = [key for key in encoded.uniques if key not in known]
         if missing:
+            self.before_query()
             known.update(_lookup(reference, missing))
         ids = np.fromiter(
             (known.get(key, _NOT_FOUND) for key in encoded.uniques), np.int64, len(encoded.uniques)

@@ -54,6 +54,12 @@ class Sink(Protocol):
     def finish(self) -> None:
         """Complete the writes before commit (not called when the load rolls back)."""
 
+    def pause(self) -> None:
+        """End any statement left running (a COPY), before other queries or a rollback."""
+
+    def abort(self) -> None:
+        """End any statement left running with an error: the load failed."""
+
 
 class UpsertSink:
     """The bulk API's write: upsert each chunk by natural key (``upsert.py``)."""
@@ -72,6 +78,12 @@ class UpsertSink:
 
     def finish(self) -> None:
         """Nothing to complete."""
+
+    def pause(self) -> None:
+        """Nothing runs between writes."""
+
+    def abort(self) -> None:
+        """Nothing runs between writes."""
 
 
 @dataclass
@@ -284,7 +296,7 @@ class _StreamLoad:
     def __init__(self, resource: Resource, report: LoadReport, sink: Sink, reader: _Reader):
         self.resource, self.sink, self.reader = resource, sink, reader
         self.result = StreamResult(report)
-        self.known = KnownIds()
+        self.known = KnownIds(before_query=sink.pause)
         self.lines = 0
 
     def chunk(self, parsed: _Parsed) -> None:
@@ -312,6 +324,7 @@ class _StreamLoad:
             checked = fast_validated(self.resource, parsed.fast, self.known)
             if checked is not None:
                 return checked
+        self.sink.pause()  # validation looks references up
         frame = parsed.frame
         if frame is None:  # the fast path read it but a key did not resolve: read it again
             try:
@@ -344,15 +357,14 @@ def stream_load(
     load = _StreamLoad(resource, report, sink or UpsertSink(resource, source), reader)
     with load.result.timed("commit"), transaction.atomic():  # "commit" minus the stages inside
         load.sink.open()
-        chunks = _parsed_chunks(reader, path, rows_per_chunk or chunk_rows())
-        while parsed := _next(chunks, load.result):
-            load.chunk(parsed)
-            if progress:
-                progress.update(rows=report.rows, done=parsed.chunk.end)
+        _read_all(load, _parsed_chunks(reader, path, rows_per_chunk or chunk_rows()), progress)
         rejected = report.rejected > 0 and not partial
         if dry_run or rejected:
+            load.sink.pause()
             transaction.set_rollback(True)
         else:
+            with load.result.timed("write"):
+                load.sink.pause()  # PostgreSQL takes the rows still queued
             with load.result.timed("complete"):
                 _finish(load.sink, progress)
     if rejected:
@@ -365,6 +377,18 @@ def stream_load(
     load.result.stages["commit"] -= inner  # deferred foreign-key checks fire here
     load.result.seconds = time.perf_counter() - started
     return load.result
+
+
+def _read_all(load: _StreamLoad, chunks: Iterator[_Parsed], progress: ProgressBar | None):
+    """Validate and write every chunk; a failure ends the sink's running statement first."""
+    try:
+        while parsed := _next(chunks, load.result):
+            load.chunk(parsed)
+            if progress:
+                progress.update(rows=load.result.report.rows, done=parsed.chunk.end)
+    except BaseException:
+        load.sink.abort()
+        raise
 
 
 def _next(chunks: Iterator[_Parsed], result: StreamResult) -> _Parsed | None:

@@ -181,6 +181,84 @@ WHERE i.indrelid = %s::regclass
 INDEX_BUILD_MEMORY = "1GB"
 
 
+def binary_kinds(model: type[models.Model], columns: Columns) -> list[str] | None:
+    """The binary COPY kinds of ``columns``, or None when one has no binary encoding here (a
+    decimal, or NaN in a float array: NULLs inside arrays are not encoded)."""
+    kinds = [_PG_KINDS.get(_internal_type(_field_by_column(model, n))) for n in columns]
+    has_nan = any(
+        isinstance(v, np.ndarray) and v.dtype.kind == "f" and np.isnan(v).any()
+        for v in columns.values()
+    )
+    return None if None in kinds or has_nan else kinds
+
+
+def _write_tuples(copy: Any, columns: list[tuple[str, Any]], count: int) -> None:
+    """Binary tuples of ``count`` rows, encoded a block at a time (bounded memory)."""
+    for start in range(0, count, COPY_BLOCK_ROWS):
+        stop = min(count, start + COPY_BLOCK_ROWS)
+        block = [(k, v[start:stop] if isinstance(v, np.ndarray) else v) for k, v in columns]
+        for buffer in pgbinary.encode(block, stop - start):
+            copy.write(buffer)
+
+
+class CopyStream:
+    """One binary COPY into a model's table, kept open across ``write`` calls: PostgreSQL
+    ingests a chunk while the caller prepares the next (psycopg's queued writer sends from a
+    thread), instead of idling between one COPY per chunk. No other statement can run on the
+    connection until ``close``; ``abort`` ends it with an error (the transaction fails)."""
+
+    def __init__(self, connection: BaseDatabaseWrapper, model: type[models.Model]):
+        self.connection, self.model = connection, model
+        self.names: tuple[str, ...] = ()
+        self._cursor: Any = None
+        self._context: Any = None
+        self._copy: Any = None
+
+    def write(self, columns: Columns, kinds: list[str]) -> int:
+        """Send the rows of ``columns`` (``kinds`` from :func:`binary_kinds`)."""
+        if tuple(columns) != self.names:
+            self.close()
+            self._open(tuple(columns))
+        count = row_count(columns)
+        _write_tuples(self._copy, list(zip(kinds, columns.values(), strict=True)), count)
+        return count
+
+    def _open(self, names: tuple[str, ...]) -> None:
+        from psycopg.copy import QueuedLibpqWriter  # only installed where PostgreSQL is used
+
+        quote = self.connection.ops.quote_name
+        sql = (
+            f"COPY {quote(self.model._meta.db_table)} ({', '.join(map(quote, names))}) "
+            "FROM STDIN (FORMAT BINARY)"
+        )
+        self._cursor = self.connection.cursor()
+        raw = self._cursor.cursor
+        self._context = raw.copy(sql, writer=QueuedLibpqWriter(raw))
+        self._copy = self._context.__enter__()
+        self._copy.write(pgbinary.HEADER)
+        self.names = names
+
+    def close(self) -> None:
+        """End the COPY (waits until PostgreSQL has taken every row)."""
+        if self._copy is not None:
+            self._copy.write(pgbinary.TRAILER)
+            self._end(None)
+
+    def abort(self) -> None:
+        """End the COPY with an error, when the load fails."""
+        if self._copy is not None:
+            self._end(RuntimeError("load aborted"))
+
+    def _end(self, error: BaseException | None) -> None:
+        context, cursor = self._context, self._cursor
+        self._context = self._copy = self._cursor = None
+        self.names = ()
+        try:
+            context.__exit__(type(error) if error else None, error, None)
+        finally:
+            cursor.close()
+
+
 class PostgresCopyWriter(BulkWriter):
     """Streams rows with COPY through psycopg 3: binary tuples built by numpy when every column
     has a binary encoding (no decimals, no NULLs inside arrays), text rows otherwise."""
@@ -191,11 +269,7 @@ class PostgresCopyWriter(BulkWriter):
 
         count = row_count(columns)
         kinds = [_PG_KINDS.get(_internal_type(_field_by_column(model, n))) for n in columns]
-        has_nan = any(
-            isinstance(v, np.ndarray) and v.dtype.kind == "f" and np.isnan(v).any()
-            for v in columns.values()
-        )
-        binary = None not in kinds and not has_nan
+        binary = binary_kinds(model, columns) is not None
         table = self.connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(self.connection.ops.quote_name(n) for n in columns)
         sql = f"COPY {table} ({names}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
@@ -217,11 +291,7 @@ class PostgresCopyWriter(BulkWriter):
     @staticmethod
     def _write_binary(copy: Any, columns: list[tuple[str, Any]], count: int) -> None:
         copy.write(pgbinary.HEADER)
-        for start in range(0, count, COPY_BLOCK_ROWS):
-            stop = min(count, start + COPY_BLOCK_ROWS)
-            block = [(k, v[start:stop] if isinstance(v, np.ndarray) else v) for k, v in columns]
-            for buffer in pgbinary.encode(block, stop - start):
-                copy.write(buffer)
+        _write_tuples(copy, columns, count)
         copy.write(pgbinary.TRAILER)
 
     def _index_structures(self, cursor: Any, model: type[models.Model]) -> tuple[list, ...]:

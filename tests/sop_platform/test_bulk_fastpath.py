@@ -145,3 +145,21 @@ def test_seen_keys_name_the_first_row_of_a_key_across_many_chunks():
         for row, value in enumerate(hashes.tolist(), start=offset + 1):
             first_row.setdefault(value, row)
         offset += size
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="--backfill needs PostgreSQL")
+@pytest.mark.parametrize("broken", ["SKU-1,DC-1,{day},1,false,surplus", "NEW-1,DC-1,{day},1,false"])
+def test_a_backfill_failing_mid_copy_writes_nothing(tmp_path, references, broken):
+    """A chunk that cannot be read (the open COPY is aborted) or holding a key the cache does not
+    know (the COPY is ended for the lookup, then the load is rejected) leaves the table empty."""
+    rows = [f"SKU-{n % 2 + 1},DC-{n % 2 + 1},{_day(n // 2 + 1)},{n},false" for n in range(12)]
+    rows[10] = broken.format(day=_day(30))
+    extract = tmp_path / "demand.csv"
+    extract.write_bytes(_body(*rows))
+    with pytest.raises(CommandError, match=r"line 12\b|1 rows rejected"):
+        call_command("load_csv", "demand-history", str(extract), "--backfill", "--chunk-rows", "3")
+    assert not DemandHistory.objects.exists()
+    rows[10] = f"SKU 3,DC-1,{_day(30)},1,false"
+    extract.write_bytes(_body(*rows))
+    call_command("load_csv", "demand-history", str(extract), "--backfill", "--chunk-rows", "3")
+    assert DemandHistory.objects.count() == 12
