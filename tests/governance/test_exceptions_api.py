@@ -1,7 +1,5 @@
 """``/api/v1/exceptions/``: read with filters; PATCH assigns, progresses, resolves, dismisses."""
 
-from datetime import date
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -14,7 +12,7 @@ from governance.services import planning_exception_update
 from inventory.choices import RunStatus
 from inventory.models import PolicyRun
 from tests.api_helpers import client_for
-from tests.factories import make_item, make_location
+from tests.factories import make_exception, make_item, make_location
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +24,7 @@ def _exception(sku: str, code: str, **fields) -> PlanningException:
 
     item = Item.objects.filter(sku=sku).first() or make_item(sku)
     location = Location.objects.filter(code=code).first() or make_location(code)
-    defaults = {
-        "kind": ExceptionKind.DATA_QUALITY,
-        "severity": Severity.HIGH,
-        "batch_number": 1,
-        "due_date": date(2026, 12, 1),
-        "reasons": ["COST_INVALID"],
-    }
-    return PlanningException.objects.create(item=item, location=location, **defaults | fields)
+    return make_exception(item, location, **fields)
 
 
 @pytest.fixture
