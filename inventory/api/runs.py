@@ -108,8 +108,10 @@ class ParametersField(serializers.DictField):
         for name, value in data.items():
             expected = str if name == "as_of" else (int, float)
             if isinstance(value, bool) or not isinstance(value, expected) or value == "":
-                kind = "a date string" if name == "as_of" else "a JSON number"
-                raise serializers.ValidationError({name: [f"Give {kind}."]})
+                kind = "a date (YYYY-MM-DD)" if name == "as_of" else "a number"
+                raise serializers.ValidationError(
+                    {name: [f"{kind.capitalize()} is expected: this is not {kind}."]}
+                )
         return data
 
 
