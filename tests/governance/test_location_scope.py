@@ -268,3 +268,19 @@ def test_admin_changelists_of_a_manager_without_grants_are_empty(network, ungran
     client.force_login(ungranted)
     response = client.get(reverse("admin:inventory_inventorypolicy_changelist"))
     assert response.status_code == 200 and list(response.context["cl"].result_list) == []
+
+
+def test_admins_grant_a_location_to_a_user_in_the_admin(
+    network, ungranted, client, django_user_model
+):
+    admin = django_user_model.objects.create_superuser("root", password="pw-123456789")
+    client.force_login(admin)
+    location = _first_location()
+    url = reverse(
+        "admin:inventory_location_permissions_manage_user", args=[location.pk, ungranted.pk]
+    )
+    response = client.post(url, {"permissions": ["view_location"]})
+    assert response.status_code == 302
+    assert set(location_scope(user=type(ungranted).objects.get(pk=ungranted.pk)).locations()) == {
+        location
+    }
