@@ -5,10 +5,10 @@ PostgreSQL only; runs inside the load's transaction, so a failure or a rejected 
 drops back with the rows. The table is locked (ACCESS EXCLUSIVE) for the whole load. Rows are
 validated as on every other path (natural keys resolved to ids, types and ranges checked).
 
-- **Empty table**: primary key, natural key, plain indexes and foreign keys are dropped, each
-  chunk is copied straight into the table (binary COPY, ``writer.PostgresCopyWriter``), then
-  everything is rebuilt and the foreign keys re-validated over the whole table before commit.
-  Every row is created.
+- **Empty table**: primary key, natural key, plain indexes and foreign keys are dropped, the
+  chunks are copied straight into the table through one binary COPY kept open across them
+  (``writer.CopyStream``; ids numbered from the key's sequence), then everything is rebuilt
+  and the foreign keys re-validated over the whole table before commit. Every row is created.
 - **Table already holding rows**: only the foreign keys are dropped; the primary key, the
   natural key (the upsert needs it, and it keeps an existing row from being duplicated) and the
   plain indexes stay, because rebuilding them would cost a pass over the whole table for a

@@ -133,7 +133,7 @@ def _arrow_table(body: bytes, names: list[str]) -> pa.Table | None:
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
             ),
         )
-    except pa.ArrowInvalid:
+    except pa.ArrowException:  # ArrowInvalid: a row of another length, invalid UTF-8
         return None
     return table if table.num_rows == records else None
 

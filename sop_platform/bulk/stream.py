@@ -1,12 +1,15 @@
 """``stream_load``: load a file of any size chunk by chunk, with the bulk API's rules.
 
-Each chunk of a CSV file (``chunks.py``) is parsed and validated exactly like an API body
-(``parsing.parse_body``, ``validation.validate``) and written through a sink (the bulk upsert,
-or ``backfill.BackfillSink``). Everything runs in one transaction: one rejected row anywhere
-rejects the load and nothing is written unless ``partial``; a dry run rolls back. Row numbers
-in errors count across the whole file. A key repeated in a later chunk is found by hashing the
-keys of the rows before it (16 bytes a row; a 64-bit hash collision, about one in 10^12 for
-10M rows, would reject a row as a repeat).
+Each chunk of a CSV file (``chunks.py``) is read in a background thread by the fast path
+(``fastpath.py``: pyarrow, each field checked once per distinct value by validation's own
+checks) or, when that path cannot vouch for it, parsed and validated exactly like an API body
+(``parsing.parse_body``, ``validation.validate``, which name the errors), and written through a
+sink (the bulk upsert, or ``backfill.BackfillSink``). Everything runs in one transaction: one
+rejected row anywhere rejects the load and nothing is written unless ``partial``; a dry run
+rolls back. Row numbers in errors count across the whole file. A key repeated in a later chunk
+is found by hashing the keys of the rows before it (16 bytes a row; a 64-bit hash collision,
+about one in 400,000 for 10M rows, would reject a row as a repeat: the load fails, it never
+writes a duplicate).
 """
 
 import re
