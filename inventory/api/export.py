@@ -173,7 +173,8 @@ def _since_moment(since: str) -> datetime:
     try:
         moment = parse_datetime(since.replace(" ", "+")) if since.isascii() else None
         if moment is not None and moment.tzinfo is not None:
-            moment.astimezone(UTC)  # the database compares in UTC
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows.
+            moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         moment = None
     if moment is None:

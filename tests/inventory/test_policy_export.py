@@ -71,6 +71,12 @@ def test_since_a_version(planner, policies):
     assert [row["policy_version"] for row in rows] == [2]
 
 
+def test_since_with_an_offset_beyond_postgresqls_range(planner, policies):
+    # ISO 8601 allows +23:59; PostgreSQL refuses offsets past ±15:59 (a 500 before).
+    response = _client(planner).get(URL, {"since": "3644-12-31T23:59:59+23:59"})
+    assert response.status_code == 200 and json.loads(_body(response)) == []
+
+
 @pytest.mark.parametrize("since", ["yesterday", "2026-11-27T10:00:00"])
 def test_a_bad_since_is_a_400_naming_the_parameter(planner, policies, since):
     response = _client(planner).get(URL, {"since": since})
