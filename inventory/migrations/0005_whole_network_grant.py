@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0004_lost_batches_schedule'),
+        ("inventory", "0004_lost_batches_schedule"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='location',
-            options={'ordering': ['echelon', 'code'], 'permissions': [('scope_all_locations', 'Can see every location (whole network)')]},
+            name="location",
+            options={
+                "ordering": ["echelon", "code"],
+                "permissions": [("scope_all_locations", "Can see every location (whole network)")],
+            },
         ),
     ]
