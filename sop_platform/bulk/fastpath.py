@@ -109,8 +109,7 @@ def _header(resource: Resource, body: bytes) -> list[str] | None:
         names = body[:end].rstrip(b"\r").decode("utf-8").split(",")
     except UnicodeDecodeError:
         return None
-    fields = {f for c in resource.columns for f in c.input_fields}
-    required = {f for c in resource.columns if c.required for f in c.input_fields}
+    fields, required = resource.input_fields, resource.required_fields
     if len(set(names)) != len(names) or not set(names) <= fields or not required <= set(names):
         return None
     references = [c for c in resource.columns if c.reference and c.name in names]

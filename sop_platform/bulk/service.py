@@ -70,8 +70,7 @@ def bulk_load(
     counts what would change, writing nothing. Raises :class:`BulkInputError` when the body
     cannot be read at all (status 400, or 413 beyond BULK_MAX_ROWS).
     """
-    fields = {f for c in resource.columns for f in c.input_fields}
-    required = {f for c in resource.columns if c.required for f in c.input_fields}
+    fields, required = resource.input_fields, resource.required_fields
     frame = parse_body(body, content_type, fields, required, boolean_fields=resource.boolean_fields)
     if len(frame) > max_rows():
         raise BulkInputError(
@@ -114,8 +113,13 @@ def _write(resource: Resource, values, report: LoadReport, source: str) -> None:
     )
     report.written = not report.dry_run and len(values) > 0
     if report.written and (counts.created or counts.updated):
-        for hook in resource.after_load:
-            import_string(hook)()
+        after_load_run(resource)
+
+
+def after_load_run(resource: Resource) -> None:
+    """Call the services a resource names to run after rows of it changed."""
+    for hook in resource.after_load:
+        import_string(hook)()
 
 
 def _upsert_once(resource: Resource, values, *, source: str, dry_run: bool) -> UpsertCounts:

@@ -101,6 +101,16 @@ class Resource:
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def input_fields(self) -> frozenset[str]:
+        """Every field a body may carry."""
+        return frozenset(f for c in self.columns for f in c.input_fields)
+
+    @property
+    def required_fields(self) -> frozenset[str]:
+        """Fields every record must carry."""
+        return frozenset(f for c in self.columns if c.required for f in c.input_fields)
+
+    @property
     def boolean_fields(self) -> frozenset[str]:
         """Input fields that take true/false (JSON booleans anywhere else are row errors)."""
         return frozenset(f for c in self.columns if c.kind == "boolean" for f in c.input_fields)

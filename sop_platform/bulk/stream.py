@@ -24,14 +24,13 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from sop_platform.bulk.chunks import RawChunk, csv_chunks, prefetched
 from sop_platform.bulk.fastpath import FastChunk, KnownIds, encode_text, key_hashes, read_fast
 from sop_platform.bulk.fastpath import validated as fast_validated
 from sop_platform.bulk.parsing import BulkInputError, parse_body
 from sop_platform.bulk.progress import ProgressBar
-from sop_platform.bulk.service import LoadReport
+from sop_platform.bulk.service import LoadReport, after_load_run
 from sop_platform.bulk.spec import Resource
 from sop_platform.bulk.upsert import UpsertCounts, upsert
 from sop_platform.bulk.validation import MAX_REPORTED_ERRORS, RowError, Validated, validate
@@ -249,8 +248,7 @@ class _Reader:
 
     def __init__(self, resource: Resource, path: Path):
         self.resource = resource
-        self.fields = {f for c in resource.columns for f in c.input_fields}
-        self.required = {f for c in resource.columns if c.required for f in c.input_fields}
+        self.fields, self.required = resource.input_fields, resource.required_fields
         self.key = [f for name in resource.key for f in resource.column(name).input_fields]
         self.json = path.suffix.lower() == ".json"
         self.seen = SeenKeys()
@@ -374,8 +372,7 @@ def stream_load(
         report.created = report.updated = report.unchanged = 0
     report.written = not dry_run and not rejected and report.created + report.updated > 0
     if report.written:
-        for hook in resource.after_load:
-            import_string(hook)()
+        after_load_run(resource)
     inner = sum(v for k, v in load.result.stages.items() if k != "commit")
     load.result.stages["commit"] -= inner  # deferred foreign-key checks fire here
     load.result.seconds = time.perf_counter() - started

@@ -41,8 +41,7 @@ def _body(*rows: str, header: str = HEADER) -> bytes:
 
 def _both(body: bytes):
     """(fast path's result or None, slow path's result) for one CSV body."""
-    fields = {f for c in DEMAND_HISTORY.columns for f in c.input_fields}
-    required = {f for c in DEMAND_HISTORY.columns if c.required for f in c.input_fields}
+    fields, required = DEMAND_HISTORY.input_fields, DEMAND_HISTORY.required_fields
     fast = read_fast(DEMAND_HISTORY, body)
     fast = fast and validated(DEMAND_HISTORY, fast, KnownIds())
     return fast, validate(DEMAND_HISTORY, parse_body(body, "text/csv", fields, required))
