@@ -85,10 +85,8 @@ def location_scope(*, user: AbstractBaseUser | AnonymousUser) -> LocationScope:
 def _location_scope(user: AbstractBaseUser | AnonymousUser) -> LocationScope:
     if not user.is_authenticated or not user.is_active:
         return LocationScope(whole_network=False)
-    if user.is_superuser or user.has_perm(WHOLE_NETWORK):
-        return LocationScope(whole_network=True)
-    if user.groups.filter(name__in=LOADER_ROLES).exists():
-        return LocationScope(whole_network=True)
+    if user.has_perm(WHOLE_NETWORK) or user_can_load_data(user=user):
+        return LocationScope(whole_network=True)  # superusers hold every permission
     granted = get_objects_for_user(
         user,
         LOCATION_GRANT,
