@@ -14,7 +14,8 @@ class DemandHistory(LoadedRecord):
     A period with no row is *missing*, not zero: loads send explicit zeros.
     """
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE)
+    # No index of its own: the natural key's leading column serves lookups and deletes by item.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, db_index=False)
     location = models.ForeignKey(Location, on_delete=models.CASCADE)
     period_start = models.DateField()
     quantity = models.FloatField()
@@ -38,7 +39,7 @@ class Forecast(LoadedRecord):
     later runs compare lagged forecasts with actuals to measure forecast error.
     """
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, db_index=False)  # see DemandHistory
     location = models.ForeignKey(Location, on_delete=models.CASCADE)
     period_start = models.DateField()
     quantity = models.FloatField()

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
+from pandas._libs import hashtable
 
 from sop_platform.bulk.chunks import RawChunk, csv_chunks, prefetched
 from sop_platform.bulk.fastpath import FastChunk, KnownIds, encode_text, key_hashes, read_fast
@@ -126,13 +127,13 @@ class _Parsed:
 
 
 class SeenKeys:
-    """Hashes of the natural keys of the rows read so far, with each one's row, as sorted runs:
-    a new run merges with the one before while that one is no longer (a binary counter), so a
-    chunk is looked up in about log2(chunks) runs and each hash is copied as often, instead of
-    once per later chunk as with one sorted array (quadratic in the file's rows)."""
+    """Hashes of the natural keys of the rows read so far, each with the row it was first seen
+    in, in one hash table (pandas' own ``Int64HashTable``, the one its joins use): a chunk is
+    looked up and remembered in time linear in its rows, whatever the rows read before it.
+    About 27 bytes a key."""
 
     def __init__(self):
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, their rows)
+        self.table = hashtable.Int64HashTable()
 
     def repeats(self, hashes: np.ndarray | None, offset: int) -> tuple[np.ndarray, np.ndarray]:
         """(mask of this chunk's rows whose key hash an earlier chunk had, that earlier row),
@@ -141,44 +142,13 @@ class SeenKeys:
         number of rows before the chunk."""
         if hashes is None or not len(hashes):
             return np.zeros(0, dtype=bool), np.empty(0, dtype=np.int64)
-        order = _sorting(hashes)  # sorted lookups are cache-friendly
-        ordered = hashes[order]
-        found = np.zeros(len(ordered), dtype=bool)
-        earlier = np.zeros(len(ordered), dtype=np.int64)
-        for run, rows in self.runs:
-            at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
-            match = run[at] == ordered
-            earlier[match] = rows[at[match]]
-            found |= match
-        hit = np.zeros(len(hashes), dtype=bool)
-        hit[order] = found
-        first = np.zeros(len(hashes), dtype=np.int64)
-        first[order] = earlier
-        repeated = np.concatenate([[False], ordered[1:] == ordered[:-1]])  # kept: the first
-        fresh = ~found & ~repeated
-        self._remember(ordered[fresh], order[fresh] + offset + 1)
-        return hit, first[hit]
-
-    def _remember(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        """Add sorted ``hashes`` (with their rows) as a run, merging runs of like size."""
-        if not len(hashes):
-            return
-        self.runs.append((hashes, rows))
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
-            (older, older_rows), (newer, newer_rows) = self.runs[-2:]
-            merged = np.concatenate([older, newer])
-            order = np.argsort(merged, kind="stable")  # two sorted runs: a linear merge
-            self.runs[-2:] = [(merged[order], np.concatenate([older_rows, newer_rows])[order])]
-
-
-def _sorting(hashes: np.ndarray) -> np.ndarray:
-    """The order sorting ``hashes``, equal ones in row order (the first is the one remembered):
-    a quicksort (half the time of a stable sort), stable only when a hash occurs twice."""
-    order = np.argsort(hashes)
-    ordered = hashes[order]
-    if (ordered[1:] == ordered[:-1]).any():
-        return np.argsort(hashes, kind="stable")
-    return order
+        keys = np.ascontiguousarray(hashes).view(np.int64)
+        earlier = self.table.lookup(keys)  # rows are numbered from 1; -1 where never seen
+        hit = earlier >= 0
+        unseen = np.flatnonzero(~hit)
+        fresh = unseen[~pd.Series(keys[unseen]).duplicated().to_numpy()]  # kept: the first
+        self.table.map_keys_to_values(keys[fresh], fresh + offset + 1)
+        return hit, earlier[hit]
 
 
 def _relocated_error(error: BulkInputError, chunk: RawChunk, rows: int, lines: int):
