@@ -45,12 +45,7 @@ class DiscreteDemand:
         )
         first = np.where(negbin[:, None], n * np.log(np.where(negbin[:, None], p, 1.0)), -mean)
         log_pmf = np.concatenate([first, first + np.cumsum(np.log(ratio), axis=1)], axis=1)
-        pmf = np.exp(log_pmf)
-        cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
-        # E[(X − s)⁺] = μ − s + Σ_{i<s} F(i)
-        below = np.concatenate([np.zeros((len(self.mean), 1)), np.cumsum(cdf[:, :-1], axis=1)], 1)
-        excess = np.maximum(mean - j + below, 0.0)
-        return Table(cdf=cdf, excess=excess)
+        return Table.from_pmf(np.exp(log_pmf), self.mean)
 
 
 @dataclass(frozen=True)
@@ -60,6 +55,15 @@ class Table:
 
     cdf: NDArray[np.float64]
     excess: NDArray[np.float64]
+
+    @classmethod
+    def from_pmf(cls, pmf: NDArray, mean: NDArray) -> "Table":
+        """The table of ``pmf`` (rows × units: P(X = s), the tail beyond left out) for
+        distributions of the given means: E[(X − s)⁺] = μ − s + Σ_{i<s} F(i)."""
+        cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
+        below = np.concatenate([np.zeros((len(cdf), 1)), np.cumsum(cdf[:, :-1], axis=1)], 1)
+        excess = np.maximum(mean[:, None] - np.arange(cdf.shape[1]) + below, 0.0)
+        return cls(cdf=cdf, excess=excess)
 
     def excess_at(self, level: NDArray) -> NDArray[np.float64]:
         """E[(X − s)⁺] at one integer level per row (0 beyond the table)."""

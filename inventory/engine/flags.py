@@ -30,6 +30,8 @@ class Reason(enum.IntFlag):
     # excess risk
     ON_HAND_ABOVE_MAX_PLUS_COVER = enum.auto()
     ON_HAND_BEYOND_SHELF_LIFE = enum.auto()
+    # data quality, policy computed (appended: stored masks keep their bits)
+    RETURNS_IN_HISTORY = enum.auto()  # negative periods (returns) left out of the demand
 
 
 # Reasons that make a row's policy unusable (outputs NaN); the others only flag it. A bad

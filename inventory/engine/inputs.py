@@ -18,7 +18,8 @@ class PolicyInputs:
     ``demand_sd`` is the forecast-error RMSE when the caller has it, else the history sd.
     ``review_period`` 0 means continuous review (s, Q); > 0 periodic review (R, S).
     ``service_type`` holds 'cycle' or 'fill'; ``demand_distribution`` 'auto', 'normal',
-    'poisson' or 'negbin'. ``shelf_life`` and ``max_stock`` are inf when there is no limit.
+    'poisson', 'negbin' or 'empirical' (the row's own history: ``compute_policies`` then needs
+    its ``samples``). ``shelf_life`` and ``max_stock`` are inf when there is no limit.
     """
 
     demand_mean: FloatArray

@@ -12,6 +12,7 @@ from scipy.special import ndtr
 
 from inventory.engine.demand import lead_time_demand
 from inventory.engine.discrete import DiscreteDemand, discrete_policy
+from inventory.engine.empirical import EmpiricalDemand
 from inventory.engine.inputs import PolicyInputs
 from inventory.engine.normal import cycle_service_factor, fill_rate_factor
 from inventory.engine.shortage import normal_fill_level, normal_shortage
@@ -20,6 +21,9 @@ from inventory.engine.shortage import normal_fill_level, normal_shortage
 # protection interval is below this many units; Poisson while variance ≤ 1.1 × mean.
 DISCRETE_MEAN_LIMIT = 20.0
 POISSON_DISPERSION_LIMIT = 1.1
+
+Demand = DiscreteDemand | EmpiricalDemand
+_COLUMNS = "sample_weights"
 
 
 @dataclass(frozen=True)
@@ -36,21 +40,39 @@ class Protection:
     fill: NDArray[np.bool_]
     discrete: NDArray[np.bool_]
     poisson: NDArray[np.bool_]
+    empirical: NDArray[np.bool_]
     distribution: NDArray[np.str_]
+    samples: NDArray[np.float64]  # rows × periods of history for 'empirical' rows (or 0 wide)
+    sample_weights: NDArray[np.float64] | None  # per period (column), not per row
+    interval_periods: NDArray[np.float64]  # L + R
+    prior_periods: NDArray[np.float64]  # L for periodic review, L + R otherwise
+    lead_time_sd: NDArray[np.float64]
 
     def take(self, rows: NDArray) -> "Protection":
         """The selected rows only."""
-        return Protection(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        per_row = {f.name: getattr(self, f.name)[rows] for f in fields(self) if f.name != _COLUMNS}
+        return Protection(**per_row, sample_weights=self.sample_weights)
 
-    def discrete_interval(self, rows: NDArray) -> tuple[DiscreteDemand, DiscreteDemand]:
-        """Discrete demand over the interval and over L alone, for the selected rows."""
+    def discrete_interval(self, rows: NDArray) -> tuple[Demand, Demand]:
+        """Discrete demand over the interval and over L alone, for the selected rows (all
+        'empirical' or none)."""
+        if self.empirical[rows].all():
+            samples, sd, w = self.samples[rows], self.lead_time_sd[rows], self.sample_weights
+            return (
+                EmpiricalDemand(samples, self.interval_periods[rows], sd, w),
+                EmpiricalDemand(samples, self.prior_periods[rows], sd, w),
+            )
         interval = DiscreteDemand(self.mean, self.sd**2, self.poisson).take(rows)
         prior = DiscreteDemand(self.prior_mean, self.prior_sd**2, self.poisson).take(rows)
         return interval, prior
 
 
-def protection(x: PolicyInputs) -> Protection:
-    """Lead-time demand over L + R (and L) and the distribution that sets the levels."""
+def protection(
+    x: PolicyInputs, samples: NDArray | None = None, weights: NDArray | None = None
+) -> Protection:
+    """Lead-time demand over L + R (and L) and the distribution that sets the levels;
+    ``samples`` (rows × periods) is the history of the rows whose distribution is
+    'empirical', ``weights`` (one per period) how likely each period is drawn."""
     mean, sd = lead_time_demand(
         x.demand_mean, x.demand_sd, x.lead_time_mean, x.lead_time_sd, x.review_period
     )
@@ -64,6 +86,12 @@ def protection(x: PolicyInputs) -> Protection:
     negbin = (auto & overdispersed) | ((x.demand_distribution == "negbin") & (variance > mean))
     poisson = (auto & ~overdispersed) | np.isin(x.demand_distribution, ("poisson", "negbin"))
     poisson &= ~negbin
+    empirical = x.demand_distribution == "empirical"
+    if samples is None:
+        if empirical.any():
+            raise ValueError("Rows with the 'empirical' distribution need their history.")
+        samples = np.empty((len(x), 0))
+    interval = x.lead_time_mean + x.review_period
     return Protection(
         mean=mean,
         sd=sd,
@@ -71,9 +99,17 @@ def protection(x: PolicyInputs) -> Protection:
         prior_sd=np.where(periodic, prior_sd, sd),
         periodic=periodic,
         fill=x.service_type == "fill",
-        discrete=poisson | negbin,
+        discrete=poisson | negbin | empirical,
         poisson=poisson,
-        distribution=np.select([poisson, negbin], ["poisson", "negbin"], default="normal"),
+        empirical=empirical,
+        distribution=np.select(
+            [poisson, negbin, empirical], ["poisson", "negbin", "empirical"], default="normal"
+        ),
+        samples=samples,
+        sample_weights=weights,
+        interval_periods=interval,
+        prior_periods=np.where(periodic, x.lead_time_mean, interval),
+        lead_time_sd=x.lead_time_sd,
     )
 
 
@@ -142,25 +178,25 @@ def stock_for_service(x: PolicyInputs, p: Protection, quantity: NDArray) -> Stoc
 
 def _with_discrete(x, p: Protection, stock: Stock, allowed, delta) -> Stock:
     """Replace the discrete rows with exact integer levels and their service."""
-    rows = np.flatnonzero(p.discrete)
-    if rows.size == 0:
-        return stock
-    found = discrete_policy(
-        *p.discrete_interval(rows),
-        alpha=x.service_level[rows],
-        allowed=allowed[rows],
-        delta=delta[rows],
-        fill=p.fill[rows],
-        floor=np.ceil(p.mean[rows]),
-    )
     level, cycle, shortage, factor = (
         stock.level.copy(),
         stock.cycle_service.copy(),
         stock.shortage.copy(),
         stock.factor.copy(),
     )
-    level[rows], cycle[rows], shortage[rows] = found.level, found.cycle_service, found.shortage
-    factor[rows] = np.where(p.sd[rows] > 0, (found.level - p.mean[rows]) / p.sd[rows], 0.0)
+    for rows in (np.flatnonzero(p.discrete & ~p.empirical), np.flatnonzero(p.empirical)):
+        if rows.size == 0:
+            continue
+        found = discrete_policy(
+            *p.discrete_interval(rows),
+            alpha=x.service_level[rows],
+            allowed=allowed[rows],
+            delta=delta[rows],
+            fill=p.fill[rows],
+            floor=np.ceil(p.mean[rows]),
+        )
+        level[rows], cycle[rows], shortage[rows] = found.level, found.cycle_service, found.shortage
+        factor[rows] = np.where(p.sd[rows] > 0, (found.level - p.mean[rows]) / p.sd[rows], 0.0)
     return Stock(level - p.mean, factor, level, cycle, shortage)
 
 

@@ -19,15 +19,22 @@ DEFAULT_EXCESS_COVER_PERIODS = 4.0
 
 
 def compute_policies(
-    inputs: PolicyInputs, *, excess_cover_periods: float = DEFAULT_EXCESS_COVER_PERIODS
+    inputs: PolicyInputs,
+    *,
+    excess_cover_periods: float = DEFAULT_EXCESS_COVER_PERIODS,
+    samples: NDArray | None = None,
+    sample_weights: NDArray | None = None,
 ) -> PolicyResult:
-    """The whole policy for every row of ``inputs``; bad rows get NaN outputs and reasons."""
+    """The whole policy for every row of ``inputs``; bad rows get NaN outputs and reasons.
+    ``samples`` (rows × periods, whole units, NaN = not observed) is the demand history of the
+    rows whose ``demand_distribution`` is 'empirical', ``sample_weights`` (one per period) the
+    weight of each period in it (see engine.empirical)."""
     dq = data_quality_reasons(inputs)
     blocked = blocked_rows(dq)
     no_position = _no_position(dq)
     x = with_stand_ins(inputs, blocked)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        protection = compute_protection(x)
+        protection = compute_protection(x, samples, sample_weights)
         raw = _raw_quantity(x)
         first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
         stock = stock_for_service(x, protection, first)

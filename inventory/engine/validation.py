@@ -14,7 +14,7 @@ from inventory.engine.flags import BLOCKING, Reason
 from inventory.engine.inputs import PolicyInputs
 
 SERVICE_TYPES = ("cycle", "fill")
-DISTRIBUTIONS = ("auto", "normal", "poisson", "negbin")
+DISTRIBUTIONS = ("auto", "normal", "poisson", "negbin", "empirical")
 
 # Values a blocked row computes with; its outputs are overwritten with NaN afterwards.
 _STAND_IN = {

@@ -1,0 +1,151 @@
+"""Policies straight from a demand history (rows × periods, oldest first): returns left out,
+each row's lead-time demand distribution chosen from its demand pattern, then the same
+policy computation as :func:`~inventory.engine.policies.compute_policies`.
+
+Which distribution (docs/engine.md, "Policies from history"):
+- **empirical** (engine.empirical: the sum of L + R draws of the row's observed periods) for
+  intermittent, lumpy and erratic rows, and for smooth rows whose demand over L + R is below
+  ``DISCRETE_MEAN_LIMIT`` units: their shape (how often, which sizes, the rare large order) is
+  what sets a high-service level, and a fitted two-parameter family misses it;
+- **auto** (normal, or Poisson / negative binomial for slow movers) for smooth rows with
+  larger volumes, where the central limit theorem holds over the lead time, and for rows with
+  fewer than ``EMPIRICAL_MIN_PERIODS`` observed periods.
+Tables count each row in its own quantum (``quanta``), so fractional and very large quantities
+are tabulated as finely as a bounded table allows.
+A caller's own choice (``demand_distribution`` other than 'auto') is kept, and so is 'auto'
+for a row whose demand mean the caller gave (a forecast): the history's shape would not match
+that level.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from inventory.engine.demand import demand_statistics, lead_time_demand
+from inventory.engine.flags import Reason, flag
+from inventory.engine.inputs import PolicyInputs, PolicyResult
+from inventory.engine.levels import DISCRETE_MEAN_LIMIT
+from inventory.engine.policies import compute_policies
+
+EMPIRICAL_MIN_PERIODS = 8
+"""Fewer observed periods than this: too few to trust a row's own shape."""
+DEFAULT_HALF_LIFE = 52.0
+"""Periods after which a period counts half as much (a year of weeks)."""
+QUANTA_PER_TABLE = 2_048
+"""A row's lead-time demand (mean + 4 sd) spans at most this many of its quanta."""
+
+
+def clean_history(history: ArrayLike, periods: int | None = None):
+    """(history with returns taken out, rows that had returns). Negative periods are returns,
+    never demand: they become 0 (the period had no demand) and the row is reported. Only the
+    last ``periods`` columns are kept when given."""
+    h = np.atleast_2d(np.asarray(history, dtype=np.float64))
+    if periods is not None:
+        h = h[:, -periods:]
+    returns = np.nan_to_num(h, nan=0.0) < 0
+    return np.where(returns, 0.0, h), returns.any(axis=1)
+
+
+def policies_from_history(
+    history: ArrayLike,
+    inputs: PolicyInputs,
+    *,
+    periods: int | None = None,
+    half_life: float | None = DEFAULT_HALF_LIFE,
+) -> PolicyResult:
+    """The policy of every row of ``inputs`` from its ``history`` (NaN = no record, negative =
+    returns). ``inputs.demand_mean`` / ``demand_sd`` may be NaN: they are then estimated from
+    the history. The result's ``distribution`` says which distribution set each row's levels;
+    rows with returns carry ``RETURNS_IN_HISTORY`` among their data-quality reasons.
+    ``half_life`` (periods; None = every period alike) weighs recent periods more in the
+    empirical distribution: a period ``half_life`` periods older counts half as much."""
+    clean, had_returns = clean_history(history, periods)
+    if clean.shape[0] != len(inputs):
+        raise ValueError(f"history has {clean.shape[0]} rows; inputs have {len(inputs)}.")
+    x = with_history_statistics(inputs, clean)
+    quantum = quanta(clean, x)
+    result = compute_policies(
+        in_quanta(x, quantum),
+        samples=np.round(clean / quantum[:, None]),
+        sample_weights=recency_weights(clean.shape[1], half_life),
+    )
+    result = from_quanta(result, quantum)
+    result.data_quality_reasons |= flag(had_returns, Reason.RETURNS_IN_HISTORY)
+    return result
+
+
+def recency_weights(periods: int, half_life: float | None) -> NDArray[np.float64] | None:
+    """Weight of each period, oldest first: 1 for the latest, halving every ``half_life``
+    periods (None when every period counts alike)."""
+    if half_life is None:
+        return None
+    return 0.5 ** ((periods - 1 - np.arange(periods)) / half_life)
+
+
+def quanta(clean: NDArray, x: PolicyInputs) -> NDArray[np.float64]:
+    """The unit each row's quantities are counted in by the tables: 1 for whole units; a
+    power of ten below 1 for rows with fractional demand (0.5 m, 0.003 kg: the smallest
+    demand is at least one unit); larger where the lead-time demand would need more than
+    ``QUANTA_PER_TABLE`` units (a lumpy row ordering thousands), so every table stays small."""
+    positive = np.where(clean > 0, clean, np.inf)
+    smallest = positive.min(axis=1, initial=np.inf)
+    whole = np.all(np.isnan(clean) | (clean == np.round(clean)), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fine = np.where(whole | ~np.isfinite(smallest), 1.0, 10.0 ** np.floor(np.log10(smallest)))
+        mean, sd = lead_time_demand(
+            x.demand_mean, x.demand_sd, x.lead_time_mean, x.lead_time_sd, x.review_period
+        )
+        coarse = np.nan_to_num((mean + 4.0 * sd) / QUANTA_PER_TABLE, nan=0.0)
+    return np.maximum(np.minimum(fine, 1.0), coarse)
+
+
+_QUANTITIES = ("moq", "lot_size", "case_pack", "max_stock", "on_hand", "on_order")
+_QUANTITY_INPUTS = ("demand_mean", "demand_sd", *_QUANTITIES, "allocated", "backordered")
+_QUANTITY_OUTPUTS = (
+    "safety_stock",
+    "reorder_point",
+    "order_quantity",
+    "order_up_to",
+    "min_level",
+    "max_level",
+    "inventory_position",
+    "recommended_qty",
+    "ltd_mean",
+    "ltd_sd",
+    "ss_demand",
+    "ss_lead_time",
+)
+
+
+def in_quanta(x: PolicyInputs, quantum: NDArray) -> PolicyInputs:
+    """``x`` with quantities counted in ``quantum`` units and the unit cost per quantum."""
+    scaled = {name: getattr(x, name) / quantum for name in _QUANTITY_INPUTS}
+    return replace(x, **scaled, unit_cost=x.unit_cost * quantum)
+
+
+def from_quanta(result: PolicyResult, quantum: NDArray) -> PolicyResult:
+    """``result`` with its quantities back in units."""
+    return replace(result, **{n: getattr(result, n) * quantum for n in _QUANTITY_OUTPUTS})
+
+
+def with_history_statistics(inputs: PolicyInputs, clean: NDArray) -> PolicyInputs:
+    """``inputs`` with missing demand mean / sd estimated from ``clean`` history and 'auto'
+    rows given the distribution their pattern calls for (module docstring)."""
+    stats = demand_statistics(clean)
+    mean = np.where(np.isnan(inputs.demand_mean), stats.mean, inputs.demand_mean)
+    sd = np.where(np.isnan(inputs.demand_sd), stats.sd, inputs.demand_sd)
+    interval_mean, _ = lead_time_demand(
+        mean, sd, inputs.lead_time_mean, inputs.lead_time_sd, inputs.review_period
+    )
+    with np.errstate(invalid="ignore"):
+        shaped = (stats.pattern != "smooth") | (interval_mean < DISCRETE_MEAN_LIMIT)
+    empirical = (
+        (inputs.demand_distribution == "auto")
+        & np.isnan(inputs.demand_mean)  # a caller's own mean (a forecast) keeps 'auto'
+        & (stats.periods >= EMPIRICAL_MIN_PERIODS)
+        & (stats.nonzero_periods > 0)
+        & shaped
+    )
+    distribution = np.where(empirical, "empirical", inputs.demand_distribution)
+    return replace(inputs, demand_mean=mean, demand_sd=sd, demand_distribution=distribution)
