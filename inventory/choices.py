@@ -87,3 +87,11 @@ class LeadTimeBasis(models.TextChoices):
     PROMISED = "promised", "Supplier lane, promised (too few receipts)"
     TRANSFER = "transfer", "Network lane transfer"
     MISSING = "missing", "None found"
+
+
+class SegmentationSource(models.TextChoices):
+    """Where a run's ABC-XYZ classes came from (all of them are the whole network's)."""
+
+    RECOMPUTED = "recomputed", "Recomputed over the whole network and stored"
+    REUSED = "reused", "The stored segmentation, reused"
+    COMPUTED = "computed", "Computed against the whole network, not stored"

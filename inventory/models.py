@@ -226,8 +226,10 @@ class InventoryPolicy(LoadedRecord):
 
 # Optimization runs live in their own module; importing them here registers them with the app.
 from inventory.runs.models import (  # noqa: E402, F401
+    NetworkSegmentation,
     PolicyRecommendation,
     PolicyRun,
     RunBatch,
     RunLogEntry,
+    SkuLocationSegment,
 )

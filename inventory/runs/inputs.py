@@ -14,7 +14,13 @@ from demand.models import DemandHistory, Forecast
 from governance.choices import OPEN_EXCEPTION_STATUSES
 from governance.models import PlanningException
 from inventory.choices import LeadTimeBasis, PolicyStatus
-from inventory.models import InventoryPolicy, InventoryPosition, Item, NetworkLane
+from inventory.models import (
+    InventoryPolicy,
+    InventoryPosition,
+    Item,
+    NetworkLane,
+    SkuLocationSegment,
+)
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import RunScope
 from sop_platform.arrays import query_columns
@@ -118,6 +124,25 @@ def batch_inputs(
         **current,
         open_exceptions=_open_exceptions(*window),
     )
+
+
+def stored_segments(
+    segmentation_id: int, item_from: int, item_to: int, inputs: BatchInputs
+) -> np.ndarray:
+    """The class each batch row has in the stored segmentation, '' where it has none (one
+    query)."""
+    rows = query_columns(
+        SkuLocationSegment.objects.filter(
+            segmentation_id=segmentation_id, item_id__gte=item_from, item_id__lte=item_to
+        ),
+        {"item_id": "int", "location_id": "int", "segment": "text"},
+    )
+    found = np.full(len(inputs), "", dtype="<U2")
+    row = rows_of(
+        pair_keys(inputs.item_id, inputs.location_id), rows["item_id"], rows["location_id"]
+    )
+    found[row[row >= 0]] = rows["segment"][row >= 0]
+    return found
 
 
 def _period_grid(keys: np.ndarray, params: RunParameters, rows: dict) -> np.ndarray:

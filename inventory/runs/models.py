@@ -1,4 +1,7 @@
-"""Optimization runs: the run record, its batches, its log and the recommendations it made."""
+"""Optimization runs: the run record, its batches, its log and the recommendations it made;
+the network's stored ABC-XYZ segmentation the runs share."""
+
+import math
 
 from django.conf import settings
 from django.db import models
@@ -158,3 +161,66 @@ class PolicyRecommendation(models.Model):
 
     def __str__(self) -> str:
         return f"Run #{self.run_id}: {self.item_id}@{self.location_id}"
+
+
+class NetworkSegmentation(models.Model):
+    """The whole network's ABC-XYZ segmentation on one date, as a whole-network run computed
+    it: the ABC cut-offs, and each SKU-location's class (:class:`SkuLocationSegment`).
+
+    Scoped runs reuse the newest one that is fresh enough instead of scoring their scope
+    against itself, so a SKU-location gets one segment, and one service target, whatever the
+    scope (``inventory.runs.planning.segmentation_plan``). A NULL cut-off means the class
+    above it is empty.
+    """
+
+    run = models.OneToOneField(
+        PolicyRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="segmentation",
+        help_text="The whole-network run that computed it.",
+    )
+    as_of = models.DateField(db_index=True, help_text="The demand history used ends before it.")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    a_cutoff = models.FloatField(null=True, blank=True, help_text="Lowest annual value in A.")
+    b_cutoff = models.FloatField(null=True, blank=True, help_text="Lowest annual value in B.")
+
+    class Meta:
+        ordering = ["-as_of", "-computed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Segmentation of {self.as_of} (run #{self.run_id})"
+
+    @property
+    def cutoffs(self) -> tuple[float, float]:
+        """(A, B) cut-offs for the engine, infinity for an empty class."""
+        return tuple(math.inf if c is None else c for c in (self.a_cutoff, self.b_cutoff))
+
+
+class SkuLocationSegment(models.Model):
+    """The stored ABC-XYZ class of one SKU-location, from the newest whole-network run that
+    classified it; its date is its ``segmentation``'s. SKU-locations that could not be
+    classified (no demand statistics) have no row."""
+
+    segmentation = models.ForeignKey(
+        NetworkSegmentation, on_delete=models.CASCADE, related_name="segments"
+    )
+    item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE)
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE)
+    segment = models.CharField(max_length=2, help_text="ABC-XYZ class, e.g. AX.")
+
+    class Meta:
+        ordering = ["item", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "location"], name="skulocationsegment_per_sku_location"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(segment__in=[a + x for a in "ABC" for x in "XYZ"]),
+                name="skulocationsegment_segment_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.location_id}: {self.segment}"

@@ -9,6 +9,8 @@ from django.utils import timezone
 from inventory.engine.history import DEFAULT_OUTLIER_SIGMAS, MIN_FORECAST_PAIRS
 
 DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_SEGMENTATION_MAX_AGE_DAYS = 35
+"""A scoped run reuses a stored segmentation at most this old: the monthly run's, plus slack."""
 
 
 class ParameterError(ValueError):
@@ -22,7 +24,9 @@ class RunParameters:
     ``as_of`` is the first day after the history window (the current period's start): the
     window is the ``history_periods`` periods before it. ``service_classes`` maps each
     ABC-XYZ segment's class code to ``[target, service type]``, copied from
-    ``ServiceLevelClass`` at start so the run can be reproduced.
+    ``ServiceLevelClass`` at start so the run can be reproduced. A scoped run reuses the
+    stored segmentation when it is at most ``segmentation_max_age_days`` days older than
+    ``as_of``.
     """
 
     as_of: date
@@ -36,6 +40,7 @@ class RunParameters:
     change_tolerance: float = 0.5
     excess_cover_periods: float = 4.0
     batch_size: int = DEFAULT_BATCH_SIZE
+    segmentation_max_age_days: int = DEFAULT_SEGMENTATION_MAX_AGE_DAYS
     service_classes: dict | None = None
 
     @property
@@ -70,6 +75,7 @@ PARAMETER_LIMITS = {
     "change_tolerance": (0.0, 100.0),
     "excess_cover_periods": (0.0, 520.0),
     "batch_size": (1, 1_000_000),
+    "segmentation_max_age_days": (0, 3650),
 }
 
 
@@ -87,7 +93,12 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     return RunParameters(**values, service_classes=service_classes)
 
 
-INTEGER_PARAMETERS = ("history_periods", "min_forecast_pairs", "batch_size")
+INTEGER_PARAMETERS = (
+    "history_periods",
+    "min_forecast_pairs",
+    "batch_size",
+    "segmentation_max_age_days",
+)
 
 
 def _number(name: str, value) -> float | int:

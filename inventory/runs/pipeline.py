@@ -73,10 +73,17 @@ def plan_batch(
     params: RunParameters,
     cutoffs: tuple[float, float],
     segments: tuple[str, ...] = (),
+    stored_segment: np.ndarray | None = None,
 ) -> tuple[np.ndarray, PlannedBatch]:
-    """The rows kept (by the scope's segments) and their recommendations and exceptions."""
+    """The rows kept (by the scope's segments) and their recommendations and exceptions.
+
+    A row's class is its ``stored_segment`` (the network's stored segmentation) when it has
+    one, else its ABC-XYZ class against the network's ``cutoffs``.
+    """
     demand = demand_of(inputs, params)
     segment = segments_of(demand, inputs.unit_cost, params, cutoffs)
+    if stored_segment is not None:
+        segment = np.where(stored_segment != "", stored_segment, segment)
     keep = np.isin(segment, segments) if segments else np.ones(len(segment), bool)
     rows = np.flatnonzero(keep)
     return rows, _plan(inputs, params, demand, segment, rows)

@@ -1,18 +1,28 @@
-"""The run-wide stage before the batches: which SKU-locations, cut into which batches, the ABC
-cut-offs of the whole scope, and what the inputs look like (the snapshot)."""
+"""The run-wide stage before the batches: which SKU-locations, cut into which batches, which
+ABC-XYZ segmentation (always the whole network's), and what the inputs look like (the snapshot).
 
+Segmentation is stable: a SKU-location gets the same class, hence the same service target,
+whatever the run's scope or the starting user's locations. A whole-network run recomputes it
+and stores it (``NetworkSegmentation``, one ``SkuLocationSegment`` per classified
+SKU-location); a scoped run reuses the stored classes when they are fresh enough, and
+otherwise classifies its rows against cut-offs computed over the whole network.
+"""
+
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from django.db.models import Count, Max, Sum
 
 from demand.models import DemandHistory
+from inventory.choices import SegmentationSource
 from inventory.engine.history import abc_cutoffs
 from inventory.models import InventoryPosition, Item
 from inventory.runs.inputs import index_in, scoped, sku_locations
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import RunScope
+from inventory.runs.selectors import segmentation_fresh, segmentation_newest
 from sop_platform.arrays import query_columns
 from supply.models import LaneLeadTimeActual
 
@@ -20,11 +30,51 @@ ALL_ITEMS = (0, 2**62)
 
 
 @dataclass(frozen=True)
+class SegmentationPlan:
+    """Where a run's ABC-XYZ classes come from (``source``) and the date of the demand behind
+    them (``as_of``). Rows with no stored class are classified against ``cutoffs``, the
+    network's (A, B) cut-offs; ``stored_id`` is the stored segmentation a REUSED run reads."""
+
+    source: SegmentationSource
+    cutoffs: tuple[float, float]
+    as_of: date
+    stored_id: int | None = None
+
+    @property
+    def stored_cutoffs(self) -> list[float | None]:
+        """The cut-offs as stored (JSON has no infinity: an empty class's cut-off is null)."""
+        return [c if math.isfinite(c) else None for c in self.cutoffs]
+
+    def as_snapshot(self) -> dict:
+        """The run's record of it."""
+        snapshot = {
+            "abc_cutoffs": self.stored_cutoffs,
+            "segmentation": self.source.value,
+            "segmentation_as_of": self.as_of.isoformat(),
+        }
+        if self.stored_id is not None:
+            snapshot["segmentation_id"] = self.stored_id
+        return snapshot
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict, as_of: date) -> "SegmentationPlan":
+        """The plan a run's snapshot records (a run planned before stored segmentation
+        existed only classified against its cut-offs)."""
+        stored = snapshot.get("abc_cutoffs", [None, None])
+        return cls(
+            source=SegmentationSource(snapshot.get("segmentation", SegmentationSource.COMPUTED)),
+            cutoffs=tuple(math.inf if c is None else c for c in stored),
+            as_of=date.fromisoformat(snapshot.get("segmentation_as_of", as_of.isoformat())),
+            stored_id=snapshot.get("segmentation_id"),
+        )
+
+
+@dataclass(frozen=True)
 class RunPlan:
-    """Batches as (first item id, last item id, SKU-locations), cut-offs and snapshot."""
+    """Batches as (first item id, last item id, SKU-locations), segmentation and snapshot."""
 
     batches: list[tuple[int, int, int]]
-    cutoffs: tuple[float, float]
+    segmentation: SegmentationPlan
     snapshot: dict
 
 
@@ -85,11 +135,45 @@ def run_plan_build(scope: RunScope, params: RunParameters) -> RunPlan:
     """Everything the batches share."""
     keys = sku_locations(scope, *ALL_ITEMS, params.as_of)
     values, read = annual_values(scope, params, keys)
+    segmentation = segmentation_plan(scope, params, values)
     return RunPlan(
         batches=batches_cut(keys, params.batch_size),
-        cutoffs=abc_cutoffs(values),
-        snapshot={"sku_locations": len(keys), **read, **_as_of_dates(scope, params)},
+        segmentation=segmentation,
+        snapshot={
+            "sku_locations": len(keys),
+            **read,
+            **_as_of_dates(scope, params),
+            **segmentation.as_snapshot(),
+        },
     )
+
+
+def segmentation_plan(
+    scope: RunScope, params: RunParameters, values: np.ndarray
+) -> SegmentationPlan:
+    """The run's segmentation, always over the whole network (``values``: the annual values
+    of the run's SKU-locations, see :func:`annual_values`).
+
+    - A whole-network run recomputes the cut-offs from ``values`` and stores its classes,
+      unless a segmentation of a later date is stored (a run planning the past computes
+      without storing).
+    - A scoped run (locations, categories, segments or pairs, including a whole-network ask
+      narrowed to the user's locations) reuses the newest stored segmentation at most
+      ``segmentation_max_age_days`` older than ``as_of``; with none, it computes the cut-offs
+      from every SKU-location of the network, not only its scope's, and stores nothing.
+    """
+    if scope.is_whole_network:
+        newest = segmentation_newest()
+        stores = newest is None or newest.as_of <= params.as_of
+        source = SegmentationSource.RECOMPUTED if stores else SegmentationSource.COMPUTED
+        return SegmentationPlan(source, abc_cutoffs(values), params.as_of)
+    stored = segmentation_fresh(as_of=params.as_of, max_age_days=params.segmentation_max_age_days)
+    if stored is not None:
+        return SegmentationPlan(SegmentationSource.REUSED, stored.cutoffs, stored.as_of, stored.pk)
+    network = RunScope()
+    keys = sku_locations(network, *ALL_ITEMS, params.as_of)
+    network_values, _ = annual_values(network, params, keys)
+    return SegmentationPlan(SegmentationSource.COMPUTED, abc_cutoffs(network_values), params.as_of)
 
 
 def _as_of_dates(scope: RunScope, params: RunParameters) -> dict:

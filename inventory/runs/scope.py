@@ -55,6 +55,11 @@ class RunScope:
             or _disjoint(tuple(loc for _, loc in self.pairs), other.location_ids)
         )
 
+    @property
+    def is_whole_network(self) -> bool:
+        """Restricted in no dimension: every SKU-location of the network."""
+        return not (self.location_ids or self.categories or self.segments or self.pairs)
+
     def touched_location_ids(self) -> set[int]:
         """The locations the scope names (directly or through pairs); empty = all of them."""
         return set(self.location_ids) | {loc for _, loc in self.pairs}

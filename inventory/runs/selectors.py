@@ -1,4 +1,5 @@
-"""Reads of optimization runs: progress while running, the operations figures afterwards."""
+"""Reads of optimization runs: progress while running, the operations figures afterwards, and
+the stored network segmentation a run may reuse."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +33,28 @@ from inventory.choices import (
     RunStatus,
 )
 from inventory.models import InventoryPolicy
-from inventory.runs.models import PolicyRecommendation, PolicyRun, RunBatch, RunLogEntry
+from inventory.runs.models import (
+    NetworkSegmentation,
+    PolicyRecommendation,
+    PolicyRun,
+    RunBatch,
+    RunLogEntry,
+)
+
+
+def segmentation_newest() -> NetworkSegmentation | None:
+    """The stored segmentation of the latest date (a whole-network run planning an earlier
+    date must not replace it)."""
+    return NetworkSegmentation.objects.order_by("-as_of", "-computed_at", "-pk").first()
+
+
+def segmentation_fresh(*, as_of: date, max_age_days: int) -> NetworkSegmentation | None:
+    """The newest stored segmentation a run planning ``as_of`` may reuse: of ``as_of`` or up
+    to ``max_age_days`` days before it (never of a later date: no look-ahead)."""
+    dated = NetworkSegmentation.objects.filter(
+        as_of__lte=as_of, as_of__gte=as_of - timedelta(days=max_age_days)
+    )
+    return dated.order_by("-as_of", "-computed_at", "-pk").first()
 
 
 def runs_list() -> QuerySet[PolicyRun]:

@@ -1,6 +1,6 @@
 """Starting, executing, finishing and cancelling optimization runs.
 
-A run is planned by one task (SKU-locations, batches, ABC cut-offs, snapshot), then each batch
+A run is planned by one task (SKU-locations, batches, segmentation, snapshot), then each batch
 is a django-q2 task of its own. Batches are idempotent: a batch writes its recommendations,
 exceptions and its own "succeeded" status in one transaction, so a batch retried after a
 killed worker starts from nothing and one already done is skipped. The last batch to finish
@@ -8,11 +8,11 @@ closes the run.
 """
 
 import hashlib
-import math
 import time
 import traceback
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,18 +25,19 @@ from inventory.choices import (
     BatchStatus,
     RunStatus,
     RunTrigger,
+    SegmentationSource,
 )
 from inventory.engine.version import ENGINE_VERSION
 from inventory.models import ServiceLevelClass
 from inventory.runs import queue
-from inventory.runs.inputs import batch_inputs
+from inventory.runs.inputs import BatchInputs, batch_inputs, stored_segments
 from inventory.runs.log import logger, run_log
-from inventory.runs.models import PolicyRun, RunBatch
+from inventory.runs.models import NetworkSegmentation, PolicyRun, RunBatch
 from inventory.runs.parameters import RunParameters, parameters_build
 from inventory.runs.pipeline import plan_batch
-from inventory.runs.planning import run_plan_build
+from inventory.runs.planning import RunPlan, SegmentationPlan, run_plan_build
 from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
-from inventory.runs.writer import exceptions_write, recommendations_write
+from inventory.runs.writer import exceptions_write, recommendations_write, segments_write
 
 RUN_LOCK = 7_415_001  # PostgreSQL advisory lock serialising run starts
 
@@ -126,17 +127,22 @@ def policy_run_plan(run_id: int) -> None:
 
 
 @transaction.atomic
-def _batches_create(run: PolicyRun, plan, started: float) -> list[int]:
-    """Write the batches and the run's totals and snapshot; queue the batches on commit."""
+def _batches_create(run: PolicyRun, plan: RunPlan, started: float) -> list[int]:
+    """Write the batches, the run's totals and snapshot, and the segmentation a
+    whole-network run stores (its batches add the classes); queue the batches on commit."""
     RunBatch.objects.bulk_create(
         RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
         for number, (first, last, rows) in enumerate(plan.batches, start=1)
     )
     run.total_batches = len(plan.batches)
     run.total_rows = sum(rows for _, _, rows in plan.batches)
-    # JSON has no infinity: an empty class's cut-off is stored as null
-    cutoffs = [c if math.isfinite(c) else None for c in plan.cutoffs]
-    run.snapshot = {**run.snapshot, **plan.snapshot, "abc_cutoffs": cutoffs}
+    run.snapshot = {**run.snapshot, **plan.snapshot}
+    segmentation = plan.segmentation
+    if segmentation.source == SegmentationSource.RECOMPUTED:
+        a_cutoff, b_cutoff = segmentation.stored_cutoffs
+        NetworkSegmentation.objects.create(
+            run=run, as_of=segmentation.as_of, a_cutoff=a_cutoff, b_cutoff=b_cutoff
+        )
     run.timings = {"plan": round(time.perf_counter() - started, 3)}
     run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
     run_log(run, f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.")
@@ -200,11 +206,11 @@ def _compute(batch: RunBatch) -> None:
     run = batch.run
     scope, params = RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
     clock = time.perf_counter()
+    segmentation = SegmentationPlan.from_snapshot(run.snapshot, params.as_of)
     inputs = batch_inputs(scope, params, batch.item_from, batch.item_to)
+    stored = _stored_segments(segmentation, batch, inputs)
     read = time.perf_counter()
-    stored = run.snapshot.get("abc_cutoffs", [None, None])
-    cutoffs = tuple(math.inf if c is None else c for c in stored)
-    _, planned = plan_batch(inputs, params, cutoffs, scope.segments)
+    _, planned = plan_batch(inputs, params, segmentation.cutoffs, scope.segments, stored)
     computed = time.perf_counter()
     with transaction.atomic():
         # Two deliveries of one batch may overlap (a worker presumed dead was only slow): the
@@ -213,10 +219,12 @@ def _compute(batch: RunBatch) -> None:
             return
         written = recommendations_write(run, batch.number, planned)
         raised = exceptions_write(run, batch.number, planned, inputs.open_exceptions)
+        if segmentation.source == SegmentationSource.RECOMPUTED:
+            segments_write(run, batch.item_from, batch.item_to, planned)
         done = time.perf_counter()
         batch.status, batch.finished_at = BatchStatus.SUCCEEDED, timezone.now()
         batch.recommendations, batch.exceptions = written, raised
-        batch.input_hash = _inputs_hash(inputs)
+        batch.input_hash = _inputs_hash(inputs, stored)
         batch.timings = {
             "read": round(read - clock, 3),
             "compute": round(computed - read, 3),
@@ -226,10 +234,20 @@ def _compute(batch: RunBatch) -> None:
         batch.save()
 
 
-def _inputs_hash(inputs) -> str:
+def _stored_segments(
+    segmentation: SegmentationPlan, batch: RunBatch, inputs: BatchInputs
+) -> np.ndarray | None:
+    """The batch rows' classes in the stored segmentation the run reuses (None otherwise)."""
+    if segmentation.source != SegmentationSource.REUSED:
+        return None
+    return stored_segments(segmentation.stored_id, batch.item_from, batch.item_to, inputs)
+
+
+def _inputs_hash(inputs: BatchInputs, stored: np.ndarray | None) -> str:
     digest = hashlib.sha256()
-    for name, value in vars(inputs).items():
-        if name != "open_exceptions":
+    arrays = {**vars(inputs), "stored_segment": stored}
+    for name, value in arrays.items():
+        if name != "open_exceptions" and value is not None:
             digest.update(name.encode())
             digest.update(value.tobytes())
     return digest.hexdigest()

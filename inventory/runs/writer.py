@@ -1,4 +1,5 @@
-"""Writing one batch's results: its recommendations and the exceptions they raise or clear.
+"""Writing one batch's results: its recommendations, the exceptions they raise or clear, and
+(in a whole-network run) its SKU-locations' stored segments.
 
 Every statement is set-based, so the number of queries does not grow with the batch. The
 caller runs this inside the transaction that marks the batch done, so a retried batch
@@ -14,7 +15,12 @@ from django.utils import timezone
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Severity
 from governance.models import PlanningException
 from inventory.runs.inputs import pair_keys
-from inventory.runs.models import PolicyRecommendation, PolicyRun
+from inventory.runs.models import (
+    NetworkSegmentation,
+    PolicyRecommendation,
+    PolicyRun,
+    SkuLocationSegment,
+)
 from inventory.runs.pipeline import PlannedBatch
 from sop_platform.rows import columns_insert, columns_update
 
@@ -45,6 +51,27 @@ def recommendations_write(run: PolicyRun, batch_number: int, planned: PlannedBat
             "excess_reasons": planned.reasons["excess"],
             "data_quality_reasons": planned.reasons["data_quality"],
             "blocked": planned.blocked.tolist(),
+        },
+    )
+
+
+def segments_write(run: PolicyRun, item_from: int, item_to: int, planned: PlannedBatch) -> int:
+    """Store the batch's classes in the run's segmentation; returns how many were stored.
+
+    The stored rows of the batch's items are replaced, so a retried batch writes them once
+    and a SKU-location no longer planned (or no longer classifiable) keeps no stale class.
+    """
+    segmentation_id = NetworkSegmentation.objects.values_list("pk", flat=True).get(run=run)
+    SkuLocationSegment.objects.filter(item_id__gte=item_from, item_id__lte=item_to).delete()
+    segment = planned.columns["segment"]
+    known = segment != ""
+    return columns_insert(
+        SkuLocationSegment,
+        {
+            "segmentation_id": [segmentation_id] * int(known.sum()),
+            "item_id": planned.columns["item_id"][known].tolist(),
+            "location_id": planned.columns["location_id"][known].tolist(),
+            "segment": segment[known].tolist(),
         },
     )
 

@@ -280,6 +280,19 @@ def test_a_segment_filter_matching_no_row_of_the_batch_plans_nothing():
     assert planned.exceptions == [] and len(planned.blocked) == 0
 
 
+def test_a_stored_segment_wins_and_rows_without_one_are_classified_by_the_cutoffs():
+    # By the cut-offs: AX, BX, CX. Stored: row 0 is CX and row 2 AX (the network's classes
+    # of an earlier date); row 1 has none ('') and is classified as usual.
+    batch = inputs(3, unit_cost=[10.0, 1.0, 0.1])
+    stored = np.array(["CX", "", "AX"])
+    _, planned = plan_batch(batch, params(), CUTOFFS, stored_segment=stored)
+    assert planned.columns["segment"].tolist() == ["CX", "BX", "AX"]
+    assert planned.columns["service_class"].tolist() == ["CZ", "BX", "AX"]  # CX: no class
+    # A segment filter selects by the stored class.
+    rows, _ = plan_batch(batch, params(), CUTOFFS, segments=("AX",), stored_segment=stored)
+    assert rows.tolist() == [2]
+
+
 def test_service_class_lookup_with_fallback():
     batch = inputs(
         5,
