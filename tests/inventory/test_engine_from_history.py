@@ -1,0 +1,224 @@
+"""Policies from history, the replay, calibration and the portfolio optimizer: known answers
+and simulation (docs/engine.md, "Policies from history")."""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from inventory.engine import PolicyInputs, compute_policies, demand_statistics
+from inventory.engine.backtest import StockLevels, backtest
+from inventory.engine.calibration import calibrate, corrected
+from inventory.engine.flags import reason_codes
+from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
+from inventory.engine.service_levels import optimize_service_levels
+
+
+def _inputs(rows: int = 1, **overrides) -> PolicyInputs:
+    values = {
+        "demand_mean": np.nan,
+        "demand_sd": np.nan,
+        "lead_time_mean": 5.0,
+        "lead_time_sd": 0.0,
+        "review_period": 1.0,
+        "service_level": 0.95,
+        "service_type": "fill",
+        "unit_cost": 10.0,
+        "holding_rate": 0.2,
+        "order_cost": 5.0,
+        "periods_per_year": 52.0,
+        "moq": 0.0,
+        "lot_size": 1.0,
+        "case_pack": 1.0,
+        "shelf_life": np.inf,
+        "max_stock": np.inf,
+        "on_hand": 0.0,
+        "on_order": 0.0,
+        "allocated": 0.0,
+        "backordered": 0.0,
+    }
+    values.update(overrides)
+    values["demand_mean"] = np.full(rows, values["demand_mean"])
+    return PolicyInputs(**values)
+
+
+def _fixed_size_history() -> np.ndarray:
+    history = np.zeros((1, 43))
+    history[0, [10, 30]] = 2.0
+    return history
+
+
+def test_orders_of_a_fixed_size_get_the_compound_level_not_the_negative_binomials():
+    # Orders of exactly 2 units, 2 in 43 periods, L = 5, R = 1, 95 % fill: S = 4 (98.0 %;
+    # S = 3 gives 88.4 %). The moment-matched negative binomial asks for 5.
+    history = _fixed_size_history()
+    result = policies_from_history(history, _inputs(), half_life=None)
+    assert result.distribution[0] == "empirical"
+    assert result.order_up_to[0] == 4
+    assert result.expected_service[0] == pytest.approx(0.9803, abs=1e-4)
+    stats = demand_statistics(history)
+    parametric = _inputs(demand_mean=stats.mean[0], demand_sd=stats.sd[0])
+    assert compute_policies(parametric).order_up_to[0] == 5
+
+
+def test_hand_computed_fill_of_the_empirical_sum():
+    # One period: 0 w.p. 41/43, 2 w.p. 2/43. Over L + R = 6 periods the number of orders is
+    # binomial(6, 2/43); at S = 2 the shortage per cycle is E[(X6 − 2)⁺] − E[(X5 − 2)⁺].
+    p = 2 / 43
+    binom = lambda n, k: math.comb(n, k) * p**k * (1 - p) ** (n - k)  # noqa: E731
+    excess = lambda n: sum(binom(n, k) * max(2 * k - 2, 0) for k in range(n + 1))  # noqa: E731
+    fill = 1 - (excess(6) - excess(5)) / (2 * p)
+    assert fill == pytest.approx(0.7880921574, abs=1e-9)
+    result = policies_from_history(
+        _fixed_size_history(), _inputs(service_level=0.78), half_life=None
+    )
+    assert result.order_up_to[0] == 2
+    assert result.expected_service[0] == pytest.approx(fill, abs=1e-9)
+
+
+def test_a_return_is_left_out_of_the_demand_and_reported():
+    with_return = np.zeros((1, 43))
+    with_return[0, [5, 20, 21]] = [1.0, 6.0, -6.0]
+    without = np.where(with_return < 0, 0.0, with_return)
+    a = policies_from_history(with_return, _inputs())
+    b = policies_from_history(without, _inputs())
+    assert a.order_up_to[0] == b.order_up_to[0]
+    assert a.safety_stock[0] == b.safety_stock[0]
+    assert a.order_up_to[0] < 20  # the raw statistics (mean 0.02, sd 1.3) asked for 133
+    assert "RETURNS_IN_HISTORY" in reason_codes(a.data_quality_reasons[0])
+    assert "RETURNS_IN_HISTORY" not in reason_codes(b.data_quality_reasons[0])
+
+
+def _compound_poisson(rng, rows: int, periods: int) -> np.ndarray:
+    """Arrivals Poisson(0.3) a period, each of 1, 2 or 5 units (probabilities .5, .3, .2)."""
+    arrivals = rng.poisson(0.3, (rows, periods))
+    sizes = np.array([1.0, 2.0, 5.0])
+    demand = np.zeros((rows, periods))
+    for count in range(1, int(arrivals.max()) + 1):
+        draw = rng.choice(sizes, (rows, periods), p=[0.5, 0.3, 0.2])
+        demand += np.where(arrivals >= count, draw, 0.0)
+    return demand
+
+
+@pytest.mark.parametrize("lead_time", [2.0, 8.0])
+def test_compound_poisson_demand_gets_the_fill_it_was_promised_in_simulation(lead_time):
+    rng = np.random.default_rng(7)
+    history = _compound_poisson(rng, 300, 2_000)
+    future = _compound_poisson(rng, 300, 3_000)
+    x = _inputs(300, lead_time_mean=lead_time)
+    policy = policies_from_history(history, x, half_life=None)
+    assert set(policy.distribution) == {"empirical"}
+    replay = backtest(np.hstack([history, future]), x, policy, 3_000)
+    assert replay.total_fill == pytest.approx(0.95, abs=0.01)
+
+
+def test_the_replay_serves_backorders_and_counts_stock_by_hand():
+    # S = 5, L = 1, R = 1, demand 3 a period: the order placed at the end of a period (for
+    # what was used) arrives for the period after next. Warm-up of 2 periods from S.
+    history = np.array([[3.0, 3.0, 3.0, 3.0, 3.0, 3.0]])
+    levels = StockLevels(np.array([5.0]), np.array([5.0]))
+    x = _inputs(lead_time_mean=1.0, unit_cost=2.0)
+    result = backtest(history, x, levels, holdout=4)
+    # net stock: start 5; p1: 5→2, order 3; p2: 2→-1 (served 2), order 3 (position 2→5);
+    # p3: +3 → 2 → -1, served 2; p4: +3 → 2 → -1 ... steady: 2 served of 3 each period.
+    assert result.demand[0] == 12
+    assert result.served[0] == 8
+    assert result.stockout_periods[0] == 4
+    assert result.average_on_hand[0] == 0
+    assert result.fill[0] == pytest.approx(8 / 12)
+    assert result.orders[0] == 4
+    big = backtest(history, x, StockLevels(np.array([6.0]), np.array([6.0])), holdout=4)
+    assert big.total_fill == 1.0
+    assert big.average_value[0] == pytest.approx(0.0 * 2.0)
+
+
+def test_the_replay_rounds_orders_to_the_moq_and_skips_blocked_rows():
+    history = np.array([[1.0] * 8, [1.0] * 8])
+    x = _inputs(2, lead_time_mean=0.0, moq=4.0)
+    levels = StockLevels(np.array([1.0, np.nan]), np.array([2.0, np.nan]))
+    result = backtest(history, x, levels, holdout=6, warmup=0)
+    assert result.served[0] == 6  # never short: orders of 4 arrive the next period
+    assert result.orders[0] == 2
+    assert result.served[1] == 0 and result.average_on_hand[1] == 0
+
+
+def test_fractional_and_very_large_demand_are_counted_in_their_own_quanta():
+    history = np.zeros((3, 52))
+    history[0, ::4] = 0.5
+    history[1, ::4] = 3.0
+    history[2, ::2] = 40_000.0
+    x = with_history_statistics(_inputs(3), history)
+    quantum = quanta(history, x)
+    assert quantum[0] == pytest.approx(0.1)
+    assert quantum[1] == 1.0
+    assert quantum[2] > 100.0
+    result = policies_from_history(history, _inputs(3))
+    assert np.all(np.isfinite(result.order_up_to))
+    assert result.order_up_to[0] == pytest.approx(round(result.order_up_to[0] / 0.1) * 0.1)
+    assert result.expected_service[2] >= 0.95 - 1e-9
+
+
+def _portfolio(rng) -> tuple[np.ndarray, PolicyInputs]:
+    rows = 120
+    history = _compound_poisson(rng, rows, 104) * rng.integers(1, 4, rows)[:, None]
+    cost = np.exp(rng.normal(3.0, 1.5, rows))
+    return history, _inputs(rows, unit_cost=cost, lead_time_mean=4.0)
+
+
+def test_optimized_levels_meet_the_aggregate_fill_for_less_stock_than_uniform_targets():
+    history, x = _portfolio(np.random.default_rng(3))
+    uniform = optimize_service_levels(
+        history, x, aggregate_fill=0.95, min_service=0.95, max_service=0.95
+    )
+    optimized = optimize_service_levels(history, x, aggregate_fill=uniform.expected_fill)
+    assert optimized.expected_fill == pytest.approx(uniform.expected_fill, abs=0.001)
+    assert optimized.stock_value < 0.8 * uniform.stock_value
+    assert optimized.service_level.min() < 0.95 < optimized.service_level.max()
+    fill, value = optimized.frontier.T
+    assert np.all(np.diff(fill) >= 0) and np.all(np.diff(value) >= 0)
+
+
+def test_a_budget_buys_the_most_fill_and_bounds_hold():
+    history, x = _portfolio(np.random.default_rng(4))
+    free = optimize_service_levels(history, x, aggregate_fill=0.97)
+    budget = optimize_service_levels(history, x, budget=free.stock_value)
+    assert budget.stock_value <= free.stock_value + 1e-6
+    assert budget.expected_fill == pytest.approx(0.97, abs=0.001)
+    bounded = optimize_service_levels(
+        history, x, aggregate_fill=0.9, min_service=0.9, max_service=0.98
+    )
+    assert bounded.service_level.min() >= 0.9 and bounded.service_level.max() <= 0.98
+    with pytest.raises(ValueError, match="either"):
+        optimize_service_levels(history, x)
+
+
+def test_calibration_corrects_a_slipping_promise_and_records_why():
+    rng = np.random.default_rng(11)
+    rows = 200
+    # Demand whose rate doubles in the last year: a stationary model under-delivers.
+    early = _compound_poisson(rng, rows, 104)
+    late = _compound_poisson(rng, rows, 52) + _compound_poisson(rng, rows, 52)
+    history = np.hstack([early, late])
+    x = _inputs(rows)
+    result = calibrate(history, x, window=13, origins=3, iterations=3)
+    group = {g.pattern: g for g in result.groups}
+    assert group, "no calibration group"
+    for found in group.values():
+        assert found.promised == pytest.approx(0.95)
+        assert abs(found.achieved_after - 0.95) < abs(found.achieved_before - 0.95)
+        assert found.factor < 1.0
+    assert result.evidence()[0]["pattern"] in group
+    targets = result.targets(history, x)
+    assert np.all(targets > 0.95)
+    assert np.allclose(corrected(np.array([0.95]), np.array([0.5])), 0.975)
+
+
+def test_policies_from_history_keeps_a_callers_mean_and_distribution():
+    history = _fixed_size_history()
+    given = policies_from_history(history, _inputs(demand_mean=0.1, demand_sd=0.4))
+    assert given.distribution[0] != "empirical"
+    chosen = policies_from_history(history, replace(_inputs(), demand_distribution="normal"))
+    assert chosen.distribution[0] == "normal"
+    with pytest.raises(ValueError, match="rows"):
+        policies_from_history(np.zeros((2, 10)), _inputs())
