@@ -94,7 +94,7 @@ def calibrate(
     *,
     window: int = 13,
     origins: int = 4,
-    iterations: int = 3,
+    iterations: int = 6,
     sample: int | None = 20_000,
     seed: int = 0,
 ) -> Calibration:
