@@ -116,8 +116,22 @@ def sum_pmf(period: NDArray, length: NDArray) -> NDArray[np.float64]:
         size = next_fast_len(int(units * (whole[block].max() + 1)), real=True)
         spectrum = rfft(period[block], size, axis=1)
         extra = part[block, None] * spectrum + (1.0 - part[block, None])
-        summed = irfft(spectrum ** whole[block, None] * extra, size, axis=1)[:, :units]
+        summed = irfft(_power(spectrum, whole[block]) * extra, size, axis=1)[:, :units]
         result[block] = np.clip(summed, 0.0, 1.0)
+    return result
+
+
+def _power(spectrum: NDArray, exponent: NDArray) -> NDArray[np.complex128]:
+    """``spectrum`` to each row's whole ``exponent`` by repeated squaring (multiplications
+    only: several times faster than a complex power, which goes through log and exp)."""
+    result = np.ones_like(spectrum)
+    base, remaining = spectrum.copy(), exponent.copy()
+    while remaining.any():
+        odd = (remaining & 1).astype(bool)[:, None]
+        np.multiply(result, base, out=result, where=odd)
+        remaining >>= 1
+        if remaining.any():
+            np.multiply(base, base, out=base)
     return result
 
 
