@@ -39,6 +39,8 @@ lint: $(VENV)/.installed
 # 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py
+	$(PY) bench/real_demand.py
+	$(PY) bench/history_engine.py --rows 20000 --optimize
 	$(PY) bench/bulk_load.py
 	$(PY) bench/backfill.py
 	$(PY) bench/load_demo.py
