@@ -35,7 +35,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Figures go to docs/benchmarks.md. All but the first need PostgreSQL (about an hour and
+# Figures go to docs/benchmarks.md. All but the first three need PostgreSQL (about an hour and
 # 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py

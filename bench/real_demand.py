@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.panels import TARGET, Panel, man_panel  # noqa: E402
+from bench.panels import MAN_DIR, TARGET, Panel, man_panel  # noqa: E402
 from inventory.engine import compute_policies, demand_statistics  # noqa: E402
 from inventory.engine.backtest import BacktestResult, StockLevels, backtest  # noqa: E402
 from inventory.engine.calibration import calibrate  # noqa: E402
@@ -135,6 +135,9 @@ def run(panel: Panel, holdout: int) -> None:
 def main() -> None:
     options = _arguments()
     for name in options.panels:
+        if name == "MAN" and not MAN_DIR.exists():
+            print(f"\n### MAN: skipped, {MAN_DIR} is not on this machine")
+            continue
         run(_panel(name), options.holdout)
 
 
