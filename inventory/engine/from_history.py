@@ -26,7 +26,7 @@ from inventory.engine.demand import demand_statistics, lead_time_demand
 from inventory.engine.flags import Reason, flag
 from inventory.engine.inputs import PolicyInputs, PolicyResult
 from inventory.engine.levels import DISCRETE_MEAN_LIMIT
-from inventory.engine.policies import compute_policies
+from inventory.engine.policies import FLOAT_OUTPUTS, compute_policies
 
 EMPIRICAL_MIN_PERIODS = 8
 """Fewer observed periods than this: too few to trust a row's own shape."""
@@ -102,20 +102,8 @@ def quanta(clean: NDArray, x: PolicyInputs) -> NDArray[np.float64]:
 
 _QUANTITIES = ("moq", "lot_size", "case_pack", "max_stock", "on_hand", "on_order")
 _QUANTITY_INPUTS = ("demand_mean", "demand_sd", *_QUANTITIES, "allocated", "backordered")
-_QUANTITY_OUTPUTS = (
-    "safety_stock",
-    "reorder_point",
-    "order_quantity",
-    "order_up_to",
-    "min_level",
-    "max_level",
-    "inventory_position",
-    "recommended_qty",
-    "ltd_mean",
-    "ltd_sd",
-    "ss_demand",
-    "ss_lead_time",
-)
+_RATIOS = ("expected_service", "safety_factor", "periods_until_order")
+_QUANTITY_OUTPUTS = tuple(name for name in FLOAT_OUTPUTS if name not in _RATIOS)
 
 
 def in_quanta(x: PolicyInputs, quantum: NDArray) -> PolicyInputs:

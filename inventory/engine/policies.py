@@ -172,7 +172,7 @@ def _flag_risks(r: PolicyResult, x: PolicyInputs, cover: float, skip: NDArray) -
 
 
 _POSITION_OUTPUTS = ("inventory_position", "recommended_qty", "periods_until_order")
-_FLOAT_OUTPUTS = (
+FLOAT_OUTPUTS = (  # every numeric output of PolicyResult
     "safety_stock",
     "reorder_point",
     "order_quantity",
@@ -193,7 +193,7 @@ def _blank(r: PolicyResult, blocked: NDArray, no_position: NDArray) -> PolicyRes
     """NaN outputs for blocked rows, NaN position outputs where the stock record is bad."""
     if not (blocked.any() or no_position.any()):
         return r
-    blanks = dict.fromkeys(_FLOAT_OUTPUTS, np.nan) | {
+    blanks = dict.fromkeys(FLOAT_OUTPUTS, np.nan) | {
         "binding_constraint": "",
         "distribution": "",
     }

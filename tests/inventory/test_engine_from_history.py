@@ -13,34 +13,21 @@ from inventory.engine.calibration import calibrate, corrected
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
 from inventory.engine.service_levels import optimize_service_levels
+from tests.inventory.engine_inputs import policy_inputs
 
 
 def _inputs(rows: int = 1, **overrides) -> PolicyInputs:
-    values = {
-        "demand_mean": np.nan,
+    """Weekly fill-rate inputs with demand left to the history (NaN), ``rows`` long."""
+    history_defaults = {
+        "demand_mean": np.full(rows, np.nan),
         "demand_sd": np.nan,
         "lead_time_mean": 5.0,
-        "lead_time_sd": 0.0,
         "review_period": 1.0,
-        "service_level": 0.95,
         "service_type": "fill",
-        "unit_cost": 10.0,
-        "holding_rate": 0.2,
         "order_cost": 5.0,
-        "periods_per_year": 52.0,
-        "moq": 0.0,
-        "lot_size": 1.0,
-        "case_pack": 1.0,
-        "shelf_life": np.inf,
-        "max_stock": np.inf,
         "on_hand": 0.0,
-        "on_order": 0.0,
-        "allocated": 0.0,
-        "backordered": 0.0,
     }
-    values.update(overrides)
-    values["demand_mean"] = np.full(rows, values["demand_mean"])
-    return PolicyInputs(**values)
+    return policy_inputs(**{**history_defaults, **overrides})
 
 
 def _fixed_size_history() -> np.ndarray:
