@@ -28,6 +28,9 @@ from supply.choices import LeadTimeSource
 from supply.models import SupplierLane
 from supply.selectors import lead_time_for_lanes
 
+ALL_ITEMS = (0, 2**62)
+"""An item-id range holding every item."""
+
 
 @dataclass
 class BatchInputs:
@@ -52,6 +55,7 @@ class BatchInputs:
     order_cost: np.ndarray
     current_safety_stock: np.ndarray
     current_reorder_point: np.ndarray
+    current_max_level: np.ndarray  # the active policy's max / order-up-to level
     open_exceptions: dict[str, np.ndarray]  # id, item_id, location_id, kind
 
     def __len__(self) -> int:
@@ -78,12 +82,21 @@ def rows_of(keys: np.ndarray, item_id: np.ndarray, location_id: np.ndarray) -> n
 
 
 def scoped(queryset: QuerySet, scope: RunScope, item_from: int, item_to: int, *, loc="location"):
-    """``queryset`` restricted to the batch's items and the scope's locations and categories."""
+    """``queryset`` restricted to the batch's items and the scope's locations and categories;
+    for a scope of pairs, to the items and locations its pairs name (a superset of the pairs:
+    the rows of other pairs are left out later, by key)."""
     queryset = queryset.filter(item_id__gte=item_from, item_id__lte=item_to)
     if scope.location_ids:
         queryset = queryset.filter(**{f"{loc}_id__in": scope.location_ids})
     if scope.categories:
         queryset = queryset.filter(item__category__in=scope.categories)
+    if scope.pairs:
+        pairs = np.array(scope.pairs, dtype=np.int64).reshape(-1, 2)
+        pairs = pairs[(pairs[:, 0] >= item_from) & (pairs[:, 0] <= item_to)]
+        queryset = queryset.filter(
+            item_id__in=np.unique(pairs[:, 0]).tolist(),
+            **{f"{loc}_id__in": np.unique(pairs[:, 1]).tolist()},
+        )
     return queryset
 
 
@@ -283,7 +296,8 @@ def _transfer_lead_times(keys, scope: RunScope, out: dict) -> None:
 
 
 def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> dict:
-    """Safety stock and reorder point of the policy in force on as_of (NaN where none)."""
+    """Safety stock, reorder point and max level of the policy in force on as_of (NaN where
+    none)."""
     policies = scoped(
         InventoryPolicy.objects.filter(
             Q(effective_to__isnull=True) | Q(effective_to__gt=params.as_of),
@@ -301,9 +315,10 @@ def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> 
             "location_id": "int",
             "safety_stock": "float",
             "reorder_point": "float",
+            "max_level": "float",
         },
     )
-    names = ("safety_stock", "reorder_point")
+    names = ("safety_stock", "reorder_point", "max_level")
     return _latest(keys, rows, {f"current_{name}": name for name in names})
 
 

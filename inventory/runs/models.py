@@ -14,8 +14,10 @@ class PolicyRun(models.Model):
     """One optimization run over a scope of SKU-locations.
 
     ``scope`` and ``parameters`` are what was asked; ``snapshot`` what the inputs looked like
-    (row counts, data as-of dates, a content hash of every batch's inputs); ``timings`` the
-    seconds per stage summed over batches. Progress is read from the batches.
+    (row counts, data as-of dates, a content hash of every batch's inputs), the calibration
+    evidence (``calibration``) and the replay of its policies against the current ones
+    (``backtest``); ``timings`` the seconds per stage summed over batches. Progress is read
+    from the batches.
     """
 
     status = models.CharField(
@@ -76,6 +78,11 @@ class RunBatch(models.Model):
     recommendations = models.PositiveIntegerField(default=0)
     exceptions = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict)
+    replay = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Sums of the replay of its policies and the current ones (runs.replay).",
+    )
     input_hash = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
 
@@ -130,7 +137,7 @@ class PolicyRecommendation(models.Model):
     lead_time_mean = models.FloatField(null=True, blank=True, help_text="Periods.")
     lead_time_sd = models.FloatField(null=True, blank=True, help_text="Periods.")
     lead_time_basis = models.CharField(max_length=8, choices=LeadTimeBasis.choices)
-    distribution = models.CharField(max_length=8, blank=True)
+    distribution = models.CharField(max_length=12, blank=True)
     safety_stock = models.FloatField(null=True, blank=True)
     reorder_point = models.FloatField(null=True, blank=True)
     order_quantity = models.FloatField(null=True, blank=True)

@@ -9,6 +9,11 @@ from django.utils import timezone
 from inventory.engine.history import DEFAULT_OUTLIER_SIGMAS, MIN_FORECAST_PAIRS
 
 DEFAULT_BATCH_SIZE = 10_000
+DEMAND_MODELS = ("history", "parametric")
+"""``history``: the engine's ``policies_from_history`` on the batch's history matrix (the
+lead-time demand distribution chosen per row from its pattern); ``parametric``: the capped
+history's mean and sd (or the forecast error) through ``compute_policies``, as before."""
+DEFAULT_BACKTEST_PERIODS = 13
 DEFAULT_SEGMENTATION_MAX_AGE_DAYS = 35
 """A scoped run reuses a stored segmentation at most this old: the monthly run's, plus slack."""
 
@@ -26,7 +31,9 @@ class RunParameters:
     ABC-XYZ segment's class code to ``[target, service type]``, copied from
     ``ServiceLevelClass`` at start so the run can be reproduced. A scoped run reuses the
     stored segmentation when it is at most ``segmentation_max_age_days`` days older than
-    ``as_of``.
+    ``as_of``. ``demand_model`` is one of :data:`DEMAND_MODELS`; ``calibrate`` (history model
+    only) corrects the targets by the run's calibration; each batch replays its policies and
+    the current ones over its last ``backtest_periods`` periods (0: no replay).
     """
 
     as_of: date
@@ -41,6 +48,9 @@ class RunParameters:
     excess_cover_periods: float = 4.0
     batch_size: int = DEFAULT_BATCH_SIZE
     segmentation_max_age_days: int = DEFAULT_SEGMENTATION_MAX_AGE_DAYS
+    demand_model: str = "history"
+    calibrate: bool = True
+    backtest_periods: int = DEFAULT_BACKTEST_PERIODS
     service_classes: dict | None = None
 
     @property
@@ -61,8 +71,13 @@ class RunParameters:
 
     @classmethod
     def from_json(cls, data: dict) -> "RunParameters":
-        """The parameters stored on a run."""
-        return cls(**{**data, "as_of": date.fromisoformat(data["as_of"])})
+        """The parameters stored on a run (a run stored before the demand model was a
+        parameter planned parametrically, without calibration or replay)."""
+        return cls(**{**LEGACY, **data, "as_of": date.fromisoformat(data["as_of"])})
+
+
+LEGACY = {"demand_model": "parametric", "calibrate": False, "backtest_periods": 0}
+"""What a run stored before these parameters existed did."""
 
 
 PARAMETER_LIMITS = {
@@ -76,6 +91,7 @@ PARAMETER_LIMITS = {
     "excess_cover_periods": (0.0, 520.0),
     "batch_size": (1, 1_000_000),
     "segmentation_max_age_days": (0, 3650),
+    "backtest_periods": (0, 520),
 }
 
 
@@ -88,9 +104,43 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
         raise ParameterError(f"parameters: unknown {', '.join(unknown)}.")
     as_of = given.pop("as_of", None)
     values = {"as_of": _as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
+    values |= _model(given.pop("demand_model", None), given.pop("calibrate", None))
     for name, value in given.items():
         values[name] = _number(name, value)
-    return RunParameters(**values, service_classes=service_classes)
+    params = RunParameters(**values, service_classes=service_classes)
+    if params.backtest_periods > params.history_periods:
+        raise ParameterError(
+            f"backtest_periods: {params.backtest_periods} is more than the "
+            f"{params.history_periods} history periods."
+        )
+    return params
+
+
+def _model(demand_model, calibrate) -> dict:
+    """``demand_model`` and ``calibrate`` checked; calibration defaults to on with the history
+    model, and is refused with the parametric one (it corrects the history model's targets)."""
+    model = "history" if demand_model in (None, "") else demand_model
+    model = model.strip().lower() if isinstance(model, str) else model
+    if model not in DEMAND_MODELS:
+        choices = " or ".join(repr(m) for m in DEMAND_MODELS)
+        raise ParameterError(f"demand_model: {demand_model!r} is not {choices}.")
+    wanted = model == "history" if calibrate in (None, "") else _boolean("calibrate", calibrate)
+    if wanted and model != "history":
+        raise ParameterError("calibrate: only the 'history' demand model is calibrated.")
+    return {"demand_model": model, "calibrate": wanted}
+
+
+BOOLEAN_TEXTS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _boolean(name: str, value) -> bool:
+    """``value`` as a boolean: True/False, or their text from a command line."""
+    if isinstance(value, bool):
+        return value
+    answer = BOOLEAN_TEXTS.get(str(value).strip().lower())
+    if answer is None:
+        raise ParameterError(f"{name}: {value!r} is not true or false.")
+    return answer
 
 
 INTEGER_PARAMETERS = (
@@ -98,6 +148,7 @@ INTEGER_PARAMETERS = (
     "min_forecast_pairs",
     "batch_size",
     "segmentation_max_age_days",
+    "backtest_periods",
 )
 
 

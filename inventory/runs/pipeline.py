@@ -1,17 +1,22 @@
-"""One batch's planning, pure numpy: demand statistics → segment → service target → engine →
-comparison with the active policy → exceptions. Reads nothing, writes nothing."""
+"""One batch's planning, pure numpy: demand statistics → segment → service target → engine
+(parametric, or from the history itself) → comparison with the active policy → exceptions →
+replay of the new and the current policies. Reads nothing, writes nothing."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from governance.choices import ExceptionKind, Severity
 from inventory.choices import LeadTimeBasis
 from inventory.engine import PolicyInputs, Reason, compute_policies, demand_statistics
+from inventory.engine.backtest import StockLevels
+from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
 from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
+from inventory.runs.history_model import history_policies
 from inventory.runs.inputs import BatchInputs
 from inventory.runs.parameters import RunParameters
+from inventory.runs.replay import replay_sums
 
 FALLBACK_CLASS = "CZ"
 """Service class of a SKU-location that cannot be segmented (no demand statistics)."""
@@ -25,6 +30,7 @@ class PlannedBatch:
     reasons: dict[str, list[list[str]]]  # stockout / excess / data_quality code lists per row
     exceptions: list[tuple[int, str, str, list[str], str]]  # row, kind, severity, codes, detail
     blocked: np.ndarray
+    replay: dict[str, float] = field(default_factory=dict)  # sums: see runs.replay
 
 
 @dataclass
@@ -74,19 +80,45 @@ def plan_batch(
     cutoffs: tuple[float, float],
     segments: tuple[str, ...] = (),
     stored_segment: np.ndarray | None = None,
+    calibration: Calibration | None = None,
 ) -> tuple[np.ndarray, PlannedBatch]:
     """The rows kept (by the scope's segments) and their recommendations and exceptions.
 
     A row's class is its ``stored_segment`` (the network's stored segmentation) when it has
-    one, else its ABC-XYZ class against the network's ``cutoffs``.
+    one, else its ABC-XYZ class against the network's ``cutoffs``. With the history model,
+    ``calibration`` (the run's) corrects each row's target before the engine sets its levels.
     """
+    demand, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
+    return rows, _plan(inputs, params, demand, segment, rows, calibration)
+
+
+def calibration_rows(
+    inputs: BatchInputs,
+    params: RunParameters,
+    cutoffs: tuple[float, float],
+    segments: tuple[str, ...] = (),
+    stored_segment: np.ndarray | None = None,
+) -> tuple[np.ndarray, PolicyInputs]:
+    """The history and the engine inputs of the rows :func:`plan_batch` would plan with the
+    history model, before calibration and without forecast errors (the demand is the
+    history's alone): what the run's calibration measures."""
+    demand, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
+    _, target, kind = _service(segment[rows], params)
+    x = _engine_inputs(inputs, params, rows, target, kind)
+    unknown = np.full(len(rows), np.nan)
+    return inputs.history[rows], replace(x, demand_mean=unknown, demand_sd=unknown)
+
+
+def _kept(
+    inputs, params, cutoffs, segments, stored_segment
+) -> tuple[Demand, np.ndarray, np.ndarray]:
+    """(demand figures, segment of every row, the rows kept by the scope's segments)."""
     demand = demand_of(inputs, params)
     segment = segments_of(demand, inputs.unit_cost, params, cutoffs)
     if stored_segment is not None:
         segment = np.where(stored_segment != "", stored_segment, segment)
     keep = np.isin(segment, segments) if segments else np.ones(len(segment), bool)
-    rows = np.flatnonzero(keep)
-    return rows, _plan(inputs, params, demand, segment, rows)
+    return demand, segment, np.flatnonzero(keep)
 
 
 def _service(segment: np.ndarray, params: RunParameters) -> tuple[np.ndarray, ...]:
@@ -100,13 +132,14 @@ def _service(segment: np.ndarray, params: RunParameters) -> tuple[np.ndarray, ..
     return np.where(known, code, ""), targets[row_class], kinds[row_class]
 
 
-def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:
+def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kind) -> PolicyInputs:
+    """The engine's inputs of ``rows`` (demand left NaN: the model fills it in)."""
     pick = lambda values: values[rows]  # noqa: E731
-    code, target, kind = _service(pick(segment), params)
     period = float(params.period_days)
-    engine_inputs = PolicyInputs(
-        demand_mean=pick(demand.mean),
-        demand_sd=pick(demand.sd),
+    unknown = np.full(len(rows), np.nan)
+    return PolicyInputs(
+        demand_mean=unknown,
+        demand_sd=unknown,
         lead_time_mean=pick(inputs.lead_time_days) / period,
         lead_time_sd=pick(inputs.lead_time_sd_days) / period,
         review_period=params.review_period,
@@ -126,7 +159,34 @@ def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:
         allocated=pick(inputs.allocated),
         backordered=pick(inputs.backordered),
     )
-    result = compute_policies(engine_inputs, excess_cover_periods=params.excess_cover_periods)
+
+
+def _policies(inputs, params, demand: Demand, rows, x: PolicyInputs, calibration):
+    """(engine result, the demand columns behind it, the inputs it was computed from)."""
+    if params.demand_model == "history":
+        forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)
+        return history_policies(inputs.history[rows], x, forecast_sd[rows], params, calibration)
+    x = replace(x, demand_mean=demand.mean[rows], demand_sd=demand.sd[rows])
+    result = compute_policies(x, excess_cover_periods=params.excess_cover_periods)
+    return result, _demand_columns(demand, rows), x
+
+
+def _demand_columns(demand: Demand, rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "demand_mean": demand.mean[rows],
+        "demand_sd": demand.sd[rows],
+        "demand_sd_source": demand.sd_source[rows],
+        "demand_periods": demand.periods[rows],
+        "capped_periods": demand.capped[rows],
+        "demand_pattern": demand.pattern[rows],
+    }
+
+
+def _plan(inputs, params, demand: Demand, segment, rows, calibration) -> PlannedBatch:
+    pick = lambda values: values[rows]  # noqa: E731
+    code, target, kind = _service(pick(segment), params)
+    x = _engine_inputs(inputs, params, rows, target, kind)
+    result, demand_columns, x = _policies(inputs, params, demand, rows, x, calibration)
     current = pick(inputs.current_safety_stock)
     with np.errstate(invalid="ignore", divide="ignore"):
         change = (result.safety_stock - current) / current
@@ -148,14 +208,9 @@ def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:
         "service_class": code,
         "service_target": target,
         "service_type": kind,
-        "demand_mean": pick(demand.mean),
-        "demand_sd": pick(demand.sd),
-        "demand_sd_source": pick(demand.sd_source),
-        "demand_periods": pick(demand.periods),
-        "capped_periods": pick(demand.capped),
-        "demand_pattern": pick(demand.pattern),
-        "lead_time_mean": engine_inputs.lead_time_mean,
-        "lead_time_sd": engine_inputs.lead_time_sd,
+        **demand_columns,
+        "lead_time_mean": x.lead_time_mean,
+        "lead_time_sd": x.lead_time_sd,
         "lead_time_basis": basis,
         "distribution": result.distribution,
         "safety_stock": result.safety_stock,
@@ -172,7 +227,15 @@ def _plan(inputs, params, demand: Demand, segment, rows) -> PlannedBatch:
         "safety_stock_change": np.where(np.isfinite(change), change, np.nan),
     }
     exceptions = _exceptions(result, reasons, blocked, large, change)
-    return PlannedBatch(columns=columns, reasons=reasons, exceptions=exceptions, blocked=blocked)
+    replayed = replay_sums(
+        inputs.history[rows],
+        x,
+        StockLevels(result.reorder_point, result.order_up_to),
+        StockLevels(pick(inputs.current_reorder_point), pick(inputs.current_max_level)),
+        params.backtest_periods,
+        target,
+    )
+    return PlannedBatch(columns, reasons, exceptions, blocked, replayed)
 
 
 def _codes(masks: np.ndarray, extra: np.ndarray | None = None) -> list[list[str]]:

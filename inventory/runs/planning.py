@@ -1,5 +1,6 @@
 """The run-wide stage before the batches: which SKU-locations, cut into which batches, which
-ABC-XYZ segmentation (always the whole network's), and what the inputs look like (the snapshot).
+ABC-XYZ segmentation (always the whole network's), the calibration of the history model
+(``runs.calibration``), and what the inputs look like (the snapshot).
 
 Segmentation is stable: a SKU-location gets the same class, hence the same service target,
 whatever the run's scope or the starting user's locations. A whole-network run recomputes it
@@ -19,14 +20,13 @@ from demand.models import DemandHistory
 from inventory.choices import SegmentationSource
 from inventory.engine.history import abc_cutoffs
 from inventory.models import InventoryPosition, Item
-from inventory.runs.inputs import index_in, scoped, sku_locations
+from inventory.runs.calibration import calibration_plan
+from inventory.runs.inputs import ALL_ITEMS, index_in, scoped, sku_locations
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import RunScope
 from inventory.runs.selectors import segmentation_fresh, segmentation_newest
 from sop_platform.arrays import query_columns
 from supply.models import LaneLeadTimeActual
-
-ALL_ITEMS = (0, 2**62)
 
 
 @dataclass(frozen=True)
@@ -131,11 +131,12 @@ def annual_values(
     return value[wanted], read
 
 
-def run_plan_build(scope: RunScope, params: RunParameters) -> RunPlan:
-    """Everything the batches share."""
+def run_plan_build(scope: RunScope, params: RunParameters, seed: int = 0) -> RunPlan:
+    """Everything the batches share; ``seed`` (the run id) draws the calibration sample."""
     keys = sku_locations(scope, *ALL_ITEMS, params.as_of)
     values, read = annual_values(scope, params, keys)
     segmentation = segmentation_plan(scope, params, values)
+    calibration = calibration_plan(scope, params, keys, segmentation, seed)
     return RunPlan(
         batches=batches_cut(keys, params.batch_size),
         segmentation=segmentation,
@@ -144,6 +145,7 @@ def run_plan_build(scope: RunScope, params: RunParameters) -> RunPlan:
             **read,
             **_as_of_dates(scope, params),
             **segmentation.as_snapshot(),
+            **({"calibration": calibration} if calibration is not None else {}),
         },
     )
 

@@ -57,6 +57,19 @@ def segmentation_fresh(*, as_of: date, max_age_days: int) -> NetworkSegmentation
     return dated.order_by("-as_of", "-computed_at", "-pk").first()
 
 
+def segmentation_calibration(*, segmentation_id: int) -> dict | None:
+    """The calibration the whole-network run that stored a segmentation recorded, with that
+    run's id (``run_id``); None when that run did not calibrate."""
+    stored = (
+        NetworkSegmentation.objects.filter(pk=segmentation_id, run__isnull=False)
+        .values_list("run_id", "run__snapshot")
+        .first()
+    )
+    if stored is None or not stored[1].get("calibration"):
+        return None
+    return {**stored[1]["calibration"], "run_id": stored[0]}
+
+
 def runs_list() -> QuerySet[PolicyRun]:
     """Runs, newest first, with who started them."""
     return PolicyRun.objects.select_related("actor").order_by("-created_at", "-pk")

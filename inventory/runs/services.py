@@ -30,12 +30,14 @@ from inventory.choices import (
 from inventory.engine.version import ENGINE_VERSION
 from inventory.models import ServiceLevelClass
 from inventory.runs import queue
+from inventory.runs.calibration import calibration_from_snapshot, calibration_text
 from inventory.runs.inputs import BatchInputs, batch_inputs, stored_segments
 from inventory.runs.log import logger, run_log
 from inventory.runs.models import NetworkSegmentation, PolicyRun, RunBatch
 from inventory.runs.parameters import RunParameters, parameters_build
 from inventory.runs.pipeline import plan_batch
 from inventory.runs.planning import RunPlan, SegmentationPlan, run_plan_build
+from inventory.runs.replay import replay_summary
 from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
 from inventory.runs.writer import exceptions_write, recommendations_write, segments_write
 
@@ -113,7 +115,7 @@ def policy_run_plan(run_id: int) -> None:
         return
     try:
         plan = run_plan_build(
-            RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
+            RunScope.from_json(run.scope), RunParameters.from_json(run.parameters), seed=run.pk
         )
         batch_ids = _batches_create(run, plan, started)
     except (Exception, TimeoutException) as error:  # the run cannot start: say why and stop
@@ -145,6 +147,8 @@ def _batches_create(run: PolicyRun, plan: RunPlan, started: float) -> list[int]:
         )
     run.timings = {"plan": round(time.perf_counter() - started, 3)}
     run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
+    if "calibration" in plan.snapshot:
+        run_log(run, calibration_text(plan.snapshot["calibration"]))
     run_log(run, f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.")
     batch_ids = list(run.batches.values_list("pk", flat=True))
     transaction.on_commit(lambda: queue.enqueue_batches(run.pk, batch_ids))
@@ -207,10 +211,13 @@ def _compute(batch: RunBatch) -> None:
     scope, params = RunScope.from_json(run.scope), RunParameters.from_json(run.parameters)
     clock = time.perf_counter()
     segmentation = SegmentationPlan.from_snapshot(run.snapshot, params.as_of)
+    calibration = calibration_from_snapshot(run.snapshot)
     inputs = batch_inputs(scope, params, batch.item_from, batch.item_to)
     stored = _stored_segments(segmentation, batch, inputs)
     read = time.perf_counter()
-    _, planned = plan_batch(inputs, params, segmentation.cutoffs, scope.segments, stored)
+    _, planned = plan_batch(
+        inputs, params, segmentation.cutoffs, scope.segments, stored, calibration=calibration
+    )
     computed = time.perf_counter()
     with transaction.atomic():
         # Two deliveries of one batch may overlap (a worker presumed dead was only slow): the
@@ -224,6 +231,7 @@ def _compute(batch: RunBatch) -> None:
         done = time.perf_counter()
         batch.status, batch.finished_at = BatchStatus.SUCCEEDED, timezone.now()
         batch.recommendations, batch.exceptions = written, raised
+        batch.replay = planned.replay
         batch.input_hash = _inputs_hash(inputs, stored)
         batch.timings = {
             "read": round(read - clock, 3),
@@ -285,7 +293,7 @@ def policy_run_finish_if_done(run_id: int) -> None:
         run = PolicyRun.objects.select_for_update().get(pk=run_id)
         if not run.is_active or run.total_batches == 0:
             return
-        batches = list(run.batches.values("status", "timings", "input_hash"))
+        batches = list(run.batches.values("status", "timings", "input_hash", "replay"))
         if any(b["status"] not in FINISHED_BATCH_STATUSES for b in batches):
             return
         statuses = {b["status"] for b in batches}
@@ -301,7 +309,15 @@ def policy_run_finish_if_done(run_id: int) -> None:
             run.timings[stage] = round(sum(b["timings"].get(stage, 0) for b in batches), 3)
         hashes = sorted(b["input_hash"] for b in batches if b["input_hash"])
         run.snapshot["content_hash"] = hashlib.sha256("".join(hashes).encode()).hexdigest()
+        _replay_record(run, [b["replay"] for b in batches if b["status"] == BatchStatus.SUCCEEDED])
         _finish(run, status)
+
+
+def _replay_record(run: PolicyRun, batch_sums: list[dict]) -> None:
+    """The run's replay summary (``snapshot["backtest"]``), from its batches' sums."""
+    summary = replay_summary(batch_sums, run.parameters.get("backtest_periods", 0))
+    if summary is not None:
+        run.snapshot["backtest"] = summary
 
 
 def _finish(run: PolicyRun, status: str) -> None:

@@ -27,14 +27,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 @pytest.fixture
 def run(settings, django_capture_on_commit_callbacks) -> PolicyRun:
     """A finished run over the demo network: 20 SKUs × 3 locations, 60 recommendations (4
-    blocked) and 65 exceptions, computed in this process."""
+    blocked) and 65 exceptions, computed in this process (the counts are the parametric
+    model's)."""
     settings.RUNS_SYNC = True
     call_command(
         "load_demo", "--skus", "20", "--locations", "3", "--weeks", "30", "--seed", "1",
         stdout=StringIO(),
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        started = policy_run_start(scope=RunScope(), parameters={})
+        started = policy_run_start(scope=RunScope(), parameters={"demand_model": "parametric"})
     started.refresh_from_db()
     assert started.recommendations.count() == 60
     return started

@@ -36,11 +36,13 @@ SS_FORECAST = Z_98 * 3 * math.sqrt(2)
 
 
 def params(**overrides) -> RunParameters:
+    """The parametric model (the golden numbers below are its): see test_runs_history.py."""
     values = {
         "as_of": date(2025, 6, 2),
         "period_days": 7,
         "history_periods": 10,
         "service_classes": CLASSES,
+        "demand_model": "parametric",
         **overrides,
     }
     return RunParameters(**values)
@@ -75,6 +77,7 @@ def inputs(n: int, **columns) -> BatchInputs:
         "order_cost": column("order_cost", 50.0),
         "current_safety_stock": column("current_safety_stock", NAN),
         "current_reorder_point": column("current_reorder_point", NAN),
+        "current_max_level": column("current_max_level", NAN),
     }
     assert not columns, f"unknown columns {sorted(columns)}"
     empty = {

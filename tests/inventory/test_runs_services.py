@@ -164,6 +164,13 @@ def test_whole_network_run_recommends_every_stocked_sku_location_and_flags_the_d
 def test_run_log_tells_the_story(demo, run_now):
     run = run_now(batch_size=30)
     messages = list(run.log_entries.order_by("pk").values_list("level", "message"))
+    calibrated = messages.pop(1)  # the history model's calibration, before the batches
+    assert calibrated[0] == "info"
+    assert re.fullmatch(
+        rf"Calibrated on {SKUS * LOCATIONS} SKU-locations \(4 origins of 13 periods\); "
+        r"achieved before → after: .+\.",
+        calibrated[1],
+    )
     assert messages == [
         ("info", "Queued by a user; scope: whole network."),
         ("info", f"Planned {SKUS * LOCATIONS} SKU-locations in 3 batches."),
