@@ -22,7 +22,12 @@ from governance.api.serializers import StrictInputSerializer
 from inventory import filtersets
 from inventory.choices import RunTrigger
 from inventory.models import PolicyRecommendation, PolicyRun
-from inventory.runs.parameters import INTEGER_PARAMETERS, PARAMETER_LIMITS, ParameterError
+from inventory.runs.parameters import (
+    DEMAND_MODELS,
+    INTEGER_PARAMETERS,
+    PARAMETER_LIMITS,
+    ParameterError,
+)
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
 from inventory.runs.selectors import run_log_entries, run_progress, runs_with_totals
 from inventory.runs.services import RunConflict, policy_run_cancel, policy_run_start
@@ -91,24 +96,38 @@ class ScopeInput(StrictInputSerializer):
 
 def _parameters_schema() -> dict:
     """The run parameters a caller may override, with their types and limits."""
-    properties: dict = {"as_of": {"type": "string", "format": "date"}}
+    properties: dict = {
+        "as_of": {"type": "string", "format": "date"},
+        "demand_model": {"type": "string", "enum": list(DEMAND_MODELS)},
+        "calibrate": {"type": "boolean"},
+    }
     for name, (low, high) in PARAMETER_LIMITS.items():
         kind = "integer" if name in INTEGER_PARAMETERS else "number"
         properties[name] = {"type": kind, "minimum": low, "maximum": high}
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
+NON_NUMBERS = {  # parameter: (JSON type, what the error calls it)
+    "as_of": (str, "a date (YYYY-MM-DD)"),
+    "demand_model": (str, "a string"),
+    "calibrate": (bool, "true or false"),
+}
+
+
 @extend_schema_field(_parameters_schema())
 class ParametersField(serializers.DictField):
-    """Run parameter overrides: numbers as JSON numbers, ``as_of`` as a date string (names and
-    limits are the service's to check)."""
+    """Run parameter overrides: numbers as JSON numbers, ``as_of`` as a date string,
+    ``demand_model`` as a string, ``calibrate`` as a boolean (names, limits and choices are
+    the service's to check)."""
 
     def to_internal_value(self, data) -> dict:
         data = super().to_internal_value(data)
         for name, value in data.items():
-            expected = str if name == "as_of" else (int, float)
-            if isinstance(value, bool) or not isinstance(value, expected) or value == "":
-                kind = "a date (YYYY-MM-DD)" if name == "as_of" else "a number"
+            expected, kind = NON_NUMBERS.get(name, ((int, float), "a number"))
+            fits = isinstance(value, expected) and value != ""
+            if expected is not bool and isinstance(value, bool):
+                fits = False  # JSON true is no number
+            if not fits:
                 raise serializers.ValidationError(
                     {name: [f"{kind.capitalize()} is expected: this is not {kind}."]}
                 )

@@ -13,7 +13,15 @@ from inventory.models import Item, Location
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import SEGMENTS
 
-PARAMETER_FIELDS = ("history_periods", "review_period", "holding_rate", "batch_size")
+PARAMETER_FIELDS = (
+    "demand_model",
+    "calibrate",
+    "backtest_periods",
+    "history_periods",
+    "review_period",
+    "holding_rate",
+    "batch_size",
+)
 SCOPE_FIELDS = ("locations", "categories", "segments")
 _DEFAULTS = {f.name: f.default for f in fields(RunParameters)}
 
@@ -38,6 +46,27 @@ class RunStartForm(forms.Form):
         help_text="ABC-XYZ segments; none ticked: every segment.",
     )
     description = forms.CharField(required=False, max_length=200)
+    demand_model = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("history", "From the history (per-row distribution)"),
+            ("parametric", "Parametric (mean and sd)"),
+        ],
+        initial=_DEFAULTS["demand_model"],
+        help_text="How lead-time demand is modelled.",
+    )
+    calibrate = forms.NullBooleanField(
+        required=False,
+        widget=forms.Select(
+            choices=[("", "Default (with the history model)"), ("true", "Yes"), ("false", "No")]
+        ),
+        help_text="Correct the targets so the promise is kept on past demand.",
+    )
+    backtest_periods = forms.IntegerField(
+        required=False,
+        initial=_DEFAULTS["backtest_periods"],
+        help_text="Last periods replayed against your current min/max (0: none).",
+    )
     history_periods = forms.IntegerField(
         required=False, initial=_DEFAULTS["history_periods"], help_text="Periods of history."
     )
@@ -75,7 +104,7 @@ class RunStartForm(forms.Form):
         return {
             name: self.cleaned_data[name]
             for name in PARAMETER_FIELDS
-            if self.cleaned_data.get(name) is not None
+            if self.cleaned_data.get(name) not in (None, "")
         }
 
     def add_service_error(self, error: Exception) -> None:

@@ -123,6 +123,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scope": RunScope.from_json(run.scope).describe(),
         "parameters": _parameter_rows(run.parameters),
         "snapshot": _snapshot_rows(run.snapshot),
+        "backtest": backtest_text(run.snapshot.get("backtest")),
+        "calibration": calibration_rows(run.snapshot.get("calibration")),
         "stages": run_stage_timings(run, batches),
         "batches": [_batch_row(batch) for batch in batches],
         "log": log,
@@ -178,8 +180,98 @@ def _parameter_rows(parameters: dict) -> list[tuple[str, str]]:
     return rows
 
 
+SHOWN_APART = ("backtest", "calibration")  # snapshot entries with a section of their own
+
+
 def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
-    return [(_label(name), _value_text(value)) for name, value in snapshot.items()]
+    return [
+        (_label(name), _value_text(value))
+        for name, value in snapshot.items()
+        if name not in SHOWN_APART
+    ]
+
+
+def _share(value: float | None) -> str:
+    """0.954 as "95.4 %"; an em dash when unknown."""
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def backtest_text(summary: dict | None) -> dict | None:
+    """The replay summary of a run as the page says it: the sentence, and the table rows
+    (policies, SKU-locations, demand, fill, average stock value)."""
+    if not summary:
+        return None
+    ours, current, planned = summary["ours"], summary["current"], summary["planned"]
+    periods = summary["periods"]
+    if summary["sku_locations"]:
+        sentence = (
+            f"On your last {periods} periods, our policies: fill {_share(ours['fill'])} at "
+            f"average stock value {_money(ours['average_value'])}; your current min/max: fill "
+            f"{_share(current['fill'])} at {_money(current['average_value'])}."
+        )
+    else:
+        sentence = (
+            f"On your last {periods} periods, our policies: fill {_share(planned['fill'])} at "
+            f"average stock value {_money(planned['average_value'])}; no SKU-location has a "
+            "current min/max to compare with."
+        )
+    compared = summary["sku_locations"], summary["demand"]
+    rows = [
+        ("Our policies", *compared, ours),
+        ("Your current min/max", *compared, current),
+        (
+            "Our policies, every SKU-location planned",
+            planned["sku_locations"],
+            planned["demand"],
+            planned,
+        ),
+    ]
+    return {
+        "sentence": sentence,
+        "promised": _share(summary["promised"]),
+        "rows": [
+            (
+                name,
+                f"{count:,}",
+                _money(demand),
+                _share(side["fill"]),
+                _money(side["average_value"]),
+            )
+            for name, count, demand, side in rows
+        ],
+    }
+
+
+def calibration_rows(calibration: dict | None) -> dict | None:
+    """A run's calibration evidence as the page shows it: where it comes from, and per group
+    pattern (service type), rows, promised, achieved before → after, correction."""
+    if not calibration:
+        return None
+    if calibration["source"] == "reused":
+        origin = f"Reused from run #{calibration['run_id']}, which stored the segmentation."
+    else:
+        origin = (
+            f"Measured on {calibration['sku_locations']:,} SKU-locations of this run: "
+            f"{calibration['origins']} rolling origins of {calibration['window']} periods."
+        )
+    return {
+        "origin": origin,
+        "groups": [
+            {
+                "pattern": f"{group['pattern']} ({group['service_type']})",
+                "rows": f"{group['rows']:,}",
+                "promised": _share(group["promised"]),
+                "achieved": f"{_share(group['achieved_before'])} → "
+                f"{_share(group['achieved_after'])}",
+                "factor": f"× {group['factor']:.2f}",
+            }
+            for group in calibration["groups"]
+        ],
+    }
 
 
 def _batch_row(batch) -> dict:
