@@ -107,6 +107,9 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     values |= _model(given.pop("demand_model", None), given.pop("calibrate", None))
     for name, value in given.items():
         values[name] = _number(name, value)
+    if "backtest_periods" not in values:  # a short history replays all of it by default
+        periods = values.get("history_periods", RunParameters.history_periods)
+        values["backtest_periods"] = min(DEFAULT_BACKTEST_PERIODS, periods)
     params = RunParameters(**values, service_classes=service_classes)
     if params.backtest_periods > params.history_periods:
         raise ParameterError(

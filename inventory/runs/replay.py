@@ -119,3 +119,25 @@ def _side(served: float, demand: float, value: float) -> dict:
 
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
+
+
+def replay_sentence(summary: dict) -> str:
+    """The run's replay in one sentence, as the run page and the commands say it."""
+    ours, current, planned = summary["ours"], summary["current"], summary["planned"]
+    opening = f"On your last {summary['periods']} periods, our policies: fill "
+    if not summary["sku_locations"]:
+        return (
+            f"{opening}{share_text(planned['fill'])} at average stock value "
+            f"{planned['average_value']:,.0f}; no SKU-location has a current min/max to "
+            "compare with."
+        )
+    return (
+        f"{opening}{share_text(ours['fill'])} at average stock value "
+        f"{ours['average_value']:,.0f}; your current min/max: fill "
+        f"{share_text(current['fill'])} at {current['average_value']:,.0f}."
+    )
+
+
+def share_text(value: float | None) -> str:
+    """0.954 as "95.4 %"; an em dash when unknown."""
+    return "—" if value is None else f"{value * 100:.1f} %"

@@ -28,6 +28,7 @@ from inventory.runs.charts import (
 from inventory.runs.forms import RunStartForm
 from inventory.runs.models import PolicyRun, RunLogEntry
 from inventory.runs.parameters import ParameterError
+from inventory.runs.replay import replay_sentence, share_text
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
 from inventory.runs.selectors import (
     exception_backlog,
@@ -191,38 +192,16 @@ def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
     ]
 
 
-def _share(value: float | None) -> str:
-    """0.954 as "95.4 %"; an em dash when unknown."""
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
-
-
 def backtest_text(summary: dict | None) -> dict | None:
     """The replay summary of a run as the page says it: the sentence, and the table rows
     (policies, SKU-locations, demand, fill, average stock value)."""
     if not summary:
         return None
-    ours, current, planned = summary["ours"], summary["current"], summary["planned"]
-    periods = summary["periods"]
-    if summary["sku_locations"]:
-        sentence = (
-            f"On your last {periods} periods, our policies: fill {_share(ours['fill'])} at "
-            f"average stock value {_money(ours['average_value'])}; your current min/max: fill "
-            f"{_share(current['fill'])} at {_money(current['average_value'])}."
-        )
-    else:
-        sentence = (
-            f"On your last {periods} periods, our policies: fill {_share(planned['fill'])} at "
-            f"average stock value {_money(planned['average_value'])}; no SKU-location has a "
-            "current min/max to compare with."
-        )
     compared = summary["sku_locations"], summary["demand"]
+    planned = summary["planned"]
     rows = [
-        ("Our policies", *compared, ours),
-        ("Your current min/max", *compared, current),
+        ("Our policies", *compared, summary["ours"]),
+        ("Your current min/max", *compared, summary["current"]),
         (
             "Our policies, every SKU-location planned",
             planned["sku_locations"],
@@ -231,15 +210,15 @@ def backtest_text(summary: dict | None) -> dict | None:
         ),
     ]
     return {
-        "sentence": sentence,
-        "promised": _share(summary["promised"]),
+        "sentence": replay_sentence(summary),
+        "promised": share_text(summary["promised"]),
         "rows": [
             (
                 name,
                 f"{count:,}",
-                _money(demand),
-                _share(side["fill"]),
-                _money(side["average_value"]),
+                f"{demand:,.0f}",
+                share_text(side["fill"]),
+                f"{side['average_value']:,.0f}",
             )
             for name, count, demand, side in rows
         ],
@@ -264,9 +243,9 @@ def calibration_rows(calibration: dict | None) -> dict | None:
             {
                 "pattern": f"{group['pattern']} ({group['service_type']})",
                 "rows": f"{group['rows']:,}",
-                "promised": _share(group["promised"]),
-                "achieved": f"{_share(group['achieved_before'])} → "
-                f"{_share(group['achieved_after'])}",
+                "promised": share_text(group["promised"]),
+                "achieved": f"{share_text(group['achieved_before'])} → "
+                f"{share_text(group['achieved_after'])}",
                 "factor": f"× {group['factor']:.2f}",
             }
             for group in calibration["groups"]

@@ -21,6 +21,7 @@ from inventory.datasets.services import (
 from inventory.management.commands.optimize import progress_line
 from inventory.runs.models import PolicyRun
 from inventory.runs.parameters import ParameterError
+from inventory.runs.replay import replay_sentence
 from inventory.runs.scope import ScopeError
 from inventory.runs.selectors import run_progress
 from inventory.runs.services import RunConflict
@@ -157,6 +158,8 @@ class Command(BaseCommand):
         reasons = f" ({_counts(summary.blocked_reasons)})" if summary.blocked else ""
         self.stdout.write(f"Blocked: {summary.blocked:,}{reasons}.")
         self.stdout.write(f"Exceptions: {_counts(summary.exceptions) or 'none'}.")
+        if run.snapshot.get("backtest"):
+            self.stdout.write(replay_sentence(run.snapshot["backtest"]))
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Run #{run.pk} {status}: see its log on the Runs page.")
 

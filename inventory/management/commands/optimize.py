@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from inventory.choices import ACTIVE_RUN_STATUSES, RunStatus, RunTrigger
 from inventory.runs.models import PolicyRun
 from inventory.runs.parameters import ParameterError
+from inventory.runs.replay import replay_sentence
 from inventory.runs.scope import ScopeError, scope_resolve
 from inventory.runs.selectors import run_log_entries, run_progress
 from inventory.runs.services import RunConflict, policy_run_start
@@ -178,6 +179,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(summary)
         self.stdout.write(f"Stage timings: {stages or 'none recorded'}.")
+        if run.snapshot.get("backtest"):
+            self.stdout.write(replay_sentence(run.snapshot["backtest"]))
         if status != RunStatus.SUCCEEDED:
             for entry in run_log_entries(run).filter(level="error")[:10]:
                 batch = f"batch {entry.batch_number}: " if entry.batch_number else ""
