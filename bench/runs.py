@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python bench/runs.py                      # 100k, then 1M SKU-locations
     .venv/bin/python bench/runs.py --sizes 5000         # 5,000 SKUs x 20 locations only
     .venv/bin/python bench/runs.py --sizes 50000 --keep # keep the scratch database
+    .venv/bin/python bench/runs.py --sizes 5000 --param demand_model=parametric
 
 For each size: creates the scratch database ``sop_bench_runs_<skus>`` (or reuses it with
 ``--reuse`` when it holds that demo network), loads the demo network (SKUs x 20 locations x
@@ -38,11 +39,19 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="Keep a loaded database.")
     parser.add_argument("--keep", action="store_true", help="Do not drop the database.")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A run parameter, e.g. demand_model=parametric (repeatable).",
+    )
     return parser.parse_args()
 
 
 def _flags(args: argparse.Namespace) -> list[str]:
     flags = ["--batch-size", str(args.batch_size), "--workers", str(args.workers)]
+    flags += [f"--param={given}" for given in args.param]
     return flags + ["--reuse"] * args.reuse + ["--keep"] * args.keep
 
 
@@ -90,7 +99,7 @@ def _peak_mb(pid: int) -> float:
     return 0.0
 
 
-def _run(env: dict, batch_size: int, workers: int) -> None:
+def _run(env: dict, batch_size: int, workers: int, given: list[str]) -> None:
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
@@ -113,6 +122,7 @@ def _run(env: dict, batch_size: int, workers: int) -> None:
 
         time.sleep(3)  # let the cluster fork its workers
         parameters = {"batch_size": batch_size, "as_of": END}
+        parameters |= dict(text.split("=", 1) for text in given)
         run = policy_run_start(scope=RunScope(), parameters=parameters)
         memory: dict[int, float] = {}
         while run.is_active:
@@ -155,7 +165,7 @@ def main() -> None:
         database = f"sop_bench_runs_{skus}"
         print(f"{skus:,} SKUs x {LOCATIONS} locations x {WEEKS} weeks, PostgreSQL, 2 cores:")
         env = _prepare(database, skus, args.reuse)
-        _run(env, args.batch_size, args.workers)
+        _run(env, args.batch_size, args.workers, args.param)
         if not args.keep:
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
