@@ -20,8 +20,9 @@ Demand Forecasting*, ch. 5).
   of L, so the mixture has the moments of ``lead_time_demand``).
 - Quantities are counted in whole units (rounded); only the first ``units`` values of the sum
   are tabulated: a draw of ``units`` or more can only put the sum beyond the table, so
-  leaving it out is exact for the values kept. The FFT length covers the whole support of the
-  truncated sum, so nothing wraps around.
+  leaving it out is exact for the values kept. The FFT covers the whole support of the
+  truncated sum, or, when that is longer than four tables, four tables with the pmf
+  exponentially tilted so that what wraps around weighs less than 1e-14 (``_tilt``).
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from scipy.fft import irfft, next_fast_len, rfft
 
 from inventory.engine.discrete import Table
 
+_TILTED_LENGTH = 4  # FFT length in table lengths when the sum's support is longer
+_ALIASING = 1e-14  # weight of the mass an FFT folds back (see _tilt)
 _FFT_CELLS = 4_000_000  # rows × FFT length per block: bounds memory to about 100 MB
 _THREE_POINTS = (np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)]), np.array([1 / 6, 2 / 3, 1 / 6]))
 
@@ -113,12 +116,22 @@ def sum_pmf(period: NDArray, length: NDArray) -> NDArray[np.float64]:
     part = length - whole
     result = np.empty_like(period)
     for block in _blocks(rows, units, whole):
-        size = next_fast_len(int(units * (whole[block].max() + 1)), real=True)
-        spectrum = rfft(period[block], size, axis=1)
+        support = units * (int(whole[block].max()) + 1)
+        size = next_fast_len(min(support, _TILTED_LENGTH * units), real=True)
+        tilt = _tilt(units, size) if size < support else np.ones(units)
+        spectrum = rfft(period[block] * tilt, size, axis=1)
         extra = part[block, None] * spectrum + (1.0 - part[block, None])
         summed = irfft(_power(spectrum, whole[block]) * extra, size, axis=1)[:, :units]
-        result[block] = np.clip(summed, 0.0, 1.0)
+        result[block] = np.clip(summed / tilt, 0.0, 1.0)
     return result
+
+
+def _tilt(units: int, size: int) -> NDArray[np.float64]:
+    """θ^s for s < ``units`` with θ^size = ``_ALIASING``: convolving θ^s·p(s) gives
+    θ^s·(p * q)(s), and what a circular FFT of ``size`` folds back onto s comes from s + size
+    and beyond, damped by θ^size, so the sum can be computed on a short FFT (exponential
+    windowing: Embrechts & Frei (2009), *Math. Methods Oper. Res.* 69(3), 497–508)."""
+    return np.exp(np.arange(units) * (np.log(_ALIASING) / size))
 
 
 def _power(spectrum: NDArray, exponent: NDArray) -> NDArray[np.complex128]:

@@ -10,6 +10,7 @@ import pytest
 from inventory.engine import PolicyInputs, compute_policies, demand_statistics
 from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import calibrate, corrected
+from inventory.engine.empirical import sum_pmf
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
 from inventory.engine.service_levels import optimize_service_levels
@@ -209,3 +210,17 @@ def test_policies_from_history_keeps_a_callers_mean_and_distribution():
     assert chosen.distribution[0] == "normal"
     with pytest.raises(ValueError, match="rows"):
         policies_from_history(np.zeros((2, 10)), _inputs())
+
+
+def test_the_tilted_short_fft_matches_a_direct_convolution():
+    # 20 periods of a pmf on 0..2: the sum reaches 40 units, beyond the FFT of 4 tables of 8
+    # units that the tilt allows; the first 8 values must agree with np.convolve.
+    period = np.array([[0.7, 0.2, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    exact = np.array([1.0])
+    for _ in range(20):
+        exact = np.convolve(exact, period[0, :3])
+    summed = sum_pmf(period, np.array([20.0]))
+    assert np.allclose(summed[0], exact[:8], atol=1e-12)
+    half = sum_pmf(period, np.array([20.5]))  # one more period with probability 1/2
+    more = np.convolve(exact, period[0, :3])[:8]
+    assert np.allclose(half[0], 0.5 * exact[:8] + 0.5 * more, atol=1e-12)
