@@ -21,6 +21,7 @@ the :class:`Calibration` from it (:func:`calibration_from_snapshot`).
 """
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,14 +33,21 @@ from inventory.runs.pipeline import calibration_rows
 from inventory.runs.scope import RunScope
 from inventory.runs.selectors import segmentation_calibration
 
+if TYPE_CHECKING:  # planning imports this module
+    from inventory.runs.planning import SegmentationPlan
+
 CALIBRATION_SAMPLE = 20_000
 
 
 def calibration_plan(
-    scope: RunScope, params: RunParameters, keys: np.ndarray, segmentation, seed: int
+    scope: RunScope,
+    params: RunParameters,
+    keys: np.ndarray,
+    segmentation: "SegmentationPlan",
+    seed: int,
 ) -> dict | None:
     """The run's calibration as its snapshot keeps it; None when the run does not calibrate.
-    ``keys``: the run's SKU-locations; ``segmentation``: its ``SegmentationPlan``."""
+    ``keys``: the run's SKU-locations (sorted pair keys)."""
     if params.demand_model != "history" or not params.calibrate:
         return None
     if segmentation.source == SegmentationSource.REUSED:

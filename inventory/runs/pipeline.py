@@ -8,7 +8,13 @@ import numpy as np
 
 from governance.choices import ExceptionKind, Severity
 from inventory.choices import LeadTimeBasis
-from inventory.engine import PolicyInputs, Reason, compute_policies, demand_statistics
+from inventory.engine import (
+    PolicyInputs,
+    PolicyResult,
+    Reason,
+    compute_policies,
+    demand_statistics,
+)
 from inventory.engine.backtest import StockLevels
 from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
@@ -161,8 +167,16 @@ def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kin
     )
 
 
-def _policies(inputs, params, demand: Demand, rows, x: PolicyInputs, calibration):
-    """(engine result, the demand columns behind it, the inputs it was computed from)."""
+def _policies(
+    inputs: BatchInputs,
+    params: RunParameters,
+    demand: Demand,
+    rows: np.ndarray,
+    x: PolicyInputs,
+    calibration: Calibration | None,
+) -> tuple[PolicyResult, dict[str, np.ndarray], PolicyInputs]:
+    """(engine result, the demand columns behind it, the inputs it was computed from), by the
+    run's demand model."""
     if params.demand_model == "history":
         forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)
         return history_policies(inputs.history[rows], x, forecast_sd[rows], params, calibration)
@@ -182,7 +196,14 @@ def _demand_columns(demand: Demand, rows: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _plan(inputs, params, demand: Demand, segment, rows, calibration) -> PlannedBatch:
+def _plan(
+    inputs: BatchInputs,
+    params: RunParameters,
+    demand: Demand,
+    segment: np.ndarray,
+    rows: np.ndarray,
+    calibration: Calibration | None,
+) -> PlannedBatch:
     pick = lambda values: values[rows]  # noqa: E731
     code, target, kind = _service(pick(segment), params)
     x = _engine_inputs(inputs, params, rows, target, kind)
