@@ -26,7 +26,12 @@ from inventory.engine.demand import demand_statistics, lead_time_demand
 from inventory.engine.flags import Reason, flag
 from inventory.engine.inputs import PolicyInputs, PolicyResult
 from inventory.engine.levels import DISCRETE_MEAN_LIMIT
-from inventory.engine.policies import FLOAT_OUTPUTS, compute_policies
+from inventory.engine.lot_sizing import order_multiple
+from inventory.engine.policies import (
+    DEFAULT_EXCESS_COVER_PERIODS,
+    FLOAT_OUTPUTS,
+    compute_policies,
+)
 
 EMPIRICAL_MIN_PERIODS = 8
 """Fewer observed periods than this: too few to trust a row's own shape."""
@@ -53,13 +58,15 @@ def policies_from_history(
     *,
     periods: int | None = None,
     half_life: float | None = DEFAULT_HALF_LIFE,
+    excess_cover_periods: float = DEFAULT_EXCESS_COVER_PERIODS,
 ) -> PolicyResult:
     """The policy of every row of ``inputs`` from its ``history`` (NaN = no record, negative =
     returns). ``inputs.demand_mean`` / ``demand_sd`` may be NaN: they are then estimated from
     the history. The result's ``distribution`` says which distribution set each row's levels;
     rows with returns carry ``RETURNS_IN_HISTORY`` among their data-quality reasons.
     ``half_life`` (periods; None = every period alike) weighs recent periods more in the
-    empirical distribution: a period ``half_life`` periods older counts half as much."""
+    empirical distribution: a period ``half_life`` periods older counts half as much.
+    ``excess_cover_periods`` is as in ``compute_policies``."""
     clean, had_returns = clean_history(history, periods)
     if clean.shape[0] != len(inputs):
         raise ValueError(f"history has {clean.shape[0]} rows; inputs have {len(inputs)}.")
@@ -67,10 +74,11 @@ def policies_from_history(
     quantum = quanta(clean, x)
     result = compute_policies(
         in_quanta(x, quantum),
+        excess_cover_periods=excess_cover_periods,
         samples=np.round(clean / quantum[:, None]),
         sample_weights=recency_weights(clean.shape[1], half_life),
     )
-    result = from_quanta(result, quantum)
+    result = from_quanta(result, quantum, _multiple(x))
     result.data_quality_reasons |= flag(had_returns, Reason.RETURNS_IN_HISTORY)
     return result
 
@@ -107,14 +115,42 @@ _QUANTITY_OUTPUTS = tuple(name for name in FLOAT_OUTPUTS if name not in _RATIOS)
 
 
 def in_quanta(x: PolicyInputs, quantum: NDArray) -> PolicyInputs:
-    """``x`` with quantities counted in ``quantum`` units and the unit cost per quantum."""
+    """``x`` with quantities counted in ``quantum`` units and the unit cost per quantum.
+    Lot size and case pack both become their least common multiple first (the same
+    constraint): two values scaled by a fractional quantum have no sensible common multiple
+    on the rounding grid (lot 120 and pack 24 at a quantum of 1.37 gave 2,771,875)."""
+    multiple = _multiple(x)
+    invalid = np.isnan(multiple)  # left as they are, for validation to report
+    x = replace(
+        x,
+        lot_size=np.where(invalid, x.lot_size, multiple),
+        case_pack=np.where(invalid, x.case_pack, multiple),
+    )
     scaled = {name: getattr(x, name) / quantum for name in _QUANTITY_INPUTS}
     return replace(x, **scaled, unit_cost=x.unit_cost * quantum)
 
 
-def from_quanta(result: PolicyResult, quantum: NDArray) -> PolicyResult:
-    """``result`` with its quantities back in units."""
-    return replace(result, **{n: getattr(result, n) * quantum for n in _QUANTITY_OUTPUTS})
+def from_quanta(result: PolicyResult, quantum: NDArray, multiple: NDArray) -> PolicyResult:
+    """``result`` with its quantities back in units, order quantities snapped to whole
+    ``multiple``s (the scaling leaves them a hair off)."""
+    result = replace(result, **{n: getattr(result, n) * quantum for n in _QUANTITY_OUTPUTS})
+    with np.errstate(invalid="ignore"):
+        snap = np.isfinite(multiple) & (multiple > 0)
+        for name in ("order_quantity", "recommended_qty"):
+            values = getattr(result, name)
+            snapped = np.round(values / np.where(snap, multiple, 1.0)) * multiple
+            setattr(result, name, np.where(snap, snapped, values))
+    return result
+
+
+def _multiple(x: PolicyInputs) -> NDArray[np.float64]:
+    """Each row's order multiple (lcm of lot size and case pack); NaN where either is
+    invalid (validation reports it)."""
+    valid = np.isfinite(x.lot_size) & np.isfinite(x.case_pack)
+    with np.errstate(invalid="ignore"):
+        valid &= (x.lot_size > 0) & (x.case_pack > 0)
+    multiple = order_multiple(np.where(valid, x.lot_size, 1.0), np.where(valid, x.case_pack, 1.0))
+    return np.where(valid, multiple, np.nan)
 
 
 def with_history_statistics(inputs: PolicyInputs, clean: NDArray) -> PolicyInputs:

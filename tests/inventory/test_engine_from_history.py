@@ -224,3 +224,18 @@ def test_the_tilted_short_fft_matches_a_direct_convolution():
     half = sum_pmf(period, np.array([20.5]))  # one more period with probability 1/2
     more = np.convolve(exact, period[0, :3])[:8]
     assert np.allclose(half[0], 0.5 * exact[:8] + 0.5 * more, atol=1e-12)
+
+
+def test_large_rows_order_whole_multiples_of_lot_size_and_case_pack():
+    # 3,000 units a period: the row is counted in quanta of more than a unit; lot 120 and case
+    # pack 24 must still give whole multiples of 120 (a fractional quantum once gave 2.77M).
+    history = np.full((1, 52), 3_000.0)
+    history[0, ::3] = 1_000.0
+    x = _inputs(lot_size=120.0, case_pack=24.0, review_period=0.0, on_hand=-1.0)
+    result = policies_from_history(history, x, excess_cover_periods=2.0)
+    assert quanta(history, with_history_statistics(x, history))[0] > 1.0
+    assert result.order_quantity[0] % 120 == 0
+    assert 120 <= result.order_quantity[0] < 20_000
+    assert result.recommended_qty[0] % 120 == 0
+    invalid = policies_from_history(history, _inputs(lot_size=0.0))
+    assert "CONSTRAINT_INVALID" in reason_codes(invalid.data_quality_reasons[0])
