@@ -115,7 +115,7 @@ def discrete_policy(
     pending = np.arange(count)
     while pending.size and units[pending].max() <= _MAX_UNITS:
         unresolved = []
-        for rows, size in _chunks(pending, units[pending], own_prior[pending]):
+        for rows, size in table_chunks(pending, units[pending], own_prior[pending]):
             a = interval.take(rows).table(size)
             b = prior.take(rows).table(size) if own_prior[rows[0]] else a
             shifted = _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
@@ -149,7 +149,7 @@ def _first(meets: NDArray[np.bool_]) -> NDArray[np.float64]:
     return np.where(meets.any(axis=1), meets.argmax(axis=1), meets.shape[1]).astype(np.float64)
 
 
-def _chunks(rows: NDArray[np.int64], units: NDArray[np.int64], kind: NDArray[np.bool_]):
+def table_chunks(rows: NDArray[np.int64], units: NDArray[np.int64], kind: NDArray[np.bool_]):
     """Groups of ``rows`` of one ``kind`` with similar table sizes (within a factor of 2,
     rounded up to a power of two so no row pays for a much longer tail than its own), each
     small enough to tabulate in bounded memory, with the table size they share."""

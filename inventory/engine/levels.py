@@ -118,7 +118,7 @@ def fill_quantity(x: PolicyInputs, quantity: NDArray) -> NDArray[np.float64]:
     return np.where(x.review_period > 0, x.demand_mean * x.review_period, quantity)
 
 
-def _delta(p: Protection, quantity: NDArray) -> NDArray[np.float64]:
+def shortage_delta(p: Protection, quantity: NDArray) -> NDArray[np.float64]:
     """Δ of the shortage formula: Q for continuous review, 0 for periodic (engine.shortage)."""
     return np.where(p.periodic, 0.0, quantity)
 
@@ -153,7 +153,7 @@ def stock_for_service(x: PolicyInputs, p: Protection, quantity: NDArray) -> Stoc
     started from the one-term solution k of G(k) = (1 − β)·Q/σ) or the smallest such integer.
     A level below the mean demand is raised to it (⌈mean⌉ for integers), so SS is never < 0.
     """
-    fill_q, delta = fill_quantity(x, quantity), _delta(p, quantity)
+    fill_q, delta = fill_quantity(x, quantity), shortage_delta(p, quantity)
     allowed = (1.0 - x.service_level) * fill_q
     k = fill_rate_factor(x.service_level, fill_q, p.sd)
     level = p.mean + cycle_service_factor(x.service_level) * p.sd

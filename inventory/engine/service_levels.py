@@ -8,11 +8,11 @@ multi-item service-constrained problem, solved by marginal analysis (the Lagrang
 relaxation's greedy form): Silver, Pyke & Peterson, 3rd ed., §7.10 and §8.3 ("fill rate
 aggregated over a population of items").
 
-1. Each row is evaluated at a grid of targets (``GRID``, within its own bounds) by
-   :func:`~inventory.engine.from_history.policies_from_history`: the model's fill rate and
-   the expected stock value, (SS + Q/2) × unit cost with Q = d·R for periodic review
-   (SPP eq. (7.8)).
-2. Each step between neighbouring grid points of a row lowers the expected units short per
+1. Each row's policy is computed at its two bounds (``SERVICE_RANGE`` or the row's own),
+   and ``LEVELS`` levels between the two are evaluated from one table per row
+   (engine.curves): the model's fill rate and the expected stock value,
+   (SS + Q/2) × unit cost with Q = d·R for periodic review (SPP eq. (7.8)).
+2. Each step between neighbouring levels of a row lowers the expected units short per
    period by Δshort and costs Δvalue; its efficiency is Δshort / Δvalue. Efficiencies are
    "ironed" (each replaced by the largest at or after it in its row) so a row's steps are
    taken in order even where its curve is not convex.
@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inventory.engine.calibration import Calibration
+from inventory.engine.curves import fill_at_levels
 from inventory.engine.demand import demand_statistics
 from inventory.engine.from_history import (
     clean_history,
@@ -40,10 +41,10 @@ from inventory.engine.from_history import (
 )
 from inventory.engine.inputs import PolicyInputs, PolicyResult
 
-GRID = np.array(
-    [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.975, 0.98]
-    + [0.985, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999]
-)
+SERVICE_RANGE = (0.5, 0.999)
+"""Default bounds of every row's fill target."""
+LEVELS = 48
+"""Levels evaluated per row, evenly spaced between its levels at the two bounds."""
 FRONTIER_POINTS = 41
 
 
@@ -81,10 +82,10 @@ def optimize_service_levels(
     if (aggregate_fill is None) == (budget is None):
         raise ValueError("Give either aggregate_fill or budget.")
     lower = np.broadcast_to(
-        np.asarray(GRID[0] if min_service is None else min_service), len(inputs)
+        np.asarray(SERVICE_RANGE[0] if min_service is None else min_service), len(inputs)
     )
     upper = np.broadcast_to(
-        np.asarray(GRID[-1] if max_service is None else max_service), len(inputs)
+        np.asarray(SERVICE_RANGE[1] if max_service is None else max_service), len(inputs)
     )
     if np.any(lower > upper):
         raise ValueError("min_service is above max_service for some rows.")
@@ -94,65 +95,61 @@ def optimize_service_levels(
         taken = steps.until_fill(aggregate_fill)
     else:
         taken = steps.until_budget(budget)
-    chosen = steps.chosen(taken)
-    targets = curves.targets[np.arange(len(inputs)), chosen]
-    policy = _policy(history, inputs, targets, calibration)
+    at = (np.arange(len(inputs)), steps.chosen(taken))
+    model_fill = np.clip(curves.model_fill[at], 1e-6, 1.0 - 1e-6)
+    policy = policies_from_history(history, replace(inputs, service_level=model_fill))
     fill, value = steps.totals(taken)
     frontier_fill, frontier_value = steps.frontier()
-    return ServiceLevelResult(targets, policy, fill, value, frontier_fill, frontier_value)
+    promised = 1.0 - curves.short[at] / np.where(curves.demand > 0, curves.demand, 1.0)
+    return ServiceLevelResult(promised, policy, fill, value, frontier_fill, frontier_value)
 
 
 @dataclass(frozen=True)
 class _Curves:
-    """Per row (rows × grid points): the target, expected units short per period and
-    expected stock value; and each row's demand per period."""
+    """Per row (rows × levels): the model's fill, the units short per period the promise
+    allows (after calibration) and the expected stock value; each row's demand per period."""
 
-    targets: NDArray[np.float64]
+    model_fill: NDArray[np.float64]
     short: NDArray[np.float64]
     value: NDArray[np.float64]
     demand: NDArray[np.float64]
 
 
 def _curves(history, inputs: PolicyInputs, lower, upper, calibration) -> _Curves:
-    """Evaluate every row at every grid target (clipped to its bounds)."""
-    fills, values, targets = [], [], []
-    demand = np.nan_to_num(with_history_statistics(inputs, clean_history(history)[0]).demand_mean)
-    for target in GRID:
-        row_target = np.clip(target, lower, upper)
-        result = _policy(history, inputs, row_target, calibration)
-        fills.append(_promised(result, inputs, history, calibration))
-        values.append(_stock_value(result, inputs, demand))
-        targets.append(row_target)
-    fill = np.nan_to_num(np.column_stack(fills), nan=1.0)
-    short = (1.0 - fill) * demand[:, None]
-    return _Curves(np.column_stack(targets), short, np.nan_to_num(np.column_stack(values)), demand)
+    """Each row at ``LEVELS`` levels from its policy at ``lower`` to its policy at ``upper``,
+    read off one table per row (engine.curves)."""
+    x = replace(inputs, service_type="fill")
+    low, high = (_policy(history, x, bound, calibration) for bound in (lower, upper))
+    steps = np.linspace(0.0, 1.0, LEVELS)[None, :]
+    levels = low.reorder_point[:, None] + steps * (high.reorder_point - low.reorder_point)[:, None]
+    quantity = high.order_quantity
+    model_fill = fill_at_levels(history, x, np.nan_to_num(levels), np.nan_to_num(quantity))
+    demand = with_history_statistics(x, clean_history(history)[0]).demand_mean
+    blocked = np.isnan(high.reorder_point) | np.isnan(low.reorder_point)
+    demand = np.where(blocked, 0.0, np.nan_to_num(demand))
+    promised = _promised(model_fill, history, x, calibration)
+    cycle = np.where(x.review_period > 0, demand * x.review_period, quantity)
+    safety = np.maximum(levels - high.ltd_mean[:, None], 0.0)
+    value = np.nan_to_num((safety + cycle[:, None] / 2.0) * x.unit_cost[:, None])
+    return _Curves(model_fill, (1.0 - promised) * demand[:, None], value, demand)
 
 
-def _policy(history, inputs, targets, calibration) -> PolicyResult:
-    """The policy at ``targets`` (fill rates; corrected first when calibrated)."""
-    x = replace(inputs, service_level=targets, service_type="fill")
+def _policy(history, x: PolicyInputs, targets, calibration) -> PolicyResult:
+    """The policy at ``targets`` (corrected first when calibrated)."""
+    x = replace(x, service_level=targets)
     if calibration is not None:
         x = replace(x, service_level=calibration.targets(history, x))
     return policies_from_history(history, x)
 
 
-def _promised(result: PolicyResult, inputs, history, calibration) -> NDArray[np.float64]:
-    """The fill each row is expected to deliver: the model's, or with a calibration the
-    promise its corrected target keeps."""
+def _promised(model_fill: NDArray, history, x: PolicyInputs, calibration) -> NDArray:
+    """The fill each row is expected to deliver at each level: the model's, or with a
+    calibration the promise its correction keeps (1 − (1 − model fill) / factor)."""
     if calibration is None:
-        return result.expected_service
-    pattern_factor = calibration.factor(_patterns(history), np.full(len(inputs), "fill"))
-    return 1.0 - (1.0 - result.expected_service) / pattern_factor
-
-
-def _patterns(history) -> NDArray[np.str_]:
-    return demand_statistics(clean_history(history)[0]).pattern
-
-
-def _stock_value(result: PolicyResult, inputs: PolicyInputs, demand) -> NDArray[np.float64]:
-    """Expected average stock value: (SS + Q/2) × unit cost, Q = d·R when periodic."""
-    cycle = np.where(inputs.review_period > 0, demand * inputs.review_period, result.order_quantity)
-    return (result.safety_stock + cycle / 2.0) * inputs.unit_cost
+        return model_fill
+    pattern = demand_statistics(clean_history(history)[0]).pattern
+    factor = calibration.factor(pattern, x.service_type)[:, None]
+    return np.clip(1.0 - (1.0 - model_fill) / factor, 0.0, 1.0)
 
 
 class _Steps:

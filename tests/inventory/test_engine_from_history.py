@@ -10,6 +10,7 @@ import pytest
 from inventory.engine import PolicyInputs, compute_policies, demand_statistics
 from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import calibrate, corrected
+from inventory.engine.curves import fill_at_levels
 from inventory.engine.empirical import sum_pmf
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
@@ -239,3 +240,13 @@ def test_large_rows_order_whole_multiples_of_lot_size_and_case_pack():
     assert result.recommended_qty[0] % 120 == 0
     invalid = policies_from_history(history, _inputs(lot_size=0.0))
     assert "CONSTRAINT_INVALID" in reason_codes(invalid.data_quality_reasons[0])
+
+
+def test_the_fill_curve_agrees_with_the_policy_at_its_own_level():
+    history, x = _portfolio(np.random.default_rng(5))
+    x = replace(x, review_period=np.where(np.arange(len(x)) % 2, 1.0, 0.0))
+    policy = policies_from_history(history, x)
+    levels = np.column_stack([policy.reorder_point, policy.reorder_point + 1.0])
+    fill = fill_at_levels(history, x, levels, policy.order_quantity)
+    assert np.allclose(fill[:, 0], policy.expected_service, atol=1e-9)
+    assert np.all(fill[:, 1] >= fill[:, 0] - 1e-12)
