@@ -89,23 +89,20 @@ def optimize_service_levels(
     )
     if np.any(lower > upper):
         raise ValueError("min_service is above max_service for some rows.")
-    curves = _curves(history, inputs, lower, upper, calibration)
+    curves = portfolio_curves(history, inputs, lower, upper, calibration)
     steps = _Steps(curves)
     if aggregate_fill is not None:
         taken = steps.until_fill(aggregate_fill)
     else:
         taken = steps.until_budget(budget)
-    at = (np.arange(len(inputs)), steps.chosen(taken))
-    model_fill = np.clip(curves.model_fill[at], 1e-6, 1.0 - 1e-6)
-    policy = policies_from_history(history, replace(inputs, service_level=model_fill))
+    promised, policy = finalize(history, inputs, curves, steps.chosen(taken))
     fill, value = steps.totals(taken)
     frontier_fill, frontier_value = steps.frontier()
-    promised = 1.0 - curves.short[at] / np.where(curves.demand > 0, curves.demand, 1.0)
     return ServiceLevelResult(promised, policy, fill, value, frontier_fill, frontier_value)
 
 
 @dataclass(frozen=True)
-class _Curves:
+class PortfolioCurves:
     """Per row (rows × levels): the model's fill, the units short per period the promise
     allows (after calibration) and the expected stock value; each row's demand per period."""
 
@@ -115,7 +112,9 @@ class _Curves:
     demand: NDArray[np.float64]
 
 
-def _curves(history, inputs: PolicyInputs, lower, upper, calibration) -> _Curves:
+def portfolio_curves(
+    history: ArrayLike, inputs: PolicyInputs, lower: NDArray, upper: NDArray, calibration
+) -> PortfolioCurves:
     """Each row at ``LEVELS`` levels from its policy at ``lower`` to its policy at ``upper``,
     read off one table per row (engine.curves)."""
     x = replace(inputs, service_type="fill")
@@ -131,7 +130,7 @@ def _curves(history, inputs: PolicyInputs, lower, upper, calibration) -> _Curves
     cycle = np.where(x.review_period > 0, demand * x.review_period, quantity)
     safety = np.maximum(levels - high.ltd_mean[:, None], 0.0)
     value = np.nan_to_num((safety + cycle[:, None] / 2.0) * x.unit_cost[:, None])
-    return _Curves(model_fill, (1.0 - promised) * demand[:, None], value, demand)
+    return PortfolioCurves(model_fill, (1.0 - promised) * demand[:, None], value, demand)
 
 
 def _policy(history, x: PolicyInputs, targets, calibration) -> PolicyResult:
@@ -152,16 +151,36 @@ def _promised(model_fill: NDArray, history, x: PolicyInputs, calibration) -> NDA
     return np.clip(1.0 - (1.0 - model_fill) / factor, 0.0, 1.0)
 
 
+def finalize(
+    history: ArrayLike, inputs: PolicyInputs, curves: PortfolioCurves, chosen: NDArray
+) -> tuple[NDArray[np.float64], PolicyResult]:
+    """(the fill promised per row, the policy) at each row's ``chosen`` level index: the
+    policy is ``policies_from_history`` at the model's fill of that level."""
+    at = (np.arange(len(inputs)), chosen)
+    model_fill = np.clip(curves.model_fill[at], 1e-6, 1.0 - 1e-6)
+    x = replace(inputs, service_level=model_fill, service_type="fill")
+    policy = policies_from_history(history, x)
+    promised = 1.0 - curves.short[at] / np.where(curves.demand > 0, curves.demand, 1.0)
+    return promised, policy
+
+
+def ironed_steps(curves: PortfolioCurves) -> tuple[NDArray, NDArray, NDArray]:
+    """(gain, cost, ironed efficiency) of every step between neighbouring levels (rows ×
+    levels − 1): units short a period removed, stock value added, and the efficiency each
+    step is taken at (the largest at or after it in its row)."""
+    gain = np.maximum(curves.short[:, :-1] - curves.short[:, 1:], 0.0)
+    cost = curves.value[:, 1:] - curves.value[:, :-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        efficiency = np.where(cost > 0, gain / cost, np.where(gain > 0, np.inf, 0.0))
+    return gain, cost, np.maximum.accumulate(efficiency[:, ::-1], axis=1)[:, ::-1]
+
+
 class _Steps:
     """Every row's steps between grid points, sorted by ironed efficiency (module docstring)."""
 
-    def __init__(self, curves: _Curves):
+    def __init__(self, curves: PortfolioCurves):
         self.curves = curves
-        gain = np.maximum(curves.short[:, :-1] - curves.short[:, 1:], 0.0)
-        cost = curves.value[:, 1:] - curves.value[:, :-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            efficiency = np.where(cost > 0, gain / cost, np.where(gain > 0, np.inf, 0.0))
-        ironed = np.maximum.accumulate(efficiency[:, ::-1], axis=1)[:, ::-1]
+        gain, cost, ironed = ironed_steps(curves)
         self.order = np.argsort(-ironed.ravel(), kind="stable")
         self.row = (self.order // gain.shape[1]).astype(np.int64)
         self.gain = np.cumsum(gain.ravel()[self.order])

@@ -14,7 +14,8 @@ from inventory.engine.curves import fill_at_levels
 from inventory.engine.empirical import sum_pmf
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
-from inventory.engine.service_levels import optimize_service_levels
+from inventory.engine.portfolio import StepSummary, chosen_at, summarize_steps, threshold_for
+from inventory.engine.service_levels import optimize_service_levels, portfolio_curves
 from tests.inventory.engine_inputs import policy_inputs
 
 
@@ -250,3 +251,24 @@ def test_the_fill_curve_agrees_with_the_policy_at_its_own_level():
     fill = fill_at_levels(history, x, levels, policy.order_quantity)
     assert np.allclose(fill[:, 0], policy.expected_service, atol=1e-9)
     assert np.all(fill[:, 1] >= fill[:, 0] - 1e-12)
+
+
+def test_two_passes_over_batches_find_the_one_multiplier_of_the_whole_population():
+    history, x = _portfolio(np.random.default_rng(6))
+    bounds = np.full(len(x), 0.5), np.full(len(x), 0.999)
+    whole = optimize_service_levels(history, x, aggregate_fill=0.96)
+    batches = np.array_split(np.arange(len(x)), 3)
+    curves = [
+        portfolio_curves(history[b], x.take(b), *(v[b] for v in bounds), None) for b in batches
+    ]
+    total = sum((summarize_steps(c) for c in curves[1:]), summarize_steps(curves[0]))
+    at = threshold_for(total, aggregate_fill=0.96)
+    fill, value = total.totals(at)
+    assert 0.96 <= fill < 0.962
+    assert value == pytest.approx(whole.stock_value, rel=0.01)
+    short = sum(c.short[np.arange(len(c.demand)), chosen_at(c, at)].sum() for c in curves)
+    assert 1.0 - short / total.demand == pytest.approx(fill, abs=1e-9)
+    within = threshold_for(total, budget=value)
+    assert total.totals(within)[1] <= value + 1e-6
+    again = StepSummary.from_json(total.as_json())
+    assert again.totals(at) == total.totals(at)
