@@ -19,7 +19,6 @@ import numpy as np
 
 from inventory.engine import PolicyInputs, PolicyResult, demand_statistics
 from inventory.engine.calibration import Calibration
-from inventory.engine.demand import DemandStatistics
 from inventory.engine.from_history import policies_from_history
 from inventory.runs.parameters import RunParameters
 
@@ -45,8 +44,7 @@ def history_policies(
         with_sd = replace(x.take(again), demand_sd=forecast_sd[again])
         again_result = policies_from_history(history[again], with_sd, excess_cover_periods=cover)
         _merge(result, again, again_result)
-    stats = demand_statistics(np.where(np.nan_to_num(history) < 0, 0.0, history))
-    return result, _columns(stats, result, forecast_sd), x
+    return result, history_columns(history, result, forecast_sd), x
 
 
 def _merge(result: PolicyResult, rows: np.ndarray, part: PolicyResult) -> None:
@@ -58,10 +56,13 @@ def _merge(result: PolicyResult, rows: np.ndarray, part: PolicyResult) -> None:
         setattr(result, column.name, whole)
 
 
-def _columns(
-    stats: DemandStatistics, result: PolicyResult, forecast_sd: np.ndarray
+def history_columns(
+    history: np.ndarray, result: PolicyResult, forecast_sd: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The recommendation's demand columns: the history's figures, the sd the engine used."""
+    """The recommendation's demand columns: the history's figures (returns left out), the sd
+    the engine used (``forecast_sd`` where a row kept a parametric distribution and has
+    one)."""
+    stats = demand_statistics(np.where(np.nan_to_num(history) < 0, 0.0, history))
     empirical = result.distribution == "empirical"
     forecast = ~np.isnan(forecast_sd) & ~empirical
     source = np.where(forecast, "forecast_error", "history")

@@ -1,5 +1,6 @@
 """The knobs of a run, with their defaults, validated once when the run starts."""
 
+import math
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 
@@ -7,12 +8,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from inventory.engine.history import DEFAULT_OUTLIER_SIGMAS, MIN_FORECAST_PAIRS
+from inventory.engine.service_levels import SERVICE_RANGE
 
 DEFAULT_BATCH_SIZE = 10_000
 DEMAND_MODELS = ("history", "parametric")
 """``history``: the engine's ``policies_from_history`` on the batch's history matrix (the
 lead-time demand distribution chosen per row from its pattern); ``parametric``: the capped
 history's mean and sd (or the forecast error) through ``compute_policies``, as before."""
+SERVICE_MODES = ("classes", "optimized")
+"""``classes``: each SKU-location's target is its ABC-XYZ class's (``ServiceLevelClass``);
+``optimized``: fill targets chosen across the run's SKU-locations for the least stock value at
+an aggregate fill rate, or the most fill within a stock-value budget (``runs.portfolio``)."""
+OPTIMIZED_ONLY = ("aggregate_fill", "budget", "min_service", "max_service", "service_band")
+"""Parameters of the optimized mode, refused with service classes."""
 DEFAULT_BACKTEST_PERIODS = 13
 DEFAULT_SEGMENTATION_MAX_AGE_DAYS = 35
 """A scoped run reuses a stored segmentation at most this old: the monthly run's, plus slack."""
@@ -34,6 +42,12 @@ class RunParameters:
     ``as_of``. ``demand_model`` is one of :data:`DEMAND_MODELS`; ``calibrate`` (history model
     only) corrects the targets by the run's calibration; each batch replays its policies and
     the current ones over its last ``backtest_periods`` periods (0: no replay).
+
+    ``service_mode`` is one of :data:`SERVICE_MODES`. Optimized (history model only): exactly
+    one of ``aggregate_fill`` (units served from stock / units demanded over the run's
+    SKU-locations, in (0, 1)) and ``budget`` (expected average stock value, currency); each
+    row's fill target stays within [``min_service``, ``max_service``], narrowed to its class's
+    target ± ``service_band`` when a band is given. None with service classes.
     """
 
     as_of: date
@@ -51,7 +65,18 @@ class RunParameters:
     demand_model: str = "history"
     calibrate: bool = True
     backtest_periods: int = DEFAULT_BACKTEST_PERIODS
+    service_mode: str = "classes"
+    aggregate_fill: float | None = None
+    budget: float | None = None
+    min_service: float | None = None
+    max_service: float | None = None
+    service_band: float | None = None
     service_classes: dict | None = None
+
+    @property
+    def optimized(self) -> bool:
+        """Service levels optimized across the run (two passes over the batches)."""
+        return self.service_mode == "optimized"
 
     @property
     def window_start(self) -> date:
@@ -105,6 +130,7 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     as_of = given.pop("as_of", None)
     values = {"as_of": _as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
     values |= _model(given.pop("demand_model", None), given.pop("calibrate", None))
+    values |= _service_mode(given, values["demand_model"])
     for name, value in given.items():
         values[name] = _number(name, value)
     if "backtest_periods" not in values:  # a short history replays all of it by default
@@ -133,6 +159,52 @@ def _model(demand_model, calibrate) -> dict:
     return {"demand_model": model, "calibrate": wanted}
 
 
+def _service_mode(given: dict, demand_model: str) -> dict:
+    """``service_mode`` and the optimized mode's parameters (taken out of ``given``), checked:
+    optimized needs the history model and exactly one of ``aggregate_fill`` and ``budget``;
+    the bounds default to ``engine.service_levels.SERVICE_RANGE``."""
+    service_mode = given.pop("service_mode", None)
+    mode = "classes" if service_mode in (None, "") else service_mode
+    mode = mode.strip().lower() if isinstance(mode, str) else mode
+    if mode not in SERVICE_MODES:
+        choices = " or ".join(repr(m) for m in SERVICE_MODES)
+        raise ParameterError(f"service_mode: {service_mode!r} is not {choices}.")
+    taken = {name: given.pop(name) for name in OPTIMIZED_ONLY if name in given}
+    asked = {name: value for name, value in taken.items() if value not in (None, "")}
+    if mode == "classes":
+        if asked:
+            raise ParameterError(f"{next(iter(asked))}: only with service_mode 'optimized'.")
+        return {"service_mode": mode}
+    if demand_model != "history":
+        raise ParameterError("service_mode: 'optimized' needs the 'history' demand model.")
+    if "aggregate_fill" not in asked and "budget" not in asked:
+        raise ParameterError("service_mode: 'optimized' needs aggregate_fill or budget.")
+    if "aggregate_fill" in asked and "budget" in asked:
+        raise ParameterError("budget: give aggregate_fill or budget, not both.")
+    low, high = SERVICE_RANGE
+    values = {"service_mode": mode, "min_service": low, "max_service": high}
+    for name, value in asked.items():
+        values[name] = _fraction(name, value) if name != "budget" else _float(name, value)
+    if "budget" in values and not 0 < values["budget"] < math.inf:
+        raise ParameterError(f"budget: {values['budget']:g} is not a positive stock value.")
+    if values["min_service"] >= values["max_service"]:
+        raise ParameterError(
+            f"max_service: {values['max_service']:g} is not above min_service "
+            f"{values['min_service']:g}."
+        )
+    return values
+
+
+def _fraction(name: str, value) -> float:
+    """``value`` as a number strictly between 0 and 1 (a band may be 0)."""
+    number = _float(name, value)
+    low_ok = number >= 0 if name == "service_band" else number > 0
+    if not (low_ok and number < 1):
+        bracket = "[" if name == "service_band" else "("
+        raise ParameterError(f"{name}: {number:g} is outside {bracket}0, 1).")
+    return number
+
+
 BOOLEAN_TEXTS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -158,12 +230,7 @@ INTEGER_PARAMETERS = (
 def _number(name: str, value) -> float | int:
     """``value`` as the parameter's type, within its limits; refuses booleans and fractions."""
     low, high = PARAMETER_LIMITS[name]
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}: {value!r} is not a number.") from None
+    number = _float(name, value)
     if name in INTEGER_PARAMETERS:
         if not number.is_integer():
             raise ParameterError(f"{name}: {value!r} is not a whole number.")
@@ -171,6 +238,16 @@ def _number(name: str, value) -> float | int:
     if not low <= number <= high:
         raise ParameterError(f"{name}: {number} is outside [{low}, {high}].")
     return number
+
+
+def _float(name: str, value) -> float:
+    """``value`` as a float; refuses booleans and text that is no number."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: {value!r} is not a number.") from None
 
 
 def _as_of(value) -> date:

@@ -1,8 +1,10 @@
 """One batch's planning, pure numpy: demand statistics → segment → service target → engine
-(parametric, or from the history itself) → comparison with the active policy → exceptions →
-replay of the new and the current policies. Reads nothing, writes nothing."""
+(parametric, or from the history itself; the class's target, or the level the run's
+optimized threshold gives) → comparison with the active policy → exceptions → replay of the
+new and the current policies. Reads nothing, writes nothing."""
 
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,9 +21,11 @@ from inventory.engine.backtest import StockLevels
 from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
 from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
+from inventory.engine.service_levels import PortfolioCurves
 from inventory.runs.history_model import history_policies
 from inventory.runs.inputs import BatchInputs
 from inventory.runs.parameters import RunParameters
+from inventory.runs.portfolio import curves_of, portfolio_policies
 from inventory.runs.replay import replay_sums
 
 FALLBACK_CLASS = "CZ"
@@ -37,6 +41,7 @@ class PlannedBatch:
     exceptions: list[tuple[int, str, str, list[str], str]]  # row, kind, severity, codes, detail
     blocked: np.ndarray
     replay: dict[str, float] = field(default_factory=dict)  # sums: see runs.replay
+    portfolio: dict[str, float] = field(default_factory=dict)  # optimized: runs.portfolio.SUMS
 
 
 @dataclass
@@ -87,15 +92,52 @@ def plan_batch(
     segments: tuple[str, ...] = (),
     stored_segment: np.ndarray | None = None,
     calibration: Calibration | None = None,
+    threshold: int | None = None,
+    curves: PortfolioCurves | None = None,
 ) -> tuple[np.ndarray, PlannedBatch]:
     """The rows kept (by the scope's segments) and their recommendations and exceptions.
 
     A row's class is its ``stored_segment`` (the network's stored segmentation) when it has
     one, else its ABC-XYZ class against the network's ``cutoffs``. With the history model,
     ``calibration`` (the run's) corrects each row's target before the engine sets its levels.
+    With optimized service levels (pass 2), ``threshold`` is the run's (an index into
+    ``engine.portfolio.THRESHOLDS``, see runs.portfolio) and sets every row's level on the
+    rows' ``curves`` (pass 1's, computed again when not given).
     """
+    if params.optimized and threshold is None:
+        raise ValueError("An optimized run plans its policies at the run's threshold.")
     demand, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
-    return rows, _plan(inputs, params, demand, segment, rows, calibration)
+    optimized = (threshold, curves)
+    return rows, _plan(inputs, params, demand, segment, rows, calibration, optimized)
+
+
+def portfolio_rows(
+    inputs: BatchInputs,
+    params: RunParameters,
+    cutoffs: tuple[float, float],
+    segments: tuple[str, ...] = (),
+    stored_segment: np.ndarray | None = None,
+) -> tuple[np.ndarray, PolicyInputs, np.ndarray]:
+    """The history, the engine inputs (demand left NaN) and the class targets of the rows
+    :func:`plan_batch` plans: what an optimized run's curves are computed from, in both
+    passes."""
+    _, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
+    _, target, kind = _service(segment[rows], params)
+    return inputs.history[rows], _engine_inputs(inputs, params, rows, target, kind), target
+
+
+def batch_curves(
+    inputs: BatchInputs,
+    params: RunParameters,
+    cutoffs: tuple[float, float],
+    segments: tuple[str, ...] = (),
+    stored_segment: np.ndarray | None = None,
+    calibration: Calibration | None = None,
+) -> PortfolioCurves | None:
+    """Pass 1 of an optimized run's batch: the curves of the rows it plans (None without
+    rows); ``runs.portfolio.step_summary`` sums them up."""
+    history, x, target = portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
+    return curves_of(history, x, target, params, calibration) if len(x) else None
 
 
 def calibration_rows(
@@ -108,11 +150,10 @@ def calibration_rows(
     """The history and the engine inputs of the rows :func:`plan_batch` would plan with the
     history model, before calibration and without forecast errors (the demand is the
     history's alone): what the run's calibration measures."""
-    demand, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
-    _, target, kind = _service(segment[rows], params)
-    x = _engine_inputs(inputs, params, rows, target, kind)
-    unknown = np.full(len(rows), np.nan)
-    return inputs.history[rows], replace(x, demand_mean=unknown, demand_sd=unknown)
+    history, x, _ = portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
+    if params.optimized:  # the optimized targets are fill rates: calibrate those
+        x = replace(x, service_type=np.full(len(x), "fill"))
+    return history, x
 
 
 def _kept(
@@ -167,6 +208,18 @@ def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kin
     )
 
 
+class _Policies(NamedTuple):
+    """The engine's result, the demand columns behind it, the inputs it was computed from,
+    the target and type each row was planned for, and an optimized batch's sums."""
+
+    result: PolicyResult
+    columns: dict[str, np.ndarray]
+    x: PolicyInputs
+    target: np.ndarray
+    kind: np.ndarray
+    portfolio: dict[str, float]
+
+
 def _policies(
     inputs: BatchInputs,
     params: RunParameters,
@@ -174,15 +227,27 @@ def _policies(
     rows: np.ndarray,
     x: PolicyInputs,
     calibration: Calibration | None,
-) -> tuple[PolicyResult, dict[str, np.ndarray], PolicyInputs]:
-    """(engine result, the demand columns behind it, the inputs it was computed from), by the
-    run's demand model."""
+    optimized: tuple[int | None, PortfolioCurves | None],
+) -> _Policies:
+    """The rows' policies by the run's demand model and service mode: at the class's target
+    (``x.service_level``), or, optimized, at the promise the run's threshold gives each row
+    (a fill rate, the row's new target)."""
+    target, kind = x.service_level, x.service_type
+    if params.optimized:
+        threshold, curves = optimized
+        history = inputs.history[rows]
+        plan = portfolio_policies(history, x, target, params, calibration, threshold, curves)
+        fill = np.full(len(rows), "fill")
+        return _Policies(plan.result, plan.columns, x, plan.promised, fill, plan.sums)
     if params.demand_model == "history":
         forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)
-        return history_policies(inputs.history[rows], x, forecast_sd[rows], params, calibration)
+        result, columns, used = history_policies(
+            inputs.history[rows], x, forecast_sd[rows], params, calibration
+        )
+        return _Policies(result, columns, used, target, kind, {})
     x = replace(x, demand_mean=demand.mean[rows], demand_sd=demand.sd[rows])
     result = compute_policies(x, excess_cover_periods=params.excess_cover_periods)
-    return result, _demand_columns(demand, rows), x
+    return _Policies(result, _demand_columns(demand, rows), x, target, kind, {})
 
 
 def _demand_columns(demand: Demand, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -203,11 +268,13 @@ def _plan(
     segment: np.ndarray,
     rows: np.ndarray,
     calibration: Calibration | None,
+    optimized: tuple[int | None, PortfolioCurves | None] = (None, None),
 ) -> PlannedBatch:
     pick = lambda values: values[rows]  # noqa: E731
     code, target, kind = _service(pick(segment), params)
     x = _engine_inputs(inputs, params, rows, target, kind)
-    result, demand_columns, x = _policies(inputs, params, demand, rows, x, calibration)
+    planned = _policies(inputs, params, demand, rows, x, calibration, optimized)
+    result, x, target, kind = planned.result, planned.x, planned.target, planned.kind
     current = pick(inputs.current_safety_stock)
     with np.errstate(invalid="ignore", divide="ignore"):
         change = (result.safety_stock - current) / current
@@ -229,7 +296,7 @@ def _plan(
         "service_class": code,
         "service_target": target,
         "service_type": kind,
-        **demand_columns,
+        **planned.columns,
         "lead_time_mean": x.lead_time_mean,
         "lead_time_sd": x.lead_time_sd,
         "lead_time_basis": basis,
@@ -256,7 +323,7 @@ def _plan(
         params.backtest_periods,
         target,
     )
-    return PlannedBatch(columns, reasons, exceptions, blocked, replayed)
+    return PlannedBatch(columns, reasons, exceptions, blocked, replayed, planned.portfolio)
 
 
 def _codes(masks: np.ndarray, extra: np.ndarray | None = None) -> list[list[str]]:
