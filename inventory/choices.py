@@ -72,6 +72,15 @@ class BatchStatus(models.TextChoices):
 FINISHED_BATCH_STATUSES = (BatchStatus.SUCCEEDED, BatchStatus.FAILED, BatchStatus.CANCELLED)
 
 
+class BatchPhase(models.TextChoices):
+    """What a batch does: plan and write its SKU-locations in one pass (service classes), or
+    one of the two passes of a run with optimized service levels (docs/runs.md)."""
+
+    PLAN = "plan", "Plan"
+    CURVES = "curves", "Pass 1: service-level curves"
+    POLICIES = "policies", "Pass 2: policies at the run's threshold"
+
+
 class RunTrigger(models.TextChoices):
     """What started a run."""
 

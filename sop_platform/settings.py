@@ -218,6 +218,10 @@ if PLANNING_PERIOD_DAYS is None:
 # --- Optimization runs ----------------------------------------------------------------------
 # RUNS_SYNC executes run tasks in the calling process instead of the django-q2 queue.
 RUNS_SYNC = env_bool("RUNS_SYNC", False)
+# Optimized service levels: pass 1 keeps each batch's curves on the worker's local disk for
+# pass 2 (inventory/runs/curves_cache.py; about 1.2 kB per SKU-location between the passes).
+RUNS_CURVES_CACHE = env_bool("RUNS_CURVES_CACHE", True)
+RUNS_CURVES_DIR = Path(env_str("RUNS_CURVES_DIR", str(VAR_DIR / "run-curves")))
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"

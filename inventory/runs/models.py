@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from inventory.choices import BatchStatus, LeadTimeBasis, RunStatus, RunTrigger
+from inventory.choices import BatchPhase, BatchStatus, LeadTimeBasis, RunStatus, RunTrigger
 
 
 class PolicyRun(models.Model):
@@ -16,8 +16,9 @@ class PolicyRun(models.Model):
     ``scope`` and ``parameters`` are what was asked; ``snapshot`` what the inputs looked like
     (row counts, data as-of dates, a content hash of every batch's inputs), the calibration
     evidence (``calibration``) and the replay of its policies against the current ones
-    (``backtest``); ``timings`` the seconds per stage summed over batches. Progress is read
-    from the batches.
+    (``backtest``) and, for optimized service levels, the threshold the whole run shares and
+    what it gave (``portfolio``); ``timings`` the seconds per stage summed over batches.
+    Progress is read from the batches.
     """
 
     status = models.CharField(
@@ -62,10 +63,17 @@ class PolicyRun(models.Model):
 
 
 class RunBatch(models.Model):
-    """A slice of a run's SKU-locations: every pair whose item id lies in [item_from, item_to]."""
+    """A slice of a run's SKU-locations: every pair whose item id lies in [item_from, item_to].
+
+    A run with optimized service levels has two batches per slice, one per pass (``phase``):
+    pass 1's are numbered 1..n, pass 2's n+1..2n over the same item ranges. ``portfolio``
+    holds pass 1's step summary (``engine.portfolio.StepSummary.as_json``, some 130 kB) or
+    pass 2's sums (``runs.portfolio.SUMS``); pages defer it.
+    """
 
     run = models.ForeignKey(PolicyRun, on_delete=models.CASCADE, related_name="batches")
     number = models.PositiveIntegerField()
+    phase = models.CharField(max_length=8, choices=BatchPhase.choices, default=BatchPhase.PLAN)
     item_from = models.BigIntegerField()
     item_to = models.BigIntegerField()
     rows = models.PositiveIntegerField(help_text="SKU-locations planned when the run started.")
@@ -82,6 +90,11 @@ class RunBatch(models.Model):
         default=dict,
         blank=True,
         help_text="Sums of the replay of its policies and the current ones (runs.replay).",
+    )
+    portfolio = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Optimized service levels: pass 1's step summary, or pass 2's sums.",
     )
     input_hash = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)

@@ -28,6 +28,7 @@ from governance.selectors import LocationScope, location_scope
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
     FINISHED_BATCH_STATUSES,
+    BatchPhase,
     BatchStatus,
     PolicyStatus,
     RunStatus,
@@ -78,22 +79,25 @@ def runs_list() -> QuerySet[PolicyRun]:
 def run_progress(run: PolicyRun) -> dict:
     """Where a run stands: batches and SKU-locations done, failures, output counts, timings.
 
+    An optimized run's batches count both passes, and ``passes`` says where each stands
+    (empty for a run of one pass); its SKU-locations are done when pass 2 has planned them.
     One query over the run's batches, whatever their number.
     """
-    by_status = {
-        row["status"]: row
-        for row in run.batches.values("status").annotate(
-            batches=Count("pk"),
-            rows=Sum("rows"),
-            recommendations=Sum("recommendations"),
-            exceptions=Sum("exceptions"),
-        )
-    }
+    grouped = run.batches.values("phase", "status").annotate(
+        batches=Count("pk"),
+        rows=Sum("rows"),
+        recommendations=Sum("recommendations"),
+        exceptions=Sum("exceptions"),
+    )
+    groups = list(grouped.order_by())
 
-    def total(field: str, *statuses: str) -> int:
-        return sum((by_status.get(s) or {}).get(field) or 0 for s in statuses)
+    def total(field: str, *statuses: str, phases=tuple(BatchPhase)) -> int:
+        return sum(
+            g[field] or 0 for g in groups if g["status"] in statuses and g["phase"] in phases
+        )
 
     done_batches = total("batches", *FINISHED_BATCH_STATUSES)
+    final = (BatchPhase.PLAN, BatchPhase.POLICIES)
     return {
         "status": run.status,
         "total_batches": run.total_batches,
@@ -102,13 +106,32 @@ def run_progress(run: PolicyRun) -> dict:
         "failed_batches": total("batches", BatchStatus.FAILED),
         "cancelled_batches": total("batches", BatchStatus.CANCELLED),
         "total_rows": run.total_rows,
-        "done_rows": total("rows", *FINISHED_BATCH_STATUSES),
+        "done_rows": total("rows", *FINISHED_BATCH_STATUSES, phases=final),
         "recommendations": total("recommendations", BatchStatus.SUCCEEDED),
         "exceptions": total("exceptions", BatchStatus.SUCCEEDED),
         "percent": round(100.0 * done_batches / run.total_batches, 1) if run.total_batches else 0,
         "elapsed_seconds": run.duration_seconds,
         "timings": run.timings,
+        "passes": _passes(groups),
     }
+
+
+def _passes(groups: list[dict]) -> list[dict]:
+    """Per pass of an optimized run: its number, what it does, batches done and in all."""
+    passes = []
+    for number, phase in enumerate((BatchPhase.CURVES, BatchPhase.POLICIES), start=1):
+        mine = [g for g in groups if g["phase"] == phase]
+        if mine:
+            done = sum(g["batches"] for g in mine if g["status"] in FINISHED_BATCH_STATUSES)
+            passes.append(
+                {
+                    "number": number,
+                    "label": phase.label,
+                    "done_batches": done,
+                    "total_batches": sum(g["batches"] for g in mine),
+                }
+            )
+    return passes
 
 
 def run_log_entries(run: PolicyRun, *, after: int = 0) -> QuerySet[RunLogEntry]:
@@ -141,16 +164,18 @@ def runs_with_totals() -> QuerySet[PolicyRun]:
 def run_stage_timings(run: PolicyRun, batches: Iterable[RunBatch]) -> list[dict]:
     """Seconds and SKU-locations per second of each stage, from batches already loaded.
 
-    ``plan`` is run-wide over every SKU-location in scope; ``read``, ``compute`` and ``write``
-    are summed over the batches that recorded timings (so far, while the run is running).
-    No query.
+    ``plan`` is run-wide over every SKU-location in scope, and so is ``solve`` (an optimized
+    run's threshold, between its passes); ``read``, ``compute`` and ``write`` are summed over
+    the batches that recorded timings (so far, while the run is running; both passes of an
+    optimized run). No query.
     """
     timed = [b for b in batches if b.timings]
     rows_timed = sum(b.rows for b in timed)
     stages = []
-    for stage in STAGES:
-        if stage == "plan":
-            seconds, rows = run.timings.get("plan"), run.total_rows
+    names = (*STAGES, "solve") if "solve" in run.timings else STAGES
+    for stage in names:
+        if stage in ("plan", "solve"):
+            seconds, rows = run.timings.get(stage), run.total_rows
         else:
             seconds = sum(b.timings.get(stage, 0.0) for b in timed) if timed else None
             rows = rows_timed

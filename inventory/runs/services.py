@@ -5,6 +5,12 @@ is a django-q2 task of its own. Batches are idempotent: a batch writes its recom
 exceptions and its own "succeeded" status in one transaction, so a batch retried after a
 killed worker starts from nothing and one already done is skipped. The last batch to finish
 closes the run.
+
+A run with optimized service levels (``runs.portfolio``) goes over its batches twice: pass 1's
+batches store their step summaries; the last of them to finish finds the one threshold of the
+whole run (under the run's lock, like closing it) and queues pass 2, whose batches plan and
+write at that threshold. A failed pass-1 batch fails the run (the threshold needs every row);
+a cancel between the passes ends it before pass 2.
 """
 
 import hashlib
@@ -22,21 +28,31 @@ from governance.selectors import location_scope
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
     FINISHED_BATCH_STATUSES,
+    BatchPhase,
     BatchStatus,
     RunStatus,
     RunTrigger,
     SegmentationSource,
 )
+from inventory.engine.portfolio import StepSummary
 from inventory.engine.version import ENGINE_VERSION
 from inventory.models import ServiceLevelClass
 from inventory.runs import queue
 from inventory.runs.calibration import calibration_from_snapshot, calibration_text
+from inventory.runs.curves_cache import curves_drop, curves_key, curves_load, curves_save
 from inventory.runs.inputs import BatchInputs, batch_inputs, stored_segments
 from inventory.runs.log import logger, run_log
 from inventory.runs.models import NetworkSegmentation, PolicyRun, RunBatch
 from inventory.runs.parameters import RunParameters, parameters_build
-from inventory.runs.pipeline import plan_batch
+from inventory.runs.passes import (
+    awaiting_threshold,
+    between_passes,
+    check_same_inputs,
+    portfolio_record,
+)
+from inventory.runs.pipeline import PlannedBatch, batch_curves, plan_batch
 from inventory.runs.planning import RunPlan, SegmentationPlan, run_plan_build
+from inventory.runs.portfolio import asked_of, asked_text, step_summary
 from inventory.runs.replay import replay_summary
 from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
 from inventory.runs.writer import exceptions_write, recommendations_write, segments_write
@@ -114,10 +130,9 @@ def policy_run_plan(run_id: int) -> None:
     if run is None:
         return
     try:
-        plan = run_plan_build(
-            RunScope.from_json(run.scope), RunParameters.from_json(run.parameters), seed=run.pk
-        )
-        batch_ids = _batches_create(run, plan, started)
+        params = RunParameters.from_json(run.parameters)
+        plan = run_plan_build(RunScope.from_json(run.scope), params, seed=run.pk)
+        batch_ids = _batches_create(run, plan, params, started)
     except (Exception, TimeoutException) as error:  # the run cannot start: say why and stop
         logger.exception("run=%s planning failed", run.pk)
         run.refresh_from_db()
@@ -129,14 +144,28 @@ def policy_run_plan(run_id: int) -> None:
 
 
 @transaction.atomic
-def _batches_create(run: PolicyRun, plan: RunPlan, started: float) -> list[int]:
-    """Write the batches, the run's totals and snapshot, and the segmentation a
-    whole-network run stores (its batches add the classes); queue the batches on commit."""
+def _batches_create(
+    run: PolicyRun, plan: RunPlan, params: RunParameters, started: float
+) -> list[int]:
+    """Write the batches (both passes' for optimized service levels: pass 2's numbered after
+    pass 1's, over the same items), the run's totals and snapshot, and the segmentation a
+    whole-network run stores (its batches add the classes); queue the (first) batches on
+    commit."""
+    phases = [BatchPhase.CURVES, BatchPhase.POLICIES] if params.optimized else [BatchPhase.PLAN]
+    count = len(plan.batches)
     RunBatch.objects.bulk_create(
-        RunBatch(run=run, number=number, item_from=first, item_to=last, rows=rows)
+        RunBatch(
+            run=run,
+            phase=phase,
+            number=offset * count + number,
+            item_from=first,
+            item_to=last,
+            rows=rows,
+        )
+        for offset, phase in enumerate(phases)
         for number, (first, last, rows) in enumerate(plan.batches, start=1)
     )
-    run.total_batches = len(plan.batches)
+    run.total_batches = count * len(phases)
     run.total_rows = sum(rows for _, _, rows in plan.batches)
     run.snapshot = {**run.snapshot, **plan.snapshot}
     segmentation = plan.segmentation
@@ -149,8 +178,16 @@ def _batches_create(run: PolicyRun, plan: RunPlan, started: float) -> list[int]:
     run.save(update_fields=["total_batches", "total_rows", "snapshot", "timings"])
     if "calibration" in plan.snapshot:
         run_log(run, calibration_text(plan.snapshot["calibration"]))
-    run_log(run, f"Planned {run.total_rows:,} SKU-locations in {run.total_batches:,} batches.")
-    batch_ids = list(run.batches.values_list("pk", flat=True))
+    run_log(run, f"Planned {run.total_rows:,} SKU-locations in {count:,} batches.")
+    if params.optimized:
+        asked = asked_text(asked_of(params))
+        run_log(
+            run,
+            f"Optimized service levels ({asked}), in two passes: pass 1 computes each batch's "
+            "service-level curves, one threshold is then found for the whole run, and pass 2 "
+            f"sets the policies at it (batches {count + 1:,}–{2 * count:,}).",
+        )
+    batch_ids = list(run.batches.filter(phase=phases[0]).values_list("pk", flat=True))
     transaction.on_commit(lambda: queue.enqueue_batches(run.pk, batch_ids))
     return batch_ids
 
@@ -214,32 +251,66 @@ def _compute(batch: RunBatch) -> None:
     calibration = calibration_from_snapshot(run.snapshot)
     inputs = batch_inputs(scope, params, batch.item_from, batch.item_to)
     stored = _stored_segments(segmentation, batch, inputs)
+    input_hash = _inputs_hash(inputs, stored)
     read = time.perf_counter()
-    _, planned = plan_batch(
-        inputs, params, segmentation.cutoffs, scope.segments, stored, calibration=calibration
-    )
+    given = (inputs, params, segmentation.cutoffs, scope.segments, stored)
+    key = curves_key(input_hash, run.parameters, run.snapshot.get("calibration"))
+    slice_number = _slice_number(run, batch)
+    if batch.phase == BatchPhase.CURVES:
+        curves = batch_curves(*given, calibration=calibration)
+        outcome = step_summary(curves)
+        curves_save(run.pk, slice_number, key, curves)  # before the batch is done
+    else:
+        threshold, curves = None, None
+        if batch.phase == BatchPhase.POLICIES:
+            threshold = run.snapshot["portfolio"]["threshold_index"]
+            curves = curves_load(run.pk, slice_number, key)
+        _, outcome = plan_batch(*given, calibration=calibration, threshold=threshold, curves=curves)
     computed = time.perf_counter()
     with transaction.atomic():
         # Two deliveries of one batch may overlap (a worker presumed dead was only slow): the
         # lock serialises their writes, and the later one finds the batch done.
         if RunBatch.objects.select_for_update().get(pk=batch.pk).status != BatchStatus.RUNNING:
             return
-        written = recommendations_write(run, batch.number, planned)
-        raised = exceptions_write(run, batch.number, planned, inputs.open_exceptions)
-        if segmentation.source == SegmentationSource.RECOMPUTED:
-            segments_write(run, batch.item_from, batch.item_to, planned)
+        if isinstance(outcome, StepSummary):  # pass 1 writes its summary alone
+            batch.portfolio = outcome.as_json()
+        else:
+            _write(batch, outcome, inputs, segmentation)
         done = time.perf_counter()
         batch.status, batch.finished_at = BatchStatus.SUCCEEDED, timezone.now()
-        batch.recommendations, batch.exceptions = written, raised
-        batch.replay = planned.replay
-        batch.input_hash = _inputs_hash(inputs, stored)
+        batch.input_hash = input_hash
         batch.timings = {
             "read": round(read - clock, 3),
             "compute": round(computed - read, 3),
             "write": round(done - computed, 3),
         }
+        if batch.phase == BatchPhase.POLICIES:
+            batch.portfolio["reloaded"] = float(curves is not None)
         batch.error = ""
         batch.save()
+    if batch.phase == BatchPhase.POLICIES:
+        curves_drop(run.pk, slice_number)
+        check_same_inputs(batch)
+
+
+def _slice_number(run: PolicyRun, batch: RunBatch) -> int:
+    """The number of the batch's slice of items: its own, or pass 1's for a pass-2 batch."""
+    if batch.phase == BatchPhase.POLICIES:
+        return batch.number - run.total_batches // 2
+    return batch.number
+
+
+def _write(
+    batch: RunBatch, planned: PlannedBatch, inputs: BatchInputs, segmentation: SegmentationPlan
+) -> None:
+    """The batch's recommendations, exceptions and (whole-network run) segments, and its
+    sums on the batch row (saved by the caller)."""
+    run = batch.run
+    batch.recommendations = recommendations_write(run, batch.number, planned)
+    batch.exceptions = exceptions_write(run, batch.number, planned, inputs.open_exceptions)
+    if segmentation.source == SegmentationSource.RECOMPUTED:
+        segments_write(run, batch.item_from, batch.item_to, planned)
+    batch.replay, batch.portfolio = planned.replay, planned.portfolio
 
 
 def _stored_segments(
@@ -288,29 +359,48 @@ def run_batches_lost_fail() -> int:
 
 
 def policy_run_finish_if_done(run_id: int) -> None:
-    """Close the run once every batch has finished: status, timings, content hash."""
+    """Close the run once every batch has finished: status, timings, content hash. Between the
+    passes of optimized service levels, find the run's threshold and queue pass 2 instead
+    (or call pass 2 off when pass 1 failed or the run was cancelled)."""
     with transaction.atomic():
         run = PolicyRun.objects.select_for_update().get(pk=run_id)
         if not run.is_active or run.total_batches == 0:
             return
-        batches = list(run.batches.values("status", "timings", "input_hash", "replay"))
+        batches = _batch_rows(run)
+        forced = None
+        if awaiting_threshold(run, batches):
+            forced = between_passes(run, batches)
+            if forced is None:
+                return
+            batches = _batch_rows(run)
         if any(b["status"] not in FINISHED_BATCH_STATUSES for b in batches):
             return
-        statuses = {b["status"] for b in batches}
-        if BatchStatus.CANCELLED in statuses:
-            status = RunStatus.CANCELLED
-        elif BatchStatus.FAILED not in statuses:
-            status = RunStatus.SUCCEEDED
-        elif BatchStatus.SUCCEEDED in statuses:
-            status = RunStatus.PARTIALLY_FAILED
-        else:
-            status = RunStatus.FAILED
         for stage in ("read", "compute", "write"):
             run.timings[stage] = round(sum(b["timings"].get(stage, 0) for b in batches), 3)
-        hashes = sorted(b["input_hash"] for b in batches if b["input_hash"])
+        final = [b for b in batches if b["phase"] != BatchPhase.CURVES]
+        hashes = sorted(b["input_hash"] for b in final if b["input_hash"])
         run.snapshot["content_hash"] = hashlib.sha256("".join(hashes).encode()).hexdigest()
-        _replay_record(run, [b["replay"] for b in batches if b["status"] == BatchStatus.SUCCEEDED])
-        _finish(run, status)
+        succeeded = [b for b in final if b["status"] == BatchStatus.SUCCEEDED]
+        _replay_record(run, [b["replay"] for b in succeeded])
+        portfolio_record(run, succeeded)
+        _finish(run, forced or _status_of(final))
+
+
+def _batch_rows(run: PolicyRun) -> list[dict]:
+    """What closing the run reads of its batches (not pass 1's summaries)."""
+    return list(run.batches.values("pk", "phase", "status", "timings", "input_hash", "replay"))
+
+
+def _status_of(final: list[dict]) -> str:
+    """The run's status from its batches that plan and write (pass 2's, when optimized)."""
+    statuses = {b["status"] for b in final}
+    if BatchStatus.CANCELLED in statuses:
+        return RunStatus.CANCELLED
+    if BatchStatus.FAILED not in statuses:
+        return RunStatus.SUCCEEDED
+    if BatchStatus.SUCCEEDED in statuses:
+        return RunStatus.PARTIALLY_FAILED
+    return RunStatus.FAILED
 
 
 def _replay_record(run: PolicyRun, batch_sums: list[dict]) -> None:
@@ -323,6 +413,7 @@ def _replay_record(run: PolicyRun, batch_sums: list[dict]) -> None:
 def _finish(run: PolicyRun, status: str) -> None:
     run.status, run.finished_at = status, timezone.now()
     run.save(update_fields=["status", "finished_at", "timings", "snapshot"])
+    curves_drop(run.pk)  # what pass 2 left behind on this machine (optimized runs)
     failed = run.batches.filter(status=BatchStatus.FAILED).count()
     tail = f"; {failed} batch(es) failed" if failed else ""
     level = "info" if status == RunStatus.SUCCEEDED else "warning"
