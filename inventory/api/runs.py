@@ -26,6 +26,7 @@ from inventory.runs.parameters import (
     DEMAND_MODELS,
     INTEGER_PARAMETERS,
     PARAMETER_LIMITS,
+    SERVICE_MODES,
     ParameterError,
 )
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
@@ -100,7 +101,18 @@ def _parameters_schema() -> dict:
         "as_of": {"type": "string", "format": "date"},
         "demand_model": {"type": "string", "enum": list(DEMAND_MODELS)},
         "calibrate": {"type": "boolean"},
+        "service_mode": {"type": "string", "enum": list(SERVICE_MODES)},
+        "budget": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+        "service_band": {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": True},
     }
+    for name in ("aggregate_fill", "min_service", "max_service"):  # OpenAPI 3.0: flags
+        properties[name] = {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "exclusiveMinimum": True,
+            "exclusiveMaximum": True,
+        }
     for name, (low, high) in PARAMETER_LIMITS.items():
         kind = "integer" if name in INTEGER_PARAMETERS else "number"
         properties[name] = {"type": kind, "minimum": low, "maximum": high}
@@ -111,14 +123,15 @@ NON_NUMBERS = {  # parameter: (JSON type, what the error calls it)
     "as_of": (str, "a date (YYYY-MM-DD)"),
     "demand_model": (str, "a string"),
     "calibrate": (bool, "true or false"),
+    "service_mode": (str, "a string"),
 }
 
 
 @extend_schema_field(_parameters_schema())
 class ParametersField(serializers.DictField):
     """Run parameter overrides: numbers as JSON numbers, ``as_of`` as a date string,
-    ``demand_model`` as a string, ``calibrate`` as a boolean (names, limits and choices are
-    the service's to check)."""
+    ``demand_model`` and ``service_mode`` as strings, ``calibrate`` as a boolean (names,
+    limits and choices are the service's to check)."""
 
     def to_internal_value(self, data) -> dict:
         data = super().to_internal_value(data)
@@ -156,6 +169,15 @@ class LogQuery(serializers.Serializer):
 # --- Output ---------------------------------------------------------------------------------
 
 
+class RunPassSerializer(serializers.Serializer):
+    """One pass of a run with optimized service levels."""
+
+    number = serializers.IntegerField()
+    label = serializers.CharField()
+    done_batches = serializers.IntegerField()
+    total_batches = serializers.IntegerField()
+
+
 class RunProgressSerializer(serializers.Serializer):
     """Where a run stands (``inventory.runs.selectors.run_progress``)."""
 
@@ -172,6 +194,7 @@ class RunProgressSerializer(serializers.Serializer):
     percent = serializers.FloatField()
     elapsed_seconds = serializers.FloatField(allow_null=True)
     timings = serializers.DictField(child=serializers.FloatField())
+    passes = RunPassSerializer(many=True, help_text="Optimized service levels: both passes.")
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -16,6 +16,9 @@ from inventory.runs.scope import SEGMENTS
 PARAMETER_FIELDS = (
     "demand_model",
     "calibrate",
+    "service_mode",
+    "aggregate_fill",
+    "budget",
     "backtest_periods",
     "history_periods",
     "review_period",
@@ -61,6 +64,23 @@ class RunStartForm(forms.Form):
             choices=[("", "Default (with the history model)"), ("true", "Yes"), ("false", "No")]
         ),
         help_text="Correct the targets so the promise is kept on past demand.",
+    )
+    service_mode = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("classes", "Per service class (ABC-XYZ targets)"),
+            ("optimized", "Optimized across the run (history model)"),
+        ],
+        initial=_DEFAULTS["service_mode"],
+        help_text="Where each SKU-location's service target comes from.",
+    )
+    aggregate_fill = forms.FloatField(
+        required=False,
+        help_text="Optimized: the aggregate fill rate to reach, e.g. 0.95.",
+    )
+    budget = forms.FloatField(
+        required=False,
+        help_text="Optimized, instead of a fill rate: the average stock value not to exceed.",
     )
     backtest_periods = forms.IntegerField(
         required=False,

@@ -27,7 +27,8 @@ from inventory.runs.charts import (
 )
 from inventory.runs.forms import RunStartForm
 from inventory.runs.models import PolicyRun, RunLogEntry
-from inventory.runs.parameters import ParameterError
+from inventory.runs.parameters import OPTIMIZED_ONLY, ParameterError
+from inventory.runs.portfolio import asked_text, percent
 from inventory.runs.replay import replay_sentence, share_text
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
 from inventory.runs.selectors import (
@@ -115,17 +116,20 @@ def _start(request: HttpRequest, form: RunStartForm) -> PolicyRun | None:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one run; while it is active, runs.js polls ``run_progress_json``."""
     run = get_object_or_404(runs_list(), pk=pk)
-    batches = list(run.batches.all())
+    batches = list(run.batches.defer("portfolio"))  # pass 1's summaries are 130 kB each
     log = list(run_log_entries(run))
+    progress = run_progress(run)
     context = {
         "run": run,
-        "progress": run_progress(run),
+        "progress": progress,
+        "passes": passes_text(progress["passes"]),
         "elapsed": duration_text(run.duration_seconds),
         "scope": RunScope.from_json(run.scope).describe(),
         "parameters": _parameter_rows(run.parameters),
         "snapshot": _snapshot_rows(run.snapshot),
         "backtest": backtest_text(run.snapshot.get("backtest")),
         "calibration": calibration_rows(run.snapshot.get("calibration")),
+        "portfolio": portfolio_rows(run.parameters, run.snapshot.get("portfolio")),
         "stages": run_stage_timings(run, batches),
         "batches": [_batch_row(batch) for batch in batches],
         "log": log,
@@ -173,6 +177,8 @@ def _value_text(value) -> str:
 def _parameter_rows(parameters: dict) -> list[tuple[str, str]]:
     rows = []
     for name, value in parameters.items():
+        if name in OPTIMIZED_ONLY and value is None:  # not asked (or service classes)
+            continue
         if name == "service_classes":
             text = ", ".join(f"{code} {t:g} {kind}" for code, (t, kind) in (value or {}).items())
         else:
@@ -181,7 +187,7 @@ def _parameter_rows(parameters: dict) -> list[tuple[str, str]]:
     return rows
 
 
-SHOWN_APART = ("backtest", "calibration")  # snapshot entries with a section of their own
+SHOWN_APART = ("backtest", "calibration", "portfolio")  # snapshot entries with a section
 
 
 def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
@@ -253,6 +259,43 @@ def calibration_rows(calibration: dict | None) -> dict | None:
     }
 
 
+def portfolio_rows(parameters: dict, figures: dict | None) -> dict | None:
+    """An optimized run's figures as the page shows them: what was asked, the model aggregate
+    fill and stock value pass 2 achieved (expected, from the solve, until it has), the rows
+    at each bound, the bounds and their reach, the threshold. None before the solve."""
+    if not figures:
+        return None
+    outcome = figures.get("outcome")
+    achieved = outcome or figures["expected"]
+    band = parameters.get("service_band")
+    bounds = f"{percent(parameters['min_service'])} to {percent(parameters['max_service'])}"
+    if band is not None:
+        bounds = f"class target ± {band * 100:g} pp, within {bounds}"
+    low, high = figures["reach"]["lowest"], figures["reach"]["highest"]
+    return {
+        "asked": asked_text(figures["asked"]),
+        "achieved": outcome is not None,
+        "fill": percent(achieved["fill"]),
+        "stock_value": f"{achieved['stock_value']:,.0f}",
+        "at_lower": f"{outcome['at_lower']:,}" if outcome else "—",
+        "at_upper": f"{outcome['at_upper']:,}" if outcome else "—",
+        "between": f"{outcome['between']:,}" if outcome else "—",
+        "bounds": bounds,
+        "reach": (
+            f"{percent(low['fill'])} at {low['stock_value']:,.0f} (every SKU-location at its "
+            f"lower bound) to {percent(high['fill'])} at {high['stock_value']:,.0f}"
+        ),
+        "threshold": f"{figures['threshold']:.4g}",
+    }
+
+
+def passes_text(passes: list[dict]) -> str:
+    """'Pass 1: service-level curves: 3 of 3 batches · Pass 2: …' ('' for one pass)."""
+    return " · ".join(
+        f"{p['label']}: {p['done_batches']:,} of {p['total_batches']:,} batches" for p in passes
+    )
+
+
 def _batch_row(batch) -> dict:
     seconds = None
     if batch.started_at and batch.finished_at:
@@ -270,9 +313,11 @@ def run_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
     except ValueError:
         after = 0
     log = run_log_entries(run, after=after)[:LOG_LINES_PER_POLL]
+    progress = run_progress(run)
     return JsonResponse(
         {
-            **run_progress(run),
+            **progress,
+            "passes_text": passes_text(progress["passes"]),
             "status_display": run.get_status_display(),
             "active": run.is_active,
             "cancel_requested": run.cancel_requested,

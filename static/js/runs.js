@@ -67,6 +67,9 @@
       setField(name, numbers.format(progress[name]));
     });
     setField("elapsed", progress.elapsed);
+    if (progress.passes_text) {
+      setField("passes_text", progress.passes_text);
+    }
     setStatus(progress.status, progress.status_display);
     appendLog(progress.log);
     root.querySelectorAll('[data-field="cancel_requested"]').forEach(function (note) {

@@ -8,13 +8,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from inventory.choices import ACTIVE_RUN_STATUSES, RunStatus, RunTrigger
 from inventory.runs.models import PolicyRun
 from inventory.runs.parameters import ParameterError
+from inventory.runs.portfolio import outcome_text
 from inventory.runs.replay import replay_sentence
 from inventory.runs.scope import ScopeError, scope_resolve
 from inventory.runs.selectors import run_log_entries, run_progress
 from inventory.runs.services import RunConflict, policy_run_start
 
 BAR_WIDTH = 20
-STAGES = ("plan", "read", "compute", "write")
+STAGES = ("plan", "read", "compute", "write", "solve")
 
 
 def _codes(text: str) -> list[str]:
@@ -179,6 +180,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(summary)
         self.stdout.write(f"Stage timings: {stages or 'none recorded'}.")
+        if run.snapshot.get("portfolio", {}).get("outcome"):
+            self.stdout.write(outcome_text(run.snapshot["portfolio"]["outcome"]))
         if run.snapshot.get("backtest"):
             self.stdout.write(replay_sentence(run.snapshot["backtest"]))
         if status != RunStatus.SUCCEEDED:
