@@ -29,5 +29,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the django-q2 cluster the run tests start must see the same database.
     # One per test process, so parallel runs of the suite do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_sop_{os.getpid()}.sqlite3")}
-# Optimized runs' curves between their passes: one directory per test process.
-RUNS_CURVES_DIR = VAR_DIR / f"test-run-curves-{os.getpid()}"
+# Optimized runs' curves between their passes, apart from a development server's (the file
+# names carry the database's, so parallel test processes keep apart too).
+RUNS_CURVES_DIR = VAR_DIR / "test-run-curves"
