@@ -9,7 +9,6 @@ the passes.
 """
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -374,8 +373,9 @@ def test_cancel_stops_the_run_before_pass_2(when):
 
 
 def test_pass_2_reloads_pass_1s_curves_and_plans_as_if_it_computed_them(
-    run_now, settings, monkeypatch
+    run_now, settings, monkeypatch, tmp_path
 ):
+    settings.RUNS_CURVES_DIR = tmp_path
     computed = []
     real = portfolio.portfolio_curves
 
@@ -387,7 +387,7 @@ def test_pass_2_reloads_pass_1s_curves_and_plans_as_if_it_computed_them(
     kept = run_now(aggregate_fill=0.97, batch_size=200, **OPTIMIZED)
     assert len(computed) == 3  # pass 1 only
     assert kept.snapshot["portfolio"]["outcome"]["batches_reloading_curves"] == 3
-    assert not list(Path(settings.RUNS_CURVES_DIR).glob("*"))  # nothing left behind
+    assert not list(tmp_path.glob("*"))  # nothing left behind
     settings.RUNS_CURVES_CACHE = False
     again = run_now(aggregate_fill=0.97, batch_size=200, **OPTIMIZED)
     assert len(computed) == 3 + 6  # both passes
