@@ -40,6 +40,7 @@ from inventory.engine.from_history import (
     with_history_statistics,
 )
 from inventory.engine.inputs import PolicyInputs, PolicyResult
+from inventory.engine.policies import DEFAULT_EXCESS_COVER_PERIODS
 
 SERVICE_RANGE = (0.5, 0.999)
 """Default bounds of every row's fill target."""
@@ -152,14 +153,20 @@ def _promised(model_fill: NDArray, history, x: PolicyInputs, calibration) -> NDA
 
 
 def finalize(
-    history: ArrayLike, inputs: PolicyInputs, curves: PortfolioCurves, chosen: NDArray
+    history: ArrayLike,
+    inputs: PolicyInputs,
+    curves: PortfolioCurves,
+    chosen: NDArray,
+    *,
+    excess_cover_periods: float = DEFAULT_EXCESS_COVER_PERIODS,
 ) -> tuple[NDArray[np.float64], PolicyResult]:
     """(the fill promised per row, the policy) at each row's ``chosen`` level index: the
-    policy is ``policies_from_history`` at the model's fill of that level."""
+    policy is ``policies_from_history`` at the model's fill of that level
+    (``excess_cover_periods`` as there)."""
     at = (np.arange(len(inputs)), chosen)
     model_fill = np.clip(curves.model_fill[at], 1e-6, 1.0 - 1e-6)
     x = replace(inputs, service_level=model_fill, service_type="fill")
-    policy = policies_from_history(history, x)
+    policy = policies_from_history(history, x, excess_cover_periods=excess_cover_periods)
     promised = 1.0 - curves.short[at] / np.where(curves.demand > 0, curves.demand, 1.0)
     return promised, policy
 

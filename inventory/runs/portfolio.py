@@ -25,8 +25,6 @@ import numpy as np
 
 from inventory.engine import PolicyInputs, PolicyResult
 from inventory.engine.calibration import Calibration
-from inventory.engine.flags import BLOCKING, Reason, flag
-from inventory.engine.policies import DEFAULT_EXCESS_COVER_PERIODS
 from inventory.engine.portfolio import (
     THRESHOLDS,
     StepSummary,
@@ -111,9 +109,9 @@ def portfolio_policies(
     if curves is None or len(curves.demand) != len(x):
         curves = curves_of(history, x, target, params, calibration)
     chosen = chosen_at(curves, threshold_index)
-    promised, result = finalize(history, x, curves, chosen)
+    cover = params.excess_cover_periods
+    promised, result = finalize(history, x, curves, chosen, excess_cover_periods=cover)
     columns = history_columns(history, result, np.full(len(x), np.nan))
-    result = _excess_with_cover(result, x, columns["demand_mean"], params.excess_cover_periods)
     planned = ~np.isnan(result.reorder_point)
     at = (np.arange(len(chosen)), chosen)
     last = curves.model_fill.shape[1] - 1
@@ -126,25 +124,6 @@ def portfolio_policies(
         "demand": float(curves.demand.sum()),
     }
     return PortfolioPlan(result, columns, np.where(planned, promised, np.nan), sums)
-
-
-def _excess_with_cover(
-    result: PolicyResult, x: PolicyInputs, mean: np.ndarray, cover: float
-) -> PolicyResult:
-    """``result`` with the excess flag 'on hand above max + cover' set again for the run's
-    ``excess_cover_periods`` (``finalize`` applies the engine's default) from each row's
-    demand ``mean`` a period, on the rows the engine judges: not blocked, with a valid stock
-    position."""
-    if cover == DEFAULT_EXCESS_COVER_PERIODS:
-        return result
-    skip = (result.data_quality_reasons & np.uint32(BLOCKING | Reason.POSITION_INVALID)) != 0
-    with np.errstate(invalid="ignore"):
-        over = x.on_hand > result.max_level + cover * mean
-    reason = Reason.ON_HAND_ABOVE_MAX_PLUS_COVER
-    result.excess_reasons = (result.excess_reasons & ~np.uint32(reason)) | flag(
-        over & ~skip, reason
-    )
-    return result
 
 
 # --- the solve between the passes, and what pass 2 gave -------------------------------------
