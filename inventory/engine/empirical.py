@@ -26,6 +26,7 @@ Demand Forecasting*, ch. 5).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,14 +52,14 @@ class EmpiricalDemand:
     length_sd: NDArray[np.float64]
     weights: NDArray[np.float64] | None = None
 
-    @property
+    @cached_property
     def _weights(self) -> NDArray[np.float64]:
         """Each observed period's probability of being drawn (rows × periods)."""
         w = np.ones(self.samples.shape[1]) if self.weights is None else self.weights
         w = np.where(np.isnan(self.samples), 0.0, w[None, :])
         return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
 
-    @property
+    @cached_property
     def period_mean(self) -> NDArray[np.float64]:
         observed = (~np.isnan(self.samples)).any(axis=1)
         mean = (self._weights * np.nan_to_num(self.samples)).sum(axis=1)

@@ -35,8 +35,8 @@ from inventory.engine.policies import (
 
 EMPIRICAL_MIN_PERIODS = 8
 """Fewer observed periods than this: too few to trust a row's own shape."""
-DEFAULT_HALF_LIFE = 52.0
-"""Periods after which a period counts half as much (a year of weeks)."""
+DEFAULT_HALF_LIFE = 26.0
+"""Periods after which a period counts half as much (half a year of weeks)."""
 QUANTA_PER_TABLE = 256
 """A row's lead-time demand (mean + 4 sd) spans at most this many of its quanta."""
 

@@ -13,8 +13,10 @@ batches, found in two passes (a run over a million SKU-locations plans in batche
 
 Taking every step at or above one threshold is the Lagrangian solution of the whole
 population (ironed efficiencies make each row's steps a prefix), the same as the one sort of
-``optimize_service_levels`` up to the grid: neighbouring thresholds differ by 1.2 %, so the
-aggregate fill lands at or just above the asked one (a budget at or just below).
+``optimize_service_levels`` up to the grid: neighbouring thresholds differ by 1.2 %. For an
+aggregate fill the threshold is interpolated between the
+two around it, so the steps in between are shared out and the fill lands close to the asked
+one (a budget stays at a point of the grid, at or just below).
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from inventory.engine.service_levels import PortfolioCurves, ironed_steps
 THRESHOLDS = np.logspace(-15.0, 5.0, 4001)
 """Efficiencies (units short a period removed per unit of stock value) at which steps are
 summarized: 200 a decade."""
+_LOG_THRESHOLDS = np.log(THRESHOLDS)
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,13 @@ class StepSummary:
             self.demand + other.demand,
         )
 
-    def totals(self, threshold_index: int) -> tuple[float, float]:
-        """(aggregate fill, stock value) taking every step at or above the threshold."""
-        short = self.start_short - self.gain[threshold_index]
+    def totals(self, threshold: float) -> tuple[float, float]:
+        """(aggregate fill, stock value) taking every step at or above ``threshold``: exact
+        at a point of ``THRESHOLDS``, interpolated in its logarithm between two."""
+        gain, cost = (_interpolated(values, threshold) for values in (self.gain, self.cost))
+        short = self.start_short - gain
         fill = 1.0 - short / self.demand if self.demand > 0 else 1.0
-        return fill, self.start_value + self.cost[threshold_index]
+        return fill, self.start_value + cost
 
     def as_json(self) -> dict:
         """Stored form (lists of floats)."""
@@ -94,21 +99,32 @@ def summarize_steps(curves: PortfolioCurves) -> StepSummary:
 
 def threshold_for(
     summary: StepSummary, *, aggregate_fill: float | None = None, budget: float | None = None
-) -> int:
-    """The index in ``THRESHOLDS`` to take steps at: the highest one reaching
-    ``aggregate_fill`` (the lowest, taking every step, when none does), or the lowest one
-    within ``budget`` (the highest when none is)."""
+) -> float:
+    """The efficiency to take steps at. For ``aggregate_fill``: between the highest point of
+    ``THRESHOLDS`` reaching it and the next, interpolated in its logarithm so the gain of the
+    steps in between is shared out (the lowest point, taking every step, when none reaches
+    it). For ``budget``: the lowest point within it (the highest when none is), never over."""
     if (aggregate_fill is None) == (budget is None):
         raise ValueError("Give either aggregate_fill or budget.")
-    if aggregate_fill is not None:
-        needed = summary.start_short - (1.0 - aggregate_fill) * summary.demand
-        reaching = np.flatnonzero(summary.gain >= needed - 1e-9)
-        return int(reaching[-1]) if reaching.size else 0
-    within = np.flatnonzero(summary.cost <= budget - summary.start_value + 1e-9)
-    return int(within[0]) if within.size else THRESHOLDS.size - 1
+    if budget is not None:
+        within = np.flatnonzero(summary.cost <= budget - summary.start_value + 1e-9)
+        return float(THRESHOLDS[within[0] if within.size else -1])
+    needed = summary.start_short - (1.0 - aggregate_fill) * summary.demand
+    reaching = np.flatnonzero(summary.gain >= needed - 1e-9)
+    if not reaching.size:
+        return float(THRESHOLDS[0])
+    k = int(reaching[-1])
+    if k == THRESHOLDS.size - 1 or summary.gain[k] == summary.gain[k + 1]:
+        return float(THRESHOLDS[k])
+    share = (summary.gain[k] - needed) / (summary.gain[k] - summary.gain[k + 1])
+    return float(np.exp(_LOG_THRESHOLDS[k] + share * (_LOG_THRESHOLDS[k + 1] - _LOG_THRESHOLDS[k])))
 
 
-def chosen_at(curves: PortfolioCurves, threshold_index: int) -> NDArray[np.int64]:
-    """Each row's level index taking its steps at or above the threshold."""
-    efficiency = ironed_steps(curves)[2]
-    return (efficiency >= THRESHOLDS[threshold_index]).sum(axis=1)
+def chosen_at(curves: PortfolioCurves, threshold: float) -> NDArray[np.int64]:
+    """Each row's level index taking its steps at or above ``threshold``."""
+    return (ironed_steps(curves)[2] >= threshold).sum(axis=1)
+
+
+def _interpolated(values: NDArray, threshold: float) -> float:
+    """A summary array (one value per point of ``THRESHOLDS``) at ``threshold``."""
+    return float(np.interp(np.log(threshold), _LOG_THRESHOLDS, values))

@@ -163,12 +163,18 @@ def finalize(
     """(the fill promised per row, the policy) at each row's ``chosen`` level index: the
     policy is ``policies_from_history`` at the model's fill of that level
     (``excess_cover_periods`` as there)."""
-    at = (np.arange(len(inputs)), chosen)
-    model_fill = np.clip(curves.model_fill[at], 1e-6, 1.0 - 1e-6)
-    x = replace(inputs, service_level=model_fill, service_type="fill")
+    x = chosen_inputs(inputs, curves, chosen)
     policy = policies_from_history(history, x, excess_cover_periods=excess_cover_periods)
-    promised = 1.0 - curves.short[at] / np.where(curves.demand > 0, curves.demand, 1.0)
+    short = curves.short[np.arange(len(inputs)), chosen]
+    promised = 1.0 - short / np.where(curves.demand > 0, curves.demand, 1.0)
     return promised, policy
+
+
+def chosen_inputs(inputs: PolicyInputs, curves: PortfolioCurves, chosen: NDArray) -> PolicyInputs:
+    """``inputs`` with each row's fill target the model's fill at its ``chosen`` level: what
+    ``policies_from_history`` sets that level from."""
+    model_fill = curves.model_fill[np.arange(len(inputs)), chosen]
+    return replace(inputs, service_level=np.clip(model_fill, 1e-6, 1.0 - 1e-6), service_type="fill")
 
 
 def ironed_steps(curves: PortfolioCurves) -> tuple[NDArray, NDArray, NDArray]:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from inventory.engine.from_history import EMPIRICAL_MIN_PERIODS
 from inventory.engine.history import DEFAULT_OUTLIER_SIGMAS, MIN_FORECAST_PAIRS
 from inventory.engine.service_levels import SERVICE_RANGE
 
@@ -77,6 +78,14 @@ class RunParameters:
     def optimized(self) -> bool:
         """Service levels optimized across the run (two passes over the batches)."""
         return self.service_mode == "optimized"
+
+    @property
+    def replay_out_of_sample(self) -> bool:
+        """The replay measures policies fitted on the periods before the replayed ones: the
+        history model, with at least ``EMPIRICAL_MIN_PERIODS`` periods left to fit on (else
+        the replayed policies are the recommended ones, fitted on the same periods)."""
+        fit = self.history_periods - self.backtest_periods
+        return self.demand_model == "history" and fit >= EMPIRICAL_MIN_PERIODS
 
     @property
     def window_start(self) -> date:

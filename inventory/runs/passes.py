@@ -22,7 +22,7 @@ from inventory.runs.portfolio import outcome_text, portfolio_outcome, portfolio_
 def awaiting_threshold(run: PolicyRun, batches: list[dict]) -> bool:
     """An optimized run whose threshold is not found yet."""
     has_curves = any(b["phase"] == BatchPhase.CURVES for b in batches)
-    return has_curves and "threshold_index" not in run.snapshot.get("portfolio", {})
+    return has_curves and "threshold" not in run.snapshot.get("portfolio", {})
 
 
 def between_passes(run: PolicyRun, batches: list[dict]) -> str | None:
@@ -75,7 +75,7 @@ def _solve(run: PolicyRun) -> None:
 
 def portfolio_record(run: PolicyRun, succeeded: list[dict]) -> None:
     """What pass 2 gave (``snapshot['portfolio']['outcome']``), from its batches' sums."""
-    if "threshold_index" not in run.snapshot.get("portfolio", {}) or not succeeded:
+    if "threshold" not in run.snapshot.get("portfolio", {}) or not succeeded:
         return
     sums = RunBatch.objects.filter(
         pk__in=[b["pk"] for b in succeeded], phase=BatchPhase.POLICIES

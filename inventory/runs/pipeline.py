@@ -3,7 +3,9 @@
 optimized threshold gives) → comparison with the active policy → exceptions → replay of the
 new and the current policies. Reads nothing, writes nothing."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +22,7 @@ from inventory.engine import (
 from inventory.engine.backtest import StockLevels
 from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
+from inventory.engine.from_history import policies_from_history
 from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
 from inventory.engine.service_levels import PortfolioCurves
 from inventory.runs.history_model import history_policies
@@ -92,7 +95,7 @@ def plan_batch(
     segments: tuple[str, ...] = (),
     stored_segment: np.ndarray | None = None,
     calibration: Calibration | None = None,
-    threshold: int | None = None,
+    threshold: float | None = None,
     curves: PortfolioCurves | None = None,
 ) -> tuple[np.ndarray, PlannedBatch]:
     """The rows kept (by the scope's segments) and their recommendations and exceptions.
@@ -100,8 +103,8 @@ def plan_batch(
     A row's class is its ``stored_segment`` (the network's stored segmentation) when it has
     one, else its ABC-XYZ class against the network's ``cutoffs``. With the history model,
     ``calibration`` (the run's) corrects each row's target before the engine sets its levels.
-    With optimized service levels (pass 2), ``threshold`` is the run's (an index into
-    ``engine.portfolio.THRESHOLDS``, see runs.portfolio) and sets every row's level on the
+    With optimized service levels (pass 2), ``threshold`` is the run's (an efficiency, see
+    runs.portfolio) and sets every row's level on the
     rows' ``curves`` (pass 1's, computed again when not given).
     """
     if params.optimized and threshold is None:
@@ -210,7 +213,9 @@ def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kin
 
 class _Policies(NamedTuple):
     """The engine's result, the demand columns behind it, the inputs it was computed from,
-    the target and type each row was planned for, and an optimized batch's sums."""
+    the target and type each row was planned for, an optimized batch's sums, and how the same
+    model at the same targets is fitted on a shorter history (None: the parametric model,
+    whose demand figures come from the whole window)."""
 
     result: PolicyResult
     columns: dict[str, np.ndarray]
@@ -218,6 +223,7 @@ class _Policies(NamedTuple):
     target: np.ndarray
     kind: np.ndarray
     portfolio: dict[str, float]
+    refit: Callable[[np.ndarray], PolicyResult] | None = None
 
 
 def _policies(
@@ -238,16 +244,43 @@ def _policies(
         history = inputs.history[rows]
         plan = portfolio_policies(history, x, target, params, calibration, threshold, curves)
         fill = np.full(len(rows), "fill")
-        return _Policies(plan.result, plan.columns, x, plan.promised, fill, plan.sums)
+        cover = params.excess_cover_periods
+        refit = partial(_refit_portfolio, plan.chosen, cover)
+        return _Policies(plan.result, plan.columns, x, plan.promised, fill, plan.sums, refit)
     if params.demand_model == "history":
-        forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)
+        forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)[rows]
         result, columns, used = history_policies(
-            inputs.history[rows], x, forecast_sd[rows], params, calibration
+            inputs.history[rows], x, forecast_sd, params, calibration
         )
-        return _Policies(result, columns, used, target, kind, {})
+        refit = partial(_refit_history, x, forecast_sd, params, calibration)
+        return _Policies(result, columns, used, target, kind, {}, refit)
     x = replace(x, demand_mean=demand.mean[rows], demand_sd=demand.sd[rows])
     result = compute_policies(x, excess_cover_periods=params.excess_cover_periods)
     return _Policies(result, _demand_columns(demand, rows), x, target, kind, {})
+
+
+def _refit_portfolio(chosen: PolicyInputs, cover: float, history: np.ndarray) -> PolicyResult:
+    return policies_from_history(history, chosen, excess_cover_periods=cover)
+
+
+def _refit_history(
+    x: PolicyInputs,
+    forecast_sd: np.ndarray,
+    params: RunParameters,
+    calibration: Calibration | None,
+    history: np.ndarray,
+) -> PolicyResult:
+    return history_policies(history, x, forecast_sd, params, calibration)[0]
+
+
+def _replayed(planned: _Policies, history: np.ndarray, params: RunParameters) -> StockLevels:
+    """Our levels the replay measures: out of sample (``params.replay_out_of_sample``), the
+    same model at the same targets fitted on the periods before the replayed ones; else the
+    recommended levels."""
+    if planned.refit is None or not params.replay_out_of_sample:
+        return StockLevels(planned.result.reorder_point, planned.result.order_up_to)
+    fitted = planned.refit(history[:, : -params.backtest_periods])
+    return StockLevels(fitted.reorder_point, fitted.order_up_to)
 
 
 def _demand_columns(demand: Demand, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -318,7 +351,7 @@ def _plan(
     replayed = replay_sums(
         inputs.history[rows],
         x,
-        StockLevels(result.reorder_point, result.order_up_to),
+        _replayed(planned, inputs.history[rows], params),
         StockLevels(pick(inputs.current_reorder_point), pick(inputs.current_max_level)),
         params.backtest_periods,
         target,

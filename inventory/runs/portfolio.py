@@ -35,6 +35,7 @@ from inventory.engine.portfolio import (
 from inventory.engine.service_levels import (
     SERVICE_RANGE,
     PortfolioCurves,
+    chosen_inputs,
     finalize,
     portfolio_curves,
 )
@@ -87,12 +88,14 @@ def step_summary(curves: PortfolioCurves | None) -> StepSummary:
 @dataclass(frozen=True)
 class PortfolioPlan:
     """Pass 2 of a batch: the policies, their demand columns, the fill promised per row (NaN
-    where no policy could be computed) and the batch's :data:`SUMS`."""
+    where no policy could be computed), the batch's :data:`SUMS` and the inputs the
+    policies were computed from (each row's target the model fill of its chosen level)."""
 
     result: PolicyResult
     columns: dict[str, np.ndarray]
     promised: np.ndarray
     sums: dict[str, float]
+    chosen: PolicyInputs
 
 
 def portfolio_policies(
@@ -101,14 +104,14 @@ def portfolio_policies(
     target: np.ndarray,
     params: RunParameters,
     calibration: Calibration | None,
-    threshold_index: int,
+    threshold: float,
     curves: PortfolioCurves | None = None,
 ) -> PortfolioPlan:
     """Pass 2 of a batch: every row at the level the run's threshold gives it. ``curves``:
     pass 1's, when kept (runs.curves_cache); computed again otherwise."""
     if curves is None or len(curves.demand) != len(x):
         curves = curves_of(history, x, target, params, calibration)
-    chosen = chosen_at(curves, threshold_index)
+    chosen = chosen_at(curves, threshold)
     cover = params.excess_cover_periods
     promised, result = finalize(history, x, curves, chosen, excess_cover_periods=cover)
     columns = history_columns(history, result, np.full(len(x), np.nan))
@@ -123,7 +126,8 @@ def portfolio_policies(
         "value": float(curves.value[at].sum()),
         "demand": float(curves.demand.sum()),
     }
-    return PortfolioPlan(result, columns, np.where(planned, promised, np.nan), sums)
+    promised = np.where(planned, promised, np.nan)
+    return PortfolioPlan(result, columns, promised, sums, chosen_inputs(x, curves, chosen))
 
 
 # --- the solve between the passes, and what pass 2 gave -------------------------------------
@@ -131,21 +135,20 @@ def portfolio_policies(
 
 def portfolio_solve(summaries: list[StepSummary], params: RunParameters) -> dict:
     """The run's threshold from its pass-1 batches' summaries, as the snapshot keeps it
-    (``snapshot['portfolio']``): what was asked, the threshold (its index in
-    ``engine.portfolio.THRESHOLDS`` and its value, units short a period removed per unit of
-    stock value), the expected model aggregate fill and stock value, and the reach of the
-    bounds (every row at its lower bound; every step taken)."""
+    (``snapshot['portfolio']``): what was asked, the threshold (units short a period removed
+    per unit of stock value; ``engine.portfolio.threshold_for``), the expected model
+    aggregate fill and stock value, and the reach of the bounds (every row at its lower
+    bound; every step taken)."""
     total = sum(summaries[1:], summaries[0])
     asked = asked_of(params)
-    index = threshold_for(total, **asked)
-    fill, value = total.totals(index)
+    threshold = threshold_for(total, **asked)
+    fill, value = total.totals(threshold)
     lowest = 1.0 - total.start_short / total.demand if total.demand > 0 else 1.0
-    highest, most = total.totals(0)
+    highest, most = total.totals(THRESHOLDS[0])
     return {
         "asked": asked,
         "batches": len(summaries),
-        "threshold_index": index,
-        "threshold": float(THRESHOLDS[index]),
+        "threshold": threshold,
         "expected": {"fill": fill, "stock_value": value},
         "demand": total.demand,
         "reach": {

@@ -10,8 +10,11 @@ Two sets of rows:
 
 Each replay starts at the beginning of the history window (stock at the order-up-to level,
 nothing on order) and runs through every period before the measured ones, so a row's figures
-do not depend on the other rows of its batch. The policies are computed from the same
-history, including the measured periods: the replay is in sample.
+do not depend on the other rows of its batch. With the history model our policies are
+replayed out of sample: the same model at the same targets, fitted on the periods before the
+measured ones (``RunParameters.replay_out_of_sample``; runs.pipeline). The parametric model,
+or a window too short to fit on without them, replays the recommended policies, computed
+from the measured periods too: in sample, and the summary says so.
 """
 
 import numpy as np
@@ -90,16 +93,18 @@ def _totals(prefix: str, result: BacktestResult, rows: int) -> dict[str, float]:
     }
 
 
-def replay_summary(batch_sums: list[dict], periods: int) -> dict | None:
+def replay_summary(batch_sums: list[dict], periods: int, out_of_sample: bool) -> dict | None:
     """The run's replay from its batches' sums: demand, fill (units served from stock /
     demanded) and average stock value of our policies and of the current ones on the rows
-    compared, and of ours on every planned row. None when nothing was replayed."""
+    compared, and of ours on every planned row; whether ours were fitted without the
+    replayed periods. None when nothing was replayed."""
     sums = [s for s in batch_sums if s]
     if not sums:
         return None
     total = {key: sum(s.get(key, 0.0) for s in sums) for key in SUMS}
     return {
         "periods": periods,
+        "out_of_sample": out_of_sample,
         "sku_locations": int(total["rows"]),
         "demand": total["demand"],
         "promised": _share(total["target_demand"], total["demand"]),
@@ -124,7 +129,8 @@ def _share(part: float, whole: float) -> float | None:
 def replay_sentence(summary: dict) -> str:
     """The run's replay in one sentence, as the run page and the commands say it."""
     ours, current, planned = summary["ours"], summary["current"], summary["planned"]
-    opening = f"On your last {summary['periods']} periods, our policies: fill "
+    fitted = "before them" if summary.get("out_of_sample") else "on them too, in sample"
+    opening = f"On your last {summary['periods']} periods, our policies (fitted {fitted}): fill "
     if not summary["sku_locations"]:
         return (
             f"{opening}{share_text(planned['fill'])} at average stock value "

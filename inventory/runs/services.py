@@ -263,7 +263,7 @@ def _compute(batch: RunBatch) -> None:
     else:
         threshold, curves = None, None
         if batch.phase == BatchPhase.POLICIES:
-            threshold = run.snapshot["portfolio"]["threshold_index"]
+            threshold = run.snapshot["portfolio"]["threshold"]
             curves = curves_load(run.pk, slice_number, key)
         _, outcome = plan_batch(*given, calibration=calibration, threshold=threshold, curves=curves)
     computed = time.perf_counter()
@@ -405,7 +405,8 @@ def _status_of(final: list[dict]) -> str:
 
 def _replay_record(run: PolicyRun, batch_sums: list[dict]) -> None:
     """The run's replay summary (``snapshot["backtest"]``), from its batches' sums."""
-    summary = replay_summary(batch_sums, run.parameters.get("backtest_periods", 0))
+    params = RunParameters.from_json(run.parameters)
+    summary = replay_summary(batch_sums, params.backtest_periods, params.replay_out_of_sample)
     if summary is not None:
         run.snapshot["backtest"] = summary
 

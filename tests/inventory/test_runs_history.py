@@ -19,6 +19,7 @@ from inventory.choices import BatchStatus, RunStatus, ServiceType
 from inventory.engine import PolicyInputs
 from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import CalibrationGroup
+from inventory.engine.from_history import policies_from_history
 from inventory.models import InventoryPolicy, InventoryPosition, Location, ServiceLevelClass
 from inventory.runs import services as run_services
 from inventory.runs.calibration import calibration_from_snapshot, calibration_sample
@@ -266,12 +267,42 @@ def test_without_calibration_or_with_the_parametric_model_there_is_none(network,
 
 
 def test_the_backtest_summary_matches_a_direct_replay(network, run_now):
-    run = run_now(batch_size=4)
+    run = run_now(batch_size=4, calibrate=False)
     summary = run.snapshot["backtest"]
     # The same arrays the batches read: history, lead time in periods, MOQ, multiples, cost.
     params = RunParameters.from_json(run.parameters)
     inputs = batch_inputs(RunScope(), params, *ALL_ITEMS)
-    x = PolicyInputs(
+    x = _replay_inputs(inputs)
+    # Out of sample: our policies fitted on the weeks before the 13 replayed, not the
+    # recommended ones (fitted on all of them).
+    fitted = policies_from_history(inputs.history[:, :-13], x)
+    ours = StockLevels(fitted.reorder_point, fitted.order_up_to)
+    recommended = _levels(run, inputs)
+    assert not np.array_equal(ours.order_up_to, recommended.order_up_to)
+    current = StockLevels(inputs.current_reorder_point, inputs.current_max_level)
+    warmup = WEEKS - 13  # the replay starts at the beginning of the window
+    mine = backtest(inputs.history, x, ours, 13, warmup=warmup)
+    theirs = backtest(inputs.history, x, current, 13, warmup=warmup)
+    assert summary["periods"] == 13 and summary["sku_locations"] == 12
+    assert summary["out_of_sample"] is True
+    assert summary["demand"] == pytest.approx(mine.demand.sum())
+    assert summary["ours"]["fill"] == pytest.approx(mine.total_fill)
+    assert summary["ours"]["average_value"] == pytest.approx(mine.total_value)
+    assert summary["current"]["fill"] == pytest.approx(theirs.total_fill)
+    assert summary["current"]["average_value"] == pytest.approx(theirs.total_value)
+    assert summary["promised"] == pytest.approx(0.95)
+    assert summary["planned"]["fill"] == pytest.approx(mine.total_fill)
+    # The batches' sums add up to it.
+    sums = list(run.batches.values_list("replay", flat=True))
+    assert len(sums) == 3 and sum(s["ours_served"] for s in sums) == pytest.approx(
+        summary["ours"]["served"]
+    )
+
+
+def _replay_inputs(inputs: BatchInputs) -> PolicyInputs:
+    """The engine inputs the batches replay with: history, lead time in periods, MOQ,
+    multiples, cost; demand from the history, 95 % fill."""
+    return PolicyInputs(
         demand_mean=np.nan,
         demand_sd=np.nan,
         lead_time_mean=inputs.lead_time_days / 7,
@@ -292,24 +323,6 @@ def test_the_backtest_summary_matches_a_direct_replay(network, run_now):
         on_order=0.0,
         allocated=0.0,
         backordered=0.0,
-    )
-    ours = _levels(run, inputs)
-    current = StockLevels(inputs.current_reorder_point, inputs.current_max_level)
-    warmup = WEEKS - 13  # the replay starts at the beginning of the window
-    mine = backtest(inputs.history, x, ours, 13, warmup=warmup)
-    theirs = backtest(inputs.history, x, current, 13, warmup=warmup)
-    assert summary["periods"] == 13 and summary["sku_locations"] == 12
-    assert summary["demand"] == pytest.approx(mine.demand.sum())
-    assert summary["ours"]["fill"] == pytest.approx(mine.total_fill)
-    assert summary["ours"]["average_value"] == pytest.approx(mine.total_value)
-    assert summary["current"]["fill"] == pytest.approx(theirs.total_fill)
-    assert summary["current"]["average_value"] == pytest.approx(theirs.total_value)
-    assert summary["promised"] == pytest.approx(0.95)
-    assert summary["planned"]["fill"] == pytest.approx(mine.total_fill)
-    # The batches' sums add up to it.
-    sums = list(run.batches.values_list("replay", flat=True))
-    assert len(sums) == 3 and sum(s["ours_served"] for s in sums) == pytest.approx(
-        summary["ours"]["served"]
     )
 
 
@@ -347,6 +360,24 @@ def test_rows_without_a_current_policy_are_replayed_but_not_compared(network, ru
     assert summary["planned"]["demand"] > summary["demand"]
 
 
+def test_a_parametric_run_replays_its_recommendations_in_sample_and_says_so(
+    client, planner, network, run_now
+):
+    run = run_now(demand_model="parametric", batch_size=4)
+    summary = run.snapshot["backtest"]
+    assert summary["out_of_sample"] is False
+    params = RunParameters.from_json(run.parameters)
+    inputs = batch_inputs(RunScope(), params, *ALL_ITEMS)
+    rows = np.flatnonzero(np.isfinite(inputs.current_max_level))
+    x = _replay_inputs(inputs)
+    ours = _levels(run, inputs)  # the recommended levels themselves
+    mine = backtest(inputs.history, x, ours, 13, warmup=WEEKS - 13).select(rows)
+    assert summary["ours"]["fill"] == pytest.approx(mine.total_fill)
+    client.force_login(planner)
+    text = client.get(reverse("inventory:run-detail", args=[run.pk])).content.decode()
+    assert "On your last 13 periods, our policies (fitted on them too, in sample): fill" in text
+
+
 # --- the run page -------------------------------------------------------------------------
 
 
@@ -357,7 +388,8 @@ def test_the_run_page_states_the_replay_and_the_calibration(client, planner, net
     text = client.get(reverse("inventory:run-detail", args=[run.pk])).content.decode()
     ours, current = summary["ours"], summary["current"]
     sentence = (
-        f"On your last 13 periods, our policies: fill {ours['fill'] * 100:.1f} % at average "
+        "On your last 13 periods, our policies (fitted before them): fill "
+        f"{ours['fill'] * 100:.1f} % at average "
         f"stock value {ours['average_value']:,.0f}; your current min/max: fill "
         f"{current['fill'] * 100:.1f} % at {current['average_value']:,.0f}."
     )
