@@ -405,6 +405,8 @@ def _status_of(final: list[dict]) -> str:
 
 def _replay_record(run: PolicyRun, batch_sums: list[dict]) -> None:
     """The run's replay summary (``snapshot["backtest"]``), from its batches' sums."""
+    if not any(batch_sums):
+        return
     params = RunParameters.from_json(run.parameters)
     summary = replay_summary(batch_sums, params.backtest_periods, params.replay_out_of_sample)
     if summary is not None:
