@@ -22,15 +22,17 @@ import numpy as np
 from inventory.engine import PolicyInputs
 from inventory.engine.backtest import BacktestResult, StockLevels, backtest
 
-PLANNED = ("planned_rows", "planned_demand", "planned_served", "planned_value")
+SIDE = ("served", "value", "orders", "cost")
+"""Per set of policies: units served from stock, average stock value, orders placed, and
+their cost over the replayed periods (holding: average value × holding rate × the periods'
+share of a year; ordering: orders × order cost)."""
+PLANNED = ("planned_rows", "planned_demand", *(f"planned_{name}" for name in SIDE))
 COMPARED = (
     "rows",
     "demand",
     "target_demand",  # Σ service target × demand: the demand-weighted promise
-    "ours_served",
-    "ours_value",
-    "current_served",
-    "current_value",
+    *(f"ours_{name}" for name in SIDE),
+    *(f"current_{name}" for name in SIDE),
 )
 SUMS = PLANNED + COMPARED
 
@@ -54,20 +56,20 @@ def replay_sums(
     if not len(planned):
         return sums
     mine = _replay(history, x, ours, planned, periods)
-    sums |= _totals("planned_", mine, len(planned))
+    sums |= {"planned_rows": float(len(planned)), "planned_demand": float(mine.demand.sum())}
+    sums |= _side("planned_", mine, x.take(planned), periods)
     inside = np.flatnonzero(_has_levels(current)[planned])
     if len(inside):
-        theirs = _replay(history, x, current, planned[inside], periods)
+        compared = planned[inside]
+        theirs = _replay(history, x, current, compared, periods)
         mine = mine.select(inside)
         sums |= {
             "rows": float(len(inside)),
             "demand": float(mine.demand.sum()),
-            "target_demand": float(np.nansum(target[planned[inside]] * mine.demand)),
-            "ours_served": float(mine.served.sum()),
-            "ours_value": mine.total_value,
-            "current_served": float(theirs.served.sum()),
-            "current_value": theirs.total_value,
+            "target_demand": float(np.nansum(target[compared] * mine.demand)),
         }
+        sums |= _side("ours_", mine, x.take(compared), periods)
+        sums |= _side("current_", theirs, x.take(compared), periods)
     return sums
 
 
@@ -84,20 +86,24 @@ def _replay(
     return backtest(history[rows], x.take(rows), chosen, periods, warmup=warmup)
 
 
-def _totals(prefix: str, result: BacktestResult, rows: int) -> dict[str, float]:
+def _side(prefix: str, result: BacktestResult, x: PolicyInputs, periods: int) -> dict:
+    """The :data:`SIDE` sums of one set of policies, named with ``prefix``."""
+    holding = result.average_value * x.holding_rate * periods / x.periods_per_year
+    ordering = result.orders * x.order_cost
     return {
-        f"{prefix}rows": float(rows),
-        f"{prefix}demand": float(result.demand.sum()),
         f"{prefix}served": float(result.served.sum()),
         f"{prefix}value": result.total_value,
+        f"{prefix}orders": float(result.orders.sum()),
+        f"{prefix}cost": float(np.nansum(holding + ordering)),
     }
 
 
 def replay_summary(batch_sums: list[dict], periods: int, out_of_sample: bool) -> dict | None:
     """The run's replay from its batches' sums: demand, fill (units served from stock /
-    demanded) and average stock value of our policies and of the current ones on the rows
-    compared, and of ours on every planned row; whether ours were fitted without the
-    replayed periods. None when nothing was replayed."""
+    demanded), average stock value, orders and their holding + ordering cost, of our
+    policies and of the current ones on the rows compared, and of ours on every planned row;
+    whether ours were fitted without the replayed periods. None when nothing was
+    replayed."""
     sums = [s for s in batch_sums if s]
     if not sums:
         return None
@@ -108,18 +114,26 @@ def replay_summary(batch_sums: list[dict], periods: int, out_of_sample: bool) ->
         "sku_locations": int(total["rows"]),
         "demand": total["demand"],
         "promised": _share(total["target_demand"], total["demand"]),
-        "ours": _side(total["ours_served"], total["demand"], total["ours_value"]),
-        "current": _side(total["current_served"], total["demand"], total["current_value"]),
+        "ours": _summary_side(total, "ours_", total["demand"]),
+        "current": _summary_side(total, "current_", total["demand"]),
         "planned": {
             "sku_locations": int(total["planned_rows"]),
             "demand": total["planned_demand"],
-            **_side(total["planned_served"], total["planned_demand"], total["planned_value"]),
+            **_summary_side(total, "planned_", total["planned_demand"]),
         },
     }
 
 
-def _side(served: float, demand: float, value: float) -> dict:
-    return {"served": served, "fill": _share(served, demand), "average_value": value}
+def _summary_side(total: dict, prefix: str, demand: float) -> dict:
+    """One set of policies in the summary: served, fill, average stock value, orders, cost."""
+    served = total[f"{prefix}served"]
+    return {
+        "served": served,
+        "fill": _share(served, demand),
+        "average_value": total[f"{prefix}value"],
+        "orders": int(total[f"{prefix}orders"]),
+        "cost": total[f"{prefix}cost"],
+    }
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -134,14 +148,20 @@ def replay_sentence(summary: dict) -> str:
     if not summary["sku_locations"]:
         return (
             f"{opening}{share_text(planned['fill'])} at average stock value "
-            f"{planned['average_value']:,.0f}; no SKU-location has a current min/max to "
-            "compare with."
+            f"{planned['average_value']:,.0f}{_orders_text(planned)}; no SKU-location has a "
+            "current min/max to compare with."
         )
     return (
         f"{opening}{share_text(ours['fill'])} at average stock value "
-        f"{ours['average_value']:,.0f}; your current min/max: fill "
-        f"{share_text(current['fill'])} at {current['average_value']:,.0f}."
+        f"{ours['average_value']:,.0f}{_orders_text(ours)}; your current min/max: fill "
+        f"{share_text(current['fill'])} at {current['average_value']:,.0f}"
+        f"{_orders_text(current)}."
     )
+
+
+def _orders_text(side: dict) -> str:
+    """' with 1,234 orders' ('' in a summary stored before orders were counted)."""
+    return f" with {side['orders']:,} orders" if "orders" in side else ""
 
 
 def share_text(value: float | None) -> str:

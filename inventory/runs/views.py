@@ -200,7 +200,8 @@ def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
 
 def backtest_text(summary: dict | None) -> dict | None:
     """The replay summary of a run as the page says it: the sentence, and the table rows
-    (policies, SKU-locations, demand, fill, average stock value)."""
+    (policies, SKU-locations, demand, fill, average stock value, orders, holding + ordering
+    cost)."""
     if not summary:
         return None
     compared = summary["sku_locations"], summary["demand"]
@@ -225,9 +226,12 @@ def backtest_text(summary: dict | None) -> dict | None:
                 f"{demand:,.0f}",
                 share_text(side["fill"]),
                 f"{side['average_value']:,.0f}",
+                f"{side['orders']:,}" if "orders" in side else "—",
+                f"{side['cost']:,.0f}" if "cost" in side else "—",
             )
             for name, count, demand, side in rows
         ],
+        "out_of_sample": summary.get("out_of_sample", False),
     }
 
 

@@ -290,6 +290,15 @@ def test_the_backtest_summary_matches_a_direct_replay(network, run_now):
     assert summary["ours"]["average_value"] == pytest.approx(mine.total_value)
     assert summary["current"]["fill"] == pytest.approx(theirs.total_fill)
     assert summary["current"]["average_value"] == pytest.approx(theirs.total_value)
+    assert (summary["ours"]["orders"], summary["current"]["orders"]) == (
+        mine.orders.sum(),
+        theirs.orders.sum(),
+    )
+    # Holding (average value × 25 % a year × 13 weeks) plus ordering (orders × order cost).
+    for side, result in (("ours", mine), ("current", theirs)):
+        holding = result.average_value * 0.25 * 13 / (365 / 7)
+        cost = np.nansum(holding + result.orders * inputs.order_cost)
+        assert summary[side]["cost"] == pytest.approx(cost)
     assert summary["promised"] == pytest.approx(0.95)
     assert summary["planned"]["fill"] == pytest.approx(mine.total_fill)
     # The batches' sums add up to it.
@@ -376,6 +385,7 @@ def test_a_parametric_run_replays_its_recommendations_in_sample_and_says_so(
     client.force_login(planner)
     text = client.get(reverse("inventory:run-detail", args=[run.pk])).content.decode()
     assert "On your last 13 periods, our policies (fitted on them too, in sample): fill" in text
+    assert "these periods included (in sample)" in text
 
 
 # --- the run page -------------------------------------------------------------------------
@@ -390,10 +400,14 @@ def test_the_run_page_states_the_replay_and_the_calibration(client, planner, net
     sentence = (
         "On your last 13 periods, our policies (fitted before them): fill "
         f"{ours['fill'] * 100:.1f} % at average "
-        f"stock value {ours['average_value']:,.0f}; your current min/max: fill "
-        f"{current['fill'] * 100:.1f} % at {current['average_value']:,.0f}."
+        f"stock value {ours['average_value']:,.0f} with {ours['orders']:,} orders; your "
+        f"current min/max: fill {current['fill'] * 100:.1f} % at "
+        f"{current['average_value']:,.0f} with {current['orders']:,} orders."
     )
     assert sentence in text
+    assert '<th class="num">Orders</th><th class="num">Holding + ordering cost</th>' in text
+    assert f'<td class="num">{ours["cost"]:,.0f}</td></tr>' in text
+    assert "fitted on the periods before these" in text
     assert "<h3>Calibration</h3>" in text
     group = run.snapshot["calibration"]["groups"][0]
     row = (
