@@ -110,6 +110,12 @@ def calibration_text(stored: dict) -> str:
         for g in groups
     )
     return (
-        f"Calibrated on {stored['sku_locations']:,} SKU-locations ({stored['origins']} origins "
-        f"of {stored['window']} periods); achieved before → after: {shift}."
+        f"Calibrated on {stored['sku_locations']:,} SKU-locations ({origins_text(stored)}); "
+        f"achieved before → after: {shift}."
     )
+
+
+def origins_text(stored: dict) -> str:
+    """'3 rolling origins of 26 periods' ('1 rolling origin of …')."""
+    count = stored["origins"]
+    return f"{count} rolling origin{'s' if count != 1 else ''} of {stored['window']} periods"

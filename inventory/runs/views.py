@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from governance.selectors import location_scope
+from inventory.runs.calibration import origins_text
 from inventory.runs.charts import (
     exception_backlog_figure,
     run_duration_figure,
@@ -245,7 +246,7 @@ def calibration_rows(calibration: dict | None) -> dict | None:
     else:
         origin = (
             f"Measured on {calibration['sku_locations']:,} SKU-locations of this run: "
-            f"{calibration['origins']} rolling origins of {calibration['window']} periods."
+            f"{origins_text(calibration)}."
         )
     return {
         "origin": origin,

@@ -201,7 +201,7 @@ def test_the_snapshot_keeps_the_calibration_evidence_and_the_batches_apply_it(ne
     stored = run.snapshot["calibration"]
     # 60 weeks: origins at weeks 47 and 34 (each with at least 26 weeks before it).
     assert (stored["source"], stored["sku_locations"]) == ("computed", 12)
-    assert (stored["window"], stored["origins"]) == (13, 2)
+    assert (stored["window"], stored["origins"]) == (26, 1)
     assert stored["groups"]
     for group in stored["groups"]:
         assert set(group) == {
@@ -230,7 +230,7 @@ def test_the_snapshot_keeps_the_calibration_evidence_and_the_batches_apply_it(ne
     assert sorted(stored_levels) == pytest.approx(sorted(with_factors.columns["reorder_point"]))
     assert not np.allclose(with_factors.columns["reorder_point"], without.columns["reorder_point"])
     assert (
-        "Calibrated on 12 SKU-locations (2 origins of 13 periods)"
+        "Calibrated on 12 SKU-locations (1 rolling origin of 26 periods)"
         in run.log_entries.values_list("message", flat=True)[1]
     )
 
@@ -416,7 +416,7 @@ def test_the_run_page_states_the_replay_and_the_calibration(client, planner, net
     )
     assert row in text
     assert f"× {group['factor']:.2f}" in text
-    assert "Measured on 12 SKU-locations of this run: 2 rolling origins of 13 periods." in text
+    assert "Measured on 12 SKU-locations of this run: 1 rolling origin of 26 periods." in text
     # Neither is repeated as a raw snapshot value.
     assert "{&#x27;pattern&#x27;" not in text and "&#x27;ours&#x27;" not in text
 

@@ -167,7 +167,7 @@ def test_run_log_tells_the_story(demo, run_now):
     calibrated = messages.pop(1)  # the history model's calibration, before the batches
     assert calibrated[0] == "info"
     assert re.fullmatch(
-        rf"Calibrated on {SKUS * LOCATIONS} SKU-locations \(4 origins of 13 periods\); "
+        rf"Calibrated on {SKUS * LOCATIONS} SKU-locations \(3 rolling origins of 26 periods\); "
         r"achieved before → after: .+\.",
         calibrated[1],
     )
