@@ -37,6 +37,7 @@ from inventory.engine.discrete import Table
 _TILTED_LENGTH = 4  # FFT length in table lengths when the sum's support is longer
 _ALIASING = 1e-14  # weight of the mass an FFT folds back (see _tilt)
 _FFT_CELLS = 4_000_000  # rows × FFT length per block: bounds memory to about 100 MB
+_WORKERS = -1  # FFTs over all cores (scipy.fft threads over rows)
 _THREE_POINTS = (np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)]), np.array([1 / 6, 2 / 3, 1 / 6]))
 
 
@@ -120,9 +121,11 @@ def sum_pmf(period: NDArray, length: NDArray) -> NDArray[np.float64]:
         support = units * (int(whole[block].max()) + 1)
         size = next_fast_len(min(support, _TILTED_LENGTH * units), real=True)
         tilt = _tilt(units, size) if size < support else np.ones(units)
-        spectrum = rfft(period[block] * tilt, size, axis=1)
+        spectrum = rfft(period[block] * tilt, size, axis=1, workers=_WORKERS)
         extra = part[block, None] * spectrum + (1.0 - part[block, None])
-        summed = irfft(_power(spectrum, whole[block]) * extra, size, axis=1)[:, :units]
+        summed = irfft(_power(spectrum, whole[block]) * extra, size, axis=1, workers=_WORKERS)[
+            :, :units
+        ]
         result[block] = np.clip(summed / tilt, 0.0, 1.0)
     return result
 
