@@ -40,3 +40,19 @@ class ExceptionStatus(models.TextChoices):
 
 
 OPEN_EXCEPTION_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.IN_PROGRESS)
+
+
+class ProposalStatus(models.TextChoices):
+    """Where a proposed policy change is: waiting for a manager, or decided."""
+
+    PROPOSED = "proposed", "Awaiting approval"
+    APPROVED = "approved", "Approved (active)"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded by a later proposal"
+
+
+class ProposalKind(models.TextChoices):
+    """How a planner proposed it: the run's recommendation as is, or their own values."""
+
+    ACCEPTED = "accepted", "Recommendation accepted"
+    OVERRIDE = "override", "Override"

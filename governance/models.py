@@ -1,9 +1,19 @@
-"""Exceptions raised by optimization runs, handled by planners."""
+"""Exceptions raised by optimization runs, handled by planners; proposals of policy changes,
+decided by managers; publications of active policies to the ERP."""
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
-from governance.choices import ExceptionKind, ExceptionStatus, Severity
+from governance.choices import (
+    ExceptionKind,
+    ExceptionStatus,
+    ProposalKind,
+    ProposalStatus,
+    Severity,
+)
+from inventory.models import PolicyValues
+from sop_platform.constraints import non_negative, open_unit_interval
 
 
 class PlanningException(models.Model):
@@ -62,3 +72,143 @@ class PlanningException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item_id}@{self.location_id} ({self.status})"
+
+
+class PolicyProposal(PolicyValues):
+    """A change to the policy of one SKU-location, proposed by a planner and decided by a
+    manager (governance.proposals).
+
+    The values are the run's recommendation as is (``kind`` accepted) or the planner's own
+    (override, with a justification). ``current`` and ``recommended`` keep what the manager
+    compares them with, as they were when proposed; ``base_version`` is the version of the
+    policy it changes, so an approval after someone else changed the policy is refused
+    instead of silently reverting them. At most one proposal per SKU-location awaits
+    approval: a later one supersedes it.
+    """
+
+    item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE)
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE)
+    policy = models.ForeignKey(
+        "inventory.InventoryPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text="The policy in force when proposed (none: the approval creates one).",
+    )
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    recommendation = models.ForeignKey(
+        "inventory.PolicyRecommendation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+    )
+    run = models.ForeignKey(
+        "inventory.PolicyRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=ProposalKind.choices)
+    status = models.CharField(
+        max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    current = models.JSONField(default=dict, blank=True, help_text="The policy when proposed.")
+    recommended = models.JSONField(
+        default=dict, blank=True, help_text="The run's recommendation when proposed."
+    )
+    justification = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised at every change; a decision on an older one is refused."
+    )
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("decide_policyproposal", "Can approve or reject policy proposals")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "location"],
+                condition=models.Q(status="proposed"),
+                name="policyproposal_one_open_per_sku_location",
+            ),
+            *non_negative("policyproposal", *PolicyValues.QUANTITIES),
+            open_unit_interval("policyproposal", "service_target"),
+            models.CheckConstraint(
+                condition=models.Q(min_level__lte=models.F("reorder_point"))
+                & models.Q(reorder_point__lte=models.F("max_level")),
+                name="policyproposal_min_le_rop_le_max",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "location"])]
+
+    def __str__(self) -> str:
+        return f"Proposal #{self.pk}: {self.item} at {self.location} ({self.get_status_display()})"
+
+
+class PublicationBatch(models.Model):
+    """Active policies handed to the ERP together (governance.publication). Rows with open
+    data-quality exceptions are held back unless a manager released them with a
+    justification."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    policies = models.PositiveIntegerField(default=0, help_text="Policies published.")
+    held_back = models.PositiveIntegerField(
+        default=0, help_text="Policies held back by open data-quality exceptions."
+    )
+    released = models.PositiveIntegerField(
+        default=0, help_text="Policies published despite open data-quality exceptions."
+    )
+    justification = models.TextField(blank=True, help_text="Why held-back policies were released.")
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "publication batches"
+
+    def __str__(self) -> str:
+        return f"Publication #{self.pk} ({self.policies:,} policies)"
+
+
+class PublishedPolicy(PolicyValues):
+    """What one publication gave the ERP for one policy: the export serves the latest
+    (``current``) of each policy, and what changed since a given publication."""
+
+    batch = models.ForeignKey(PublicationBatch, on_delete=models.PROTECT, related_name="lines")
+    policy = models.ForeignKey(
+        "inventory.InventoryPolicy", on_delete=models.CASCADE, related_name="publications"
+    )
+    item = models.ForeignKey("inventory.Item", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("inventory.Location", on_delete=models.CASCADE, related_name="+")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    policy_version = models.PositiveIntegerField()
+    current = models.BooleanField(default=True, help_text="The policy's latest publication.")
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name_plural = "published policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy"],
+                condition=models.Q(current=True),
+                name="publishedpolicy_one_current_per_policy",
+            )
+        ]
+        indexes = [models.Index(fields=["current", "location"])]
+
+    def __str__(self) -> str:
+        return f"{self.item} at {self.location}, version {self.policy_version} (#{self.batch_id})"

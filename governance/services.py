@@ -25,10 +25,18 @@ ACCOUNT_APPS = ("auth", "sop_platform", "axes")
 
 # Model-level grants per role. Object-level scoping (which locations / categories a planner
 # or manager owns) is added with django-guardian by the issues that need it.
-RUN_GRANTS = ["inventory.start_policyrun", "governance.change_planningexception"]
+RUN_GRANTS = [
+    "inventory.start_policyrun",
+    "governance.change_planningexception",
+    "governance.add_policyproposal",
+]
 _EXTRA_GRANTS: dict[str, list[str]] = {
     Role.PLANNER: RUN_GRANTS,
-    Role.MANAGER: ["inventory.change_inventorypolicy", *RUN_GRANTS],
+    Role.MANAGER: [
+        "governance.decide_policyproposal",
+        "governance.add_publicationbatch",
+        *RUN_GRANTS,
+    ],
     Role.EXECUTIVE: [],
     Role.INTEGRATION: [],
 }
@@ -57,8 +65,10 @@ def role_permissions_sync() -> None:
     """Give each role group its model permissions (idempotent; adds, never removes).
 
     planner, manager, executive, integration: view every data model; planners and managers
-    may start optimization runs and handle exceptions; managers may also change policies
-    (loading through the API is the integration role's, checked by the API);
+    may start optimization runs, handle exceptions and propose policy changes; managers may
+    also approve or reject proposals and publish policies (policies themselves change only
+    through approved proposals; loading through the API is the integration role's, checked
+    by the API);
     admin: every permission of the data apps, of users and groups, API tokens and lockouts.
     """
     view = _view_permissions()

@@ -145,27 +145,29 @@ class ServiceLevelClass(LoadedRecord):
     description = models.CharField(max_length=200, blank=True)
     target = models.FloatField(help_text="Between 0 and 1, e.g. 0.98.")
     service_type = models.CharField(max_length=8, choices=ServiceType.choices)
+    accept_tolerance = models.FloatField(
+        default=0.1,
+        db_default=0.1,  # classes written by bulk loads (no model defaults) get it too
+        help_text="Accept-all proposes a recommendation of this class as is when its reorder "
+        "point and max level each differ from the active policy's by at most this share "
+        "(0.1 = 10 %).",
+    )
 
     class Meta:
         ordering = ["code"]
-        constraints = [open_unit_interval("servicelevelclass", "target")]
+        verbose_name = "service level class"
+        constraints = [
+            open_unit_interval("servicelevelclass", "target"),
+            *non_negative("servicelevelclass", "accept_tolerance"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.target:.1%} {self.service_type})"
 
 
-class InventoryPolicy(LoadedRecord):
-    """Stocking policy of one item at one location from ``effective_from``.
+class PolicyValues(models.Model):
+    """The values a policy sets, as policies, proposals and publications hold them."""
 
-    Natural key: (item, location, effective_from). Seasonal items carry several time-phased
-    rows; ``effective_to`` is exclusive and empty for an open-ended policy. Every field is
-    audited by django-simple-history.
-    """
-
-    item = models.ForeignKey(Item, on_delete=models.CASCADE)
-    location = models.ForeignKey(Location, on_delete=models.CASCADE)
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
     safety_stock = models.FloatField()
     reorder_point = models.FloatField()
     min_level = models.FloatField()
@@ -173,14 +175,47 @@ class InventoryPolicy(LoadedRecord):
     order_quantity = models.FloatField()
     service_target = models.FloatField()
     service_type = models.CharField(max_length=8, choices=ServiceType.choices)
+
+    QUANTITIES = ("safety_stock", "reorder_point", "min_level", "max_level", "order_quantity")
+    FIELDS = (*QUANTITIES, "service_target", "service_type")
+
+    class Meta:
+        abstract = True
+
+    def values(self) -> dict:
+        """The policy values as a dict (field name → value)."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class InventoryPolicy(LoadedRecord, PolicyValues):
+    """Stocking policy of one item at one location from ``effective_from``.
+
+    Natural key: (item, location, effective_from). Seasonal items carry several time-phased
+    rows; ``effective_to`` is exclusive and empty for an open-ended policy. Every field is
+    audited by django-simple-history. Its values change only through an approved proposal
+    (governance.proposals); ``published_version`` is the version last published to the ERP
+    (governance.publication).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
     policy_source = models.CharField(max_length=8, choices=PolicySource.choices)
     policy_version = models.PositiveIntegerField(default=1)
     last_optimized_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT, db_index=True
     )
-    # 64-bit history ids: every optimization run can add a version per SKU-location.
-    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
+    published_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version last published to the ERP."
+    )  # NULL by default, also for rows written by bulk loads
+    # 64-bit history ids: every optimization run can add a version per SKU-location. What was
+    # published is kept by the publications themselves (governance.PublishedPolicy).
+    history = HistoricalRecords(
+        history_id_field=models.BigAutoField(primary_key=True),
+        excluded_fields=["published_version"],
+    )
 
     class Meta:
         ordering = ["item", "location", "effective_from"]
@@ -207,6 +242,9 @@ class InventoryPolicy(LoadedRecord):
                 name="inventorypolicy_window_ordered",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item} at {self.location} from {self.effective_from}"
 
     def clean(self) -> None:
         """Refuse a window that overlaps another policy of the same item-location."""

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A justification or an approval comment is kept whole as the history's change reason.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 ROOT_URLCONF = "sop_platform.urls"
 WSGI_APPLICATION = "sop_platform.wsgi.application"
 

@@ -6,8 +6,15 @@ from typing import Any
 from demand.models import DemandHistory
 from governance.choices import ExceptionKind, Severity
 from governance.models import PlanningException
-from inventory.choices import LocationType, PolicySource, PolicyStatus, ServiceType
-from inventory.models import InventoryPolicy, Item, Location
+from inventory.choices import (
+    LeadTimeBasis,
+    LocationType,
+    PolicySource,
+    PolicyStatus,
+    RunStatus,
+    ServiceType,
+)
+from inventory.models import InventoryPolicy, Item, Location, PolicyRecommendation, PolicyRun
 from supply.models import PurchaseOrderLine, Receipt, Supplier, SupplierLane
 
 
@@ -98,3 +105,27 @@ def make_exception(item: Item, location: Location, **fields: Any) -> PlanningExc
         "reasons": ["COST_INVALID"],
     }
     return PlanningException.objects.create(item=item, location=location, **{**defaults, **fields})
+
+
+def make_recommendation(
+    item: Item, location: Location, run: PolicyRun | None = None, **fields: Any
+) -> PolicyRecommendation:
+    """A recommendation of a succeeded run: min 40, reorder point 40, max 100, order 60."""
+    run = run or PolicyRun.objects.create(algorithm_version="test", status=RunStatus.SUCCEEDED)
+    defaults = {
+        "batch_number": 1,
+        "segment": "AX",
+        "service_class": "AX",
+        "service_target": 0.95,
+        "service_type": ServiceType.FILL,
+        "lead_time_basis": LeadTimeBasis.PROMISED,
+        "safety_stock": 12.0,
+        "reorder_point": 40.0,
+        "min_level": 40.0,
+        "max_level": 100.0,
+        "order_quantity": 60.0,
+        "expected_service": 0.951,
+    }
+    return PolicyRecommendation.objects.create(
+        run=run, item=item, location=location, **{**defaults, **fields}
+    )

@@ -20,9 +20,17 @@ def test_role_permissions(planner, manager, executive, admin_user_in_role):
     for user in (planner, manager, executive, admin_user_in_role):
         assert user.has_perm("inventory.view_inventorypolicy")
         assert user.has_perm("demand.view_demandhistory")
-    assert not planner.has_perm("inventory.change_inventorypolicy")
-    assert not executive.has_perm("inventory.change_inventorypolicy")
-    assert manager.has_perm("inventory.change_inventorypolicy")
+    # Policies change only through approved proposals: nobody edits them directly.
+    for user in (planner, executive, manager):
+        assert not user.has_perm("inventory.change_inventorypolicy")
+    assert planner.has_perm("governance.add_policyproposal")
+    assert manager.has_perm("governance.add_policyproposal")
+    assert not executive.has_perm("governance.add_policyproposal")
+    assert manager.has_perm("governance.decide_policyproposal")
+    assert manager.has_perm("governance.add_publicationbatch")
+    for user in (planner, executive):
+        assert not user.has_perm("governance.decide_policyproposal")
+        assert not user.has_perm("governance.add_publicationbatch")
     assert not manager.has_perm("auth.add_user")
     assert admin_user_in_role.has_perm("auth.add_user")
     assert admin_user_in_role.has_perm("supply.delete_receipt")
