@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-_CHUNK_CELLS = 1_000_000  # rows × units per table: 8 MB arrays stay in cache and bound memory
+_CHUNK_CELLS = 250_000  # rows × units per table: 2 MB arrays stay in cache and bound memory
 _MAX_UNITS = 1 << 22  # a table this long means the row is not a slow mover
 
 
@@ -32,6 +32,10 @@ class DiscreteDemand:
     def take(self, rows: NDArray) -> "DiscreteDemand":
         """The subset of rows selected by a mask or index."""
         return DiscreteDemand(self.mean[rows], self.variance[rows], self.poisson[rows])
+
+    def tables_with(self, prior: "DiscreteDemand", units: int) -> tuple["Table", "Table"]:
+        """This demand's table and ``prior``'s."""
+        return self.table(units), prior.table(units)
 
     def table(self, units: int) -> "Table":
         """pmf, cdf and expected excess E[(X − s)⁺] for s = 0 … units − 1, per row."""
@@ -109,28 +113,76 @@ def discrete_policy(
     """
     count = len(interval.mean)
     level, cdf, shortage = np.full(count, np.nan), np.zeros(count), np.zeros(count)
-    units = _initial_units(interval)
-    # Continuous review: the second term uses the same distribution, so one table serves both.
+
+    def solve(rows: NDArray, a: Table, b: Table) -> NDArray:
+        size = a.excess.shape[1]
+        shifted = _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
+        found = np.where(
+            fill[rows],
+            _first(a.excess - shifted <= allowed[rows, None]),
+            _first(a.cdf >= alpha[rows, None]),
+        )
+        level[rows] = np.maximum(found, floor[rows])
+        cdf[rows] = a.cdf_at(level[rows])
+        shortage[rows] = a.excess_at(level[rows]) - b.excess_at(level[rows] + delta[rows])
+        return level[rows]
+
+    _tabulate(interval, prior, _initial_units(interval), solve)
+    return DiscretePolicy(level=level, cycle_service=cdf, shortage=np.maximum(shortage, 0.0))
+
+
+def discrete_curve(
+    interval: DiscreteDemand,
+    prior: DiscreteDemand,
+    *,
+    allowed: NDArray,
+    delta: NDArray,
+    floor: NDArray,
+    points: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(levels, shortage per cycle at each; rows × ``points``) of fill-rate rows: the
+    smallest integer levels, never below ``floor``, whose shortage is within each row's two
+    allowances ``allowed`` (rows × 2, the lower bound's first), and ``points`` levels evenly
+    spaced between them (rounded up), all read off one table per row. Tables double until
+    they hold each row's highest level plus Δ, so every shortage is exact."""
+    count = len(interval.mean)
+    level, shortage = np.full((count, points), np.nan), np.full((count, points), np.nan)
+    spacing = np.linspace(0.0, 1.0, points)[None, :]
+
+    def solve(rows: NDArray, a: Table, b: Table) -> NDArray:
+        size = a.excess.shape[1]
+        net = a.excess - _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
+        low, high = (
+            np.maximum(_first(net <= allowed[rows, bound, None]), floor[rows]) for bound in (0, 1)
+        )
+        grid = np.ceil(low[:, None] + spacing * (high - low)[:, None] - 1e-9)
+        level[rows] = grid
+        index = np.minimum(grid, size - 1).astype(np.int64)
+        shortage[rows] = np.maximum(np.take_along_axis(net, index, axis=1), 0.0)
+        return high + delta[rows]
+
+    _tabulate(interval, prior, _initial_units(interval) + np.ceil(delta).astype(np.int64), solve)
+    return level, shortage
+
+
+def _tabulate(interval: DiscreteDemand, prior: DiscreteDemand, units: NDArray, solve) -> None:
+    """Tables of every row, ``units`` long at first (doubled for the rows whose answer lies
+    beyond), passed chunk by chunk to ``solve(rows, interval table, prior table)``, which
+    returns the highest index each row needed. Continuous review: the prior is the
+    interval's distribution, so one table serves both."""
     own_prior = (prior.mean != interval.mean) | (prior.variance != interval.variance)
-    pending = np.arange(count)
+    pending = np.arange(len(interval.mean))
     while pending.size and units[pending].max() <= _MAX_UNITS:
         unresolved = []
         for rows, size in table_chunks(pending, units[pending], own_prior[pending]):
-            a = interval.take(rows).table(size)
-            b = prior.take(rows).table(size) if own_prior[rows[0]] else a
-            shifted = _shifted_excess(b, np.arange(size)[None, :] + delta[rows, None])
-            found = np.where(
-                fill[rows],
-                _first(a.excess - shifted <= allowed[rows, None]),
-                _first(a.cdf >= alpha[rows, None]),
-            )
-            level[rows] = np.maximum(found, floor[rows])
-            cdf[rows] = a.cdf_at(level[rows])
-            shortage[rows] = a.excess_at(level[rows]) - b.excess_at(level[rows] + delta[rows])
-            unresolved.append(rows[level[rows] >= size - 1])
+            chunk = interval.take(rows)
+            if own_prior[rows[0]]:
+                a, b = chunk.tables_with(prior.take(rows), size)
+            else:
+                a = b = chunk.table(size)
+            unresolved.append(rows[solve(rows, a, b) >= size - 1])
         pending = np.concatenate(unresolved)
         units[pending] *= 2
-    return DiscretePolicy(level=level, cycle_service=cdf, shortage=np.maximum(shortage, 0.0))
 
 
 def _initial_units(demand: DiscreteDemand) -> NDArray[np.int64]:

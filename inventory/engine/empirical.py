@@ -36,7 +36,7 @@ from inventory.engine.discrete import Table
 
 _TILTED_LENGTH = 4  # FFT length in table lengths when the sum's support is longer
 _ALIASING = 1e-14  # weight of the mass an FFT folds back (see _tilt)
-_FFT_CELLS = 4_000_000  # rows × FFT length per block: bounds memory to about 100 MB
+_FFT_CELLS = 250_000  # rows × FFT length per block: 4 MB of spectrum, squared in cache
 _WORKERS = -1  # FFTs over all cores (scipy.fft threads over rows)
 _THREE_POINTS = (np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)]), np.array([1 / 6, 2 / 3, 1 / 6]))
 
@@ -61,40 +61,78 @@ class EmpiricalDemand:
         return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
 
     @cached_property
+    def _filled(self) -> NDArray[np.float64]:
+        """``samples`` with 0 where not observed (weighed 0)."""
+        return np.where(np.isnan(self.samples), 0.0, self.samples)
+
+    @cached_property
     def period_mean(self) -> NDArray[np.float64]:
         observed = (~np.isnan(self.samples)).any(axis=1)
-        mean = (self._weights * np.nan_to_num(self.samples)).sum(axis=1)
+        mean = (self._weights * self._filled).sum(axis=1)
         return np.where(observed, mean, np.nan)
 
     @property
     def mean(self) -> NDArray[np.float64]:
         return self.length * self.period_mean
 
+    @cached_property
+    def _period_spread(self) -> NDArray[np.float64]:
+        """Variance of one period's demand."""
+        return (self._weights * (self._filled - self.period_mean[:, None]) ** 2).sum(axis=1)
+
     @property
     def variance(self) -> NDArray[np.float64]:
-        mu = self.period_mean
-        spread = (self._weights * np.nan_to_num(self.samples - mu[:, None]) ** 2).sum(axis=1)
-        return self.length * spread + mu**2 * self.length_sd**2
+        return self.length * self._period_spread + self.period_mean**2 * self.length_sd**2
+
+    def over(self, length: NDArray) -> "EmpiricalDemand":
+        """The same periods summed over ``length`` periods instead, sharing the per-period
+        statistics (computed here when they were not yet)."""
+        other = EmpiricalDemand(self.samples, length, self.length_sd, self.weights)
+        for name in _PERIOD_STATISTICS:
+            other.__dict__[name] = getattr(self, name)
+        return other
 
     def take(self, rows: NDArray) -> "EmpiricalDemand":
-        """The subset of rows selected by a mask or index."""
-        return EmpiricalDemand(
+        """The subset of rows selected by a mask or index (with the per-period statistics
+        computed so far)."""
+        other = EmpiricalDemand(
             self.samples[rows], self.length[rows], self.length_sd[rows], self.weights
         )
+        for name in _PERIOD_STATISTICS:
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name][rows]
+        return other
 
     def table(self, units: int) -> Table:
         """cdf and expected excess at s = 0 … units − 1, per row."""
-        period = period_pmf(self.samples, units, self._weights)
-        pmf = np.zeros_like(period)
-        offsets, weights = _THREE_POINTS
-        varies = self.length_sd > 0
-        for offset, weight in zip(offsets, weights, strict=True):
-            if offset != 0.0 and not varies.any():
-                continue
-            length = np.maximum(self.length + offset * self.length_sd, 0.0)
-            share = np.where(varies, weight, 1.0 if offset == 0.0 else 0.0)
-            pmf += share[:, None] * sum_pmf(period, length)
-        return Table.from_pmf(pmf, self.mean)
+        return _tables((self,), units)[0]
+
+    def tables_with(self, prior: "EmpiricalDemand", units: int) -> tuple[Table, Table]:
+        """This demand's table and ``prior``'s (the same rows' periods over another length),
+        with the period distribution, its spectrum and its powers computed once."""
+        interval, before = _tables((self, self.over(prior.length)), units)
+        return interval, before
+
+
+_PERIOD_STATISTICS = ("_weights", "_filled", "period_mean")
+
+
+def _tables(demands: tuple[EmpiricalDemand, ...], units: int) -> list[Table]:
+    """The tables of ``demands``: the same rows' periods (and lead-time sd) summed over
+    different lengths."""
+    first = demands[0]
+    period = period_pmf(first.samples, units, first._weights)
+    offsets, weights = _THREE_POINTS
+    varies = first.length_sd > 0
+    pmfs = [np.zeros_like(period) for _ in demands]
+    for offset, weight in zip(offsets, weights, strict=True):
+        if offset != 0.0 and not varies.any():
+            continue
+        lengths = [np.maximum(d.length + offset * d.length_sd, 0.0) for d in demands]
+        share = np.where(varies, weight, 1.0 if offset == 0.0 else 0.0)[:, None]
+        for pmf, summed in zip(pmfs, sum_pmfs(period, lengths), strict=True):
+            pmf += share * summed
+    return [Table.from_pmf(pmf, d.mean) for pmf, d in zip(pmfs, demands, strict=True)]
 
 
 def period_pmf(samples: NDArray, units: int, weights: NDArray) -> NDArray[np.float64]:
@@ -113,21 +151,32 @@ def sum_pmf(period: NDArray, length: NDArray) -> NDArray[np.float64]:
     """P(sum of ``length`` periods = s) for s < units per row, ``period`` the pmf of one
     period (rows × units) and ``length`` ≥ 0 possibly fractional: k = ⌊length⌋ periods plus
     one more with probability length − k."""
+    return sum_pmfs(period, [length])[0]
+
+
+def sum_pmfs(period: NDArray, lengths: list[NDArray]) -> list[NDArray[np.float64]]:
+    """``sum_pmf`` for several lengths per row at once: one spectrum of the period and one
+    series of its squarings serve them all."""
     rows, units = period.shape
-    whole = np.floor(length).astype(np.int64)
-    part = length - whole
-    result = np.empty_like(period)
-    for block in _blocks(rows, units, whole):
-        support = units * (int(whole[block].max()) + 1)
+    wholes = [np.floor(length).astype(np.int64) for length in lengths]
+    parts = [length - whole for length, whole in zip(lengths, wholes, strict=True)]
+    results = [np.empty_like(period) for _ in lengths]
+    for block in _blocks(rows, units, np.max(wholes, axis=0)):
+        support = units * (int(max(whole[block].max() for whole in wholes)) + 1)
         size = next_fast_len(min(support, _TILTED_LENGTH * units), real=True)
-        tilt = _tilt(units, size) if size < support else np.ones(units)
-        spectrum = rfft(period[block] * tilt, size, axis=1, workers=_WORKERS)
-        extra = part[block, None] * spectrum + (1.0 - part[block, None])
-        summed = irfft(_power(spectrum, whole[block]) * extra, size, axis=1, workers=_WORKERS)[
-            :, :units
-        ]
-        result[block] = np.clip(summed / tilt, 0.0, 1.0)
-    return result
+        tilt = _tilt(units, size) if size < support else None
+        tilted = period[block] if tilt is None else period[block] * tilt
+        spectrum = rfft(tilted, size, axis=1, workers=_WORKERS)
+        powers = _powers(spectrum, [whole[block] for whole in wholes])
+        for result, power, part in zip(results, powers, parts, strict=True):
+            if part[block].any():
+                extra = part[block, None] * spectrum + (1.0 - part[block, None])
+                power *= extra
+            summed = irfft(power, size, axis=1, workers=_WORKERS)[:, :units]
+            if tilt is not None:
+                summed /= tilt
+            result[block] = np.clip(summed, 0.0, 1.0)
+    return results
 
 
 def _tilt(units: int, size: int) -> NDArray[np.float64]:
@@ -138,18 +187,20 @@ def _tilt(units: int, size: int) -> NDArray[np.float64]:
     return np.exp(np.arange(units) * (np.log(_ALIASING) / size))
 
 
-def _power(spectrum: NDArray, exponent: NDArray) -> NDArray[np.complex128]:
-    """``spectrum`` to each row's whole ``exponent`` by repeated squaring (multiplications
-    only: several times faster than a complex power, which goes through log and exp)."""
-    result = np.ones_like(spectrum)
-    base, remaining = spectrum.copy(), exponent.copy()
-    while remaining.any():
-        odd = (remaining & 1).astype(bool)[:, None]
-        np.multiply(result, base, out=result, where=odd)
-        remaining >>= 1
-        if remaining.any():
+def _powers(spectrum: NDArray, exponents: list[NDArray]) -> list[NDArray[np.complex128]]:
+    """``spectrum`` to each row's whole exponent, for each of ``exponents``, by repeated
+    squaring (multiplications only: several times faster than a complex power, which goes
+    through log and exp); the squarings are shared."""
+    results = [np.ones_like(spectrum) for _ in exponents]
+    base, remaining = spectrum.copy(), [exponent.copy() for exponent in exponents]
+    while any(r.any() for r in remaining):
+        for result, exponent in zip(results, remaining, strict=True):
+            odd = (exponent & 1).astype(bool)[:, None]
+            np.multiply(result, base, out=result, where=odd)
+            exponent >>= 1
+        if any(r.any() for r in remaining):
             np.multiply(base, base, out=base)
-    return result
+    return results
 
 
 def _blocks(rows: int, units: int, whole: NDArray) -> list[NDArray]:

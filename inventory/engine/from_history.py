@@ -17,12 +17,13 @@ for a row whose demand mean the caller gave (a forecast): the history's shape wo
 that level.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inventory.engine.demand import demand_statistics, lead_time_demand
+from inventory.engine.demand import DemandStatistics, demand_statistics, lead_time_demand
 from inventory.engine.flags import Reason, flag
 from inventory.engine.inputs import PolicyInputs, PolicyResult
 from inventory.engine.levels import DISCRETE_MEAN_LIMIT
@@ -31,6 +32,7 @@ from inventory.engine.policies import (
     DEFAULT_EXCESS_COVER_PERIODS,
     FLOAT_OUTPUTS,
     compute_policies,
+    policies_at_levels,
 )
 
 EMPIRICAL_MIN_PERIODS = 8
@@ -52,6 +54,82 @@ def clean_history(history: ArrayLike, periods: int | None = None):
     return np.where(returns, 0.0, h), returns.any(axis=1)
 
 
+@dataclass(frozen=True)
+class HistoryModel:
+    """A history as the engine models it: returns left out (``had_returns`` says where),
+    missing statistics and 'auto' distributions filled in from it (``inputs``, in units),
+    each row counted in its own ``quantum``; ``samples`` is the history in quanta,
+    ``weights`` the recency weight of each period, ``pattern`` each row's demand pattern."""
+
+    inputs: PolicyInputs
+    pattern: NDArray[np.str_]
+    quantum: NDArray[np.float64]
+    samples: NDArray[np.float64]
+    weights: NDArray[np.float64] | None
+    had_returns: NDArray[np.bool_]
+
+    @cached_property
+    def scaled(self) -> PolicyInputs:
+        """``inputs`` counted in quanta: what the policy computation works on."""
+        return in_quanta(self.inputs, self.quantum)
+
+    def policies(self, excess_cover_periods: float) -> PolicyResult:
+        """Every row's policy (``compute_policies`` in quanta, the result in units)."""
+        result = compute_policies(
+            self.scaled,
+            excess_cover_periods=excess_cover_periods,
+            samples=self.samples,
+            sample_weights=self.weights,
+        )
+        return self.in_units(result)
+
+    def policies_at(
+        self, level: NDArray, service: NDArray, excess_cover_periods: float
+    ) -> PolicyResult:
+        """Every row's policy at its given ``level`` (units) with model ``service``
+        (``policies_at_levels`` in quanta, the result in units)."""
+        result = policies_at_levels(
+            self.scaled,
+            level / self.quantum,
+            service,
+            excess_cover_periods=excess_cover_periods,
+            samples=self.samples,
+            sample_weights=self.weights,
+        )
+        return self.in_units(result)
+
+    def in_units(self, result: PolicyResult) -> PolicyResult:
+        """A result computed in quanta back in units, rows with returns reported."""
+        result = from_quanta(result, self.quantum, _multiple(self.inputs))
+        result.data_quality_reasons |= flag(self.had_returns, Reason.RETURNS_IN_HISTORY)
+        return result
+
+
+def history_model(
+    history: ArrayLike,
+    inputs: PolicyInputs,
+    *,
+    periods: int | None = None,
+    half_life: float | None = DEFAULT_HALF_LIFE,
+) -> HistoryModel:
+    """The :class:`HistoryModel` of ``history`` for the rows of ``inputs`` (``periods``,
+    ``half_life`` as in :func:`policies_from_history`)."""
+    clean, had_returns = clean_history(history, periods)
+    if clean.shape[0] != len(inputs):
+        raise ValueError(f"history has {clean.shape[0]} rows; inputs have {len(inputs)}.")
+    stats = demand_statistics(clean)
+    x = _with_statistics(inputs, stats)
+    quantum = quanta(clean, x)
+    return HistoryModel(
+        inputs=x,
+        pattern=stats.pattern,
+        quantum=quantum,
+        samples=np.round(clean / quantum[:, None]),
+        weights=recency_weights(clean.shape[1], half_life),
+        had_returns=had_returns,
+    )
+
+
 def policies_from_history(
     history: ArrayLike,
     inputs: PolicyInputs,
@@ -67,20 +145,8 @@ def policies_from_history(
     ``half_life`` (periods; None = every period alike) weighs recent periods more in the
     empirical distribution: a period ``half_life`` periods older counts half as much.
     ``excess_cover_periods`` is as in ``compute_policies``."""
-    clean, had_returns = clean_history(history, periods)
-    if clean.shape[0] != len(inputs):
-        raise ValueError(f"history has {clean.shape[0]} rows; inputs have {len(inputs)}.")
-    x = with_history_statistics(inputs, clean)
-    quantum = quanta(clean, x)
-    result = compute_policies(
-        in_quanta(x, quantum),
-        excess_cover_periods=excess_cover_periods,
-        samples=np.round(clean / quantum[:, None]),
-        sample_weights=recency_weights(clean.shape[1], half_life),
-    )
-    result = from_quanta(result, quantum, _multiple(x))
-    result.data_quality_reasons |= flag(had_returns, Reason.RETURNS_IN_HISTORY)
-    return result
+    model = history_model(history, inputs, periods=periods, half_life=half_life)
+    return model.policies(excess_cover_periods)
 
 
 def recency_weights(periods: int, half_life: float | None) -> NDArray[np.float64] | None:
@@ -156,7 +222,11 @@ def _multiple(x: PolicyInputs) -> NDArray[np.float64]:
 def with_history_statistics(inputs: PolicyInputs, clean: NDArray) -> PolicyInputs:
     """``inputs`` with missing demand mean / sd estimated from ``clean`` history and 'auto'
     rows given the distribution their pattern calls for (module docstring)."""
-    stats = demand_statistics(clean)
+    return _with_statistics(inputs, demand_statistics(clean))
+
+
+def _with_statistics(inputs: PolicyInputs, stats: DemandStatistics) -> PolicyInputs:
+    """``inputs`` completed from the history's ``stats`` (``with_history_statistics``)."""
     mean = np.where(np.isnan(inputs.demand_mean), stats.mean, inputs.demand_mean)
     sd = np.where(np.isnan(inputs.demand_sd), stats.sd, inputs.demand_sd)
     interval_mean, _ = lead_time_demand(

@@ -58,10 +58,8 @@ class Protection:
         'empirical' or none)."""
         if self.empirical[rows].all():
             samples, sd, w = self.samples[rows], self.lead_time_sd[rows], self.sample_weights
-            return (
-                EmpiricalDemand(samples, self.interval_periods[rows], sd, w),
-                EmpiricalDemand(samples, self.prior_periods[rows], sd, w),
-            )
+            interval = EmpiricalDemand(samples, self.interval_periods[rows], sd, w)
+            return interval, interval.over(self.prior_periods[rows])
         interval = DiscreteDemand(self.mean, self.sd**2, self.poisson).take(rows)
         prior = DiscreteDemand(self.prior_mean, self.prior_sd**2, self.poisson).take(rows)
         return interval, prior

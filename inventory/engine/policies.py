@@ -5,6 +5,8 @@ Continuous review (s, Q) when ``review_period`` is 0, periodic review (R, S) oth
 Every formula, its units and its source are in docs/engine.md.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,6 +20,46 @@ from inventory.engine.validation import blocked_rows, data_quality_reasons, with
 DEFAULT_EXCESS_COVER_PERIODS = 4.0
 
 
+@dataclass(frozen=True)
+class PolicyBasis:
+    """What every row's policy starts from before its level is set: the inputs' reasons and
+    the rows they block or leave without a stock position, the inputs with stand-ins on
+    blocked rows (``x``), the demand a level must cover, the raw order quantity and that
+    quantity rounded to MOQ and multiples (``first``, before any shelf-life or capacity cap)."""
+
+    inputs: PolicyInputs
+    reasons: NDArray[np.uint32]
+    blocked: NDArray[np.bool_]
+    no_position: NDArray[np.bool_]
+    x: PolicyInputs
+    protection: Protection
+    raw: NDArray[np.float64]
+    first: NDArray[np.float64]
+
+
+def policy_basis(
+    inputs: PolicyInputs, samples: NDArray | None = None, sample_weights: NDArray | None = None
+) -> PolicyBasis:
+    """The :class:`PolicyBasis` of every row (``samples``, ``sample_weights`` as in
+    ``compute_policies``): no table is built."""
+    dq = data_quality_reasons(inputs)
+    blocked = blocked_rows(dq)
+    x = with_stand_ins(inputs, blocked)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        raw = _raw_quantity(x)
+        first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
+        return PolicyBasis(
+            inputs=inputs,
+            reasons=dq,
+            blocked=blocked,
+            no_position=_no_position(dq),
+            x=x,
+            protection=compute_protection(x, samples, sample_weights),
+            raw=raw,
+            first=first,
+        )
+
+
 def compute_policies(
     inputs: PolicyInputs,
     *,
@@ -29,31 +71,71 @@ def compute_policies(
     ``samples`` (rows × periods, whole units, NaN = not observed) is the demand history of the
     rows whose ``demand_distribution`` is 'empirical', ``sample_weights`` (one per period) the
     weight of each period in it (see engine.empirical)."""
-    dq = data_quality_reasons(inputs)
-    blocked = blocked_rows(dq)
-    no_position = _no_position(dq)
-    x = with_stand_ins(inputs, blocked)
+    basis = policy_basis(inputs, samples, sample_weights)
+    x, protection = basis.x, basis.protection
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        protection = compute_protection(x, samples, sample_weights)
-        raw = _raw_quantity(x)
-        first = round_order_quantity(raw, x.moq, x.lot_size, x.case_pack).quantity
-        stock = stock_for_service(x, protection, first)
-        quantity, binding, conflict = _capped_quantity(x, raw, stock.safety)
-        stock = _restock(x, protection, stock, np.flatnonzero(quantity != first), quantity)
-        levels = _levels(x, protection, stock, quantity)
-        position = _recommendation(x, _stock_record(inputs, blocked | no_position), levels)
-        result = PolicyResult(
-            **levels,
-            **position,
-            binding_constraint=binding,
-            ltd_mean=protection.mean,
-            ltd_sd=protection.sd,
-            distribution=protection.distribution,
-            stockout_reasons=np.zeros(len(x), np.uint32),
-            excess_reasons=np.zeros(len(x), np.uint32),
-            data_quality_reasons=dq | flag(conflict, Reason.ORDER_CONSTRAINTS_CONFLICT),
-        )
-        _flag_risks(result, x, excess_cover_periods, no_position | blocked)
+        stock = stock_for_service(x, protection, basis.first)
+        quantity, binding, conflict = capped_quantity(basis, stock.safety)
+        stock = _restock(x, protection, stock, np.flatnonzero(quantity != basis.first), quantity)
+        service = expected_service(x, protection, stock, quantity)
+        order = (quantity, binding, conflict)
+        return _completed(basis, stock.level, stock.factor, order, service, excess_cover_periods)
+
+
+def policies_at_levels(
+    inputs: PolicyInputs,
+    level: NDArray,
+    service: NDArray,
+    *,
+    excess_cover_periods: float = DEFAULT_EXCESS_COVER_PERIODS,
+    samples: NDArray | None = None,
+    sample_weights: NDArray | None = None,
+) -> PolicyResult:
+    """The policy of every row at a given ``level`` (reorder point; order-up-to level when
+    periodic) whose model service is ``service``: what ``compute_policies`` gives where it
+    finds that level, without searching for it. The safety factor is (level − mean) / sd
+    (``compute_policies`` reports a negative one where a target lies below the mean demand
+    and the level is raised to it). The order quantity is capped with the safety stock at
+    ``level``: ``compute_policies``'s quantity wherever the level does not depend on it
+    (periodic review, cycle service) or no shelf-life or capacity cap binds; otherwise
+    ``compute_policies`` caps with the safety stock of the uncapped quantity."""
+    basis = policy_basis(inputs, samples, sample_weights)
+    p = basis.protection
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        level = np.where(basis.blocked, p.mean, level)
+        safety = level - p.mean
+        factor = np.where(p.sd > 0, safety / p.sd, 0.0)
+        order = capped_quantity(basis, safety)
+        return _completed(basis, level, factor, order, service, excess_cover_periods)
+
+
+def _completed(
+    basis: PolicyBasis,
+    level: NDArray,
+    factor: NDArray,
+    order: tuple[NDArray, NDArray, NDArray],
+    service: NDArray,
+    cover: float,
+) -> PolicyResult:
+    """The policy from each row's ``level``, safety ``factor``, ``order`` (quantity, binding
+    constraint, constraint-conflict rows) and model ``service``: levels, recommendation,
+    risk flags, blanks."""
+    x, p, blocked, no_position = basis.x, basis.protection, basis.blocked, basis.no_position
+    quantity, binding, conflict = order
+    levels = _levels(x, p, level, factor, quantity, service)
+    stock_record = _stock_record(basis.inputs, blocked | no_position)
+    result = PolicyResult(
+        **levels,
+        **_recommendation(x, stock_record, levels),
+        binding_constraint=binding,
+        ltd_mean=p.mean,
+        ltd_sd=p.sd,
+        distribution=p.distribution,
+        stockout_reasons=np.zeros(len(x), np.uint32),
+        excess_reasons=np.zeros(len(x), np.uint32),
+        data_quality_reasons=basis.reasons | flag(conflict, Reason.ORDER_CONSTRAINTS_CONFLICT),
+    )
+    _flag_risks(result, x, cover, no_position | blocked)
     return _blank(result, blocked, no_position)
 
 
@@ -73,10 +155,12 @@ def _raw_quantity(x: PolicyInputs) -> NDArray[np.float64]:
     return np.maximum(np.where(x.review_period > 0, x.demand_mean * x.review_period, eoq_qty), 1e-9)
 
 
-def _capped_quantity(x: PolicyInputs, raw: NDArray, safety: NDArray):
-    """``raw`` rounded to MOQ, lot size and case pack and capped so stock sells within shelf
-    life (Q ≤ d·shelf life − SS) and fits capacity (Q ≤ capacity − SS), with SS from the
-    uncapped quantity. Returns (quantity, binding constraint, constraint-conflict rows)."""
+def capped_quantity(basis: PolicyBasis, safety: NDArray):
+    """The raw order quantity rounded to MOQ, lot size and case pack and capped so stock
+    sells within shelf life (Q ≤ d·shelf life − SS) and fits capacity (Q ≤ capacity − SS),
+    with safety stock ``safety`` (``compute_policies``: the uncapped quantity's). Returns
+    (quantity, binding constraint, constraint-conflict rows)."""
+    x, raw = basis.x, basis.raw
     shelf_cap = np.where(np.isinf(x.shelf_life), np.inf, x.demand_mean * x.shelf_life - safety)
     capacity_cap = x.max_stock - safety
     rounded = round_order_quantity(
@@ -97,21 +181,22 @@ def _restock(x: PolicyInputs, p: Protection, stock: Stock, rows: NDArray, quanti
     return stock.merge(rows, changed)
 
 
-def _levels(x: PolicyInputs, p: Protection, stock: Stock, quantity: NDArray) -> dict:
-    """Reorder point, min/max, order-up-to, expected service and the SS decomposition.
+def _levels(x: PolicyInputs, p: Protection, level, factor, quantity, service) -> dict:
+    """Reorder point, min/max, order-up-to and the SS decomposition from the ``level`` (SS =
+    level − mean), with the safety ``factor`` and the model ``service`` it gives.
 
     Continuous: ROP = d·L + SS, min = ROP, max = order-up-to = ROP + Q.
     Periodic: S = d·(L + R) + SS and min = max = S (order up to S at every review).
     SS splits by the two variance terms of σ²_LTD: (L + R)·σ_d² and d²·σ_L².
     """
-    safety, level = stock.safety, stock.level
+    safety = level - p.mean
     order_up_to = np.where(p.periodic, level, level + quantity)
     demand_var = (x.lead_time_mean + x.review_period) * x.demand_sd**2
     lead_time_var = x.demand_mean**2 * x.lead_time_sd**2
     total_var = demand_var + lead_time_var
     return {
         "safety_stock": safety,
-        "safety_factor": stock.factor,
+        "safety_factor": factor,
         "reorder_point": level,
         "order_quantity": quantity,
         "order_up_to": order_up_to,
@@ -119,7 +204,7 @@ def _levels(x: PolicyInputs, p: Protection, stock: Stock, quantity: NDArray) -> 
         "max_level": order_up_to,
         "ss_demand": safety * np.where(total_var > 0, demand_var / total_var, 1.0),
         "ss_lead_time": safety * np.where(total_var > 0, lead_time_var / total_var, 0.0),
-        "expected_service": expected_service(x, p, stock, quantity),
+        "expected_service": service,
     }
 
 

@@ -7,8 +7,8 @@ curves are most of an optimized batch's compute.
   under the same key, so a batch can never get curves of other inputs. A miss (another
   machine took the batch, a restarted container, inputs changed between the passes, the
   cache switched off with ``RUNS_CURVES_CACHE``) only means computing them again.
-- **Bounded**: 48 levels × 3 float64 + the demand, about 1.2 kB per SKU-location (12 MB a
-  batch of 10,000, 1.2 GB for a run of a million), and only between a run's two passes:
+- **Bounded**: 48 levels × 4 float64 + the demand, about 1.5 kB per SKU-location (15 MB a
+  batch of 10,000, 1.5 GB for a run of a million), and only between a run's two passes:
   pass 2 deletes its file once it has read it, the run's end deletes what is left on its
   machine, and every save sweeps files older than a day (runs that ended on another machine).
 
@@ -27,11 +27,11 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
-from inventory.engine.service_levels import PortfolioCurves
+from inventory.engine.portfolio import PortfolioCurves
 from inventory.runs.log import logger
 
 MAX_AGE_SECONDS = 86_400
-FIELDS = ("model_fill", "short", "value", "demand")
+FIELDS = ("model_fill", "short", "value", "demand", "level")
 
 
 def curves_key(input_hash: str, parameters: dict, calibration: dict | None) -> str:

@@ -24,7 +24,7 @@ from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
 from inventory.engine.from_history import policies_from_history
 from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
-from inventory.engine.service_levels import PortfolioCurves
+from inventory.engine.portfolio import PortfolioCurves
 from inventory.runs.history_model import history_policies
 from inventory.runs.inputs import BatchInputs
 from inventory.runs.parameters import RunParameters

@@ -27,6 +27,7 @@ from inventory.engine import PolicyInputs, PolicyResult
 from inventory.engine.calibration import Calibration
 from inventory.engine.portfolio import (
     THRESHOLDS,
+    PortfolioCurves,
     StepSummary,
     chosen_at,
     summarize_steps,
@@ -34,7 +35,6 @@ from inventory.engine.portfolio import (
 )
 from inventory.engine.service_levels import (
     SERVICE_RANGE,
-    PortfolioCurves,
     chosen_inputs,
     finalize,
     portfolio_curves,

@@ -10,7 +10,6 @@ import pytest
 from inventory.engine import PolicyInputs, compute_policies, demand_statistics
 from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import calibrate, corrected
-from inventory.engine.curves import fill_at_levels
 from inventory.engine.empirical import sum_pmf
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
@@ -247,10 +246,12 @@ def test_the_fill_curve_agrees_with_the_policy_at_its_own_level():
     history, x = _portfolio(np.random.default_rng(5))
     x = replace(x, review_period=np.where(np.arange(len(x)) % 2, 1.0, 0.0))
     policy = policies_from_history(history, x)
-    levels = np.column_stack([policy.reorder_point, policy.reorder_point + 1.0])
-    fill = fill_at_levels(history, x, levels, policy.order_quantity)
-    assert np.allclose(fill[:, 0], policy.expected_service, atol=1e-9)
-    assert np.all(fill[:, 1] >= fill[:, 0] - 1e-12)
+    bounds = np.full(len(x), 0.95), np.full(len(x), 0.99)
+    curves = portfolio_curves(history, x, *bounds, None)
+    assert np.allclose(curves.level[:, 0], policy.reorder_point, rtol=1e-12)
+    assert np.allclose(curves.model_fill[:, 0], policy.expected_service, atol=1e-9)
+    assert np.all(np.diff(curves.level, axis=1) >= 0)
+    assert np.all(np.diff(curves.model_fill, axis=1) >= -1e-12)
 
 
 def test_two_passes_over_batches_find_the_one_multiplier_of_the_whole_population():
