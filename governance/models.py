@@ -197,6 +197,10 @@ class PublishedPolicy(PolicyValues):
     effective_to = models.DateField(null=True, blank=True)
     policy_version = models.PositiveIntegerField()
     current = models.BooleanField(default=True, help_text="The policy's latest publication.")
+    released = models.BooleanField(
+        default=False,
+        help_text="Published despite an open data-quality exception (the batch says why).",
+    )
 
     class Meta:
         ordering = ["batch", "pk"]

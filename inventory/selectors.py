@@ -5,9 +5,10 @@ from datetime import date
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 
+from governance.models import PublishedPolicy
 from governance.selectors import LocationScope
-from inventory.choices import LifecycleStatus, PolicyStatus
-from inventory.models import InventoryPolicy, InventoryPosition, Item, Location, NetworkLane
+from inventory.choices import LifecycleStatus
+from inventory.models import InventoryPosition, Item, Location, NetworkLane
 
 
 def locations_with_inbound_lanes(*, scope: LocationScope) -> QuerySet[Location]:
@@ -63,10 +64,8 @@ def network_totals(*, scope: LocationScope) -> NetworkTotals:
     )
 
 
-def policies_for_export(*, scope: LocationScope) -> QuerySet[InventoryPolicy]:
-    """Approved and active policies at the locations in scope, in the order they last changed
-    (stable for paging)."""
-    policies = InventoryPolicy.objects.filter(
-        status__in=(PolicyStatus.APPROVED, PolicyStatus.ACTIVE)
-    )
-    return scope.restrict(policies).order_by("updated_at", "id")
+def policies_for_export(*, scope: LocationScope) -> QuerySet[PublishedPolicy]:
+    """The latest publication of each published policy at the locations in scope, oldest
+    publication first (stable for paging): what the ERP is to apply."""
+    lines = PublishedPolicy.objects.filter(current=True)
+    return scope.restrict(lines).order_by("batch_id", "id")

@@ -1,4 +1,5 @@
-"""``GET /api/v1/policies/export/``: approved and active policies for the ERP, CSV or JSON."""
+"""``GET /api/v1/policies/export/``: the published policies for the ERP, CSV or JSON (the latest
+publication of each; governance.publication)."""
 
 import io
 import json
@@ -25,7 +26,7 @@ EXPORT_COLUMNS = (
     ("location", "location__code"),
     ("effective_from", "effective_from"),
     ("effective_to", "effective_to"),
-    ("status", "status"),
+    ("status", "policy__status"),
     ("safety_stock", "safety_stock"),
     ("reorder_point", "reorder_point"),
     ("min_level", "min_level"),
@@ -34,7 +35,8 @@ EXPORT_COLUMNS = (
     ("service_target", "service_target"),
     ("service_type", "service_type"),
     ("policy_version", "policy_version"),
-    ("updated_at", "updated_at"),
+    ("updated_at", "batch__created_at"),
+    ("publication", "batch_id"),
 )
 _CHUNK = 5_000
 _NUMBER = {"type": "number"}
@@ -53,6 +55,7 @@ _COLUMN_SCHEMAS = {
     "service_type": {"type": "string"},
     "policy_version": {"type": "integer"},
     "updated_at": {"type": "string", "format": "date-time"},
+    "publication": {"type": "integer"},
 }
 _JSON_ROWS = {
     "type": "array",
@@ -64,11 +67,11 @@ _JSON_ROWS = {
 }
 
 
-_MAX_VERSION = 2_147_483_647  # policy_version is a PositiveIntegerField
+_MAX_BATCH = 9_223_372_036_854_775_807  # publication numbers are 64-bit ids at most
 _SINCE_SCHEMA = {
     "anyOf": [
         {"type": "string", "format": "date-time"},
-        {"type": "integer", "minimum": 0, "maximum": _MAX_VERSION},
+        {"type": "integer", "minimum": 0, "maximum": _MAX_BATCH},
     ]
 }
 
@@ -94,7 +97,7 @@ class CSVRenderer(BaseRenderer):
 
 
 class PolicyExportView(APIView):
-    """Stream approved and active policies, oldest change first, for ERP replenishment."""
+    """Stream the published policies, oldest publication first, for ERP replenishment."""
 
     permission_classes = [CanReadPolicies]
     renderer_classes = [JSONRenderer, CSVRenderer]
@@ -115,17 +118,18 @@ class PolicyExportView(APIView):
 
     @extend_schema(
         operation_id="policies_export",
-        summary="Export approved and active policies (CSV or JSON)",
-        description="Columns: " + ", ".join(name for name, _ in EXPORT_COLUMNS) + ". "
-        "Incremental with ?since= (an ISO timestamp: changed after it; or a whole number: "
-        "policy_version above it). The X-Export-Watermark header holds the latest "
-        "updated_at exported: pass it as the next since.",
+        summary="Export the published policies (CSV or JSON)",
+        description="The latest publication of each policy. Columns: "
+        + ", ".join(name for name, _ in EXPORT_COLUMNS)
+        + ". Incremental with ?since= (a whole number: policies published in later "
+        "publications; or an ISO timestamp: published after it). The X-Export-Watermark "
+        "header holds the latest publication exported: pass it as the next since.",
         tags=["export"],
         parameters=[
             OpenApiParameter(
                 "since",
                 _SINCE_SCHEMA,
-                description="An ISO timestamp with its time zone, or a policy version.",
+                description="A publication number, or an ISO timestamp with its time zone.",
             ),
             OpenApiParameter("format", str, enum=["csv", "json"], description="Default json."),
         ],
@@ -135,32 +139,35 @@ class PolicyExportView(APIView):
         scope = location_scope(user=request.user)
         policies = _since(policies_for_export(scope=scope), request.query_params.get("since"))
         rows = policies.values_list(*(field for _, field in EXPORT_COLUMNS))
-        latest = policies.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        latest = policies.order_by("-batch_id").values_list("batch_id", flat=True).first()
         as_csv = request.accepted_renderer.format == "csv"
         stream, kind = (_csv(rows), "text/csv") if as_csv else (_json(rows), "application/json")
         response = StreamingHttpResponse(stream, content_type=f"{kind}; charset=utf-8")
-        response["X-Export-Watermark"] = latest.isoformat() if latest else ""
+        response["X-Export-Watermark"] = str(latest or "")
         if as_csv:
             response["Content-Disposition"] = 'attachment; filename="policies.csv"'
         return response
 
 
-_SINCE_HELP = "Use an ISO timestamp (2026-11-27T10:00:00Z) or a policy version (a whole number)."
+_SINCE_HELP = (
+    "Use a publication number (a whole number) or an ISO timestamp (2026-11-27T10:00:00Z)."
+)
 
 
 def _since(policies: QuerySet, since: str | None) -> QuerySet:
-    """Policies changed after ``since``: a policy version (ASCII digits) or an ISO timestamp."""
+    """Policies published after ``since``: a publication number (ASCII digits) or an ISO
+    timestamp."""
     if not since:
         return policies
     if since.isascii() and since.isdigit():
-        return policies.filter(policy_version__gt=_since_version(since))
-    return policies.filter(updated_at__gt=_since_moment(since))
+        return policies.filter(batch_id__gt=_since_batch(since))
+    return policies.filter(batch__created_at__gt=_since_moment(since))
 
 
-def _since_version(since: str) -> int:
-    """The version in ``since`` (ASCII digits), or a 400 beyond any stored version."""
-    if len(since) > len(str(_MAX_VERSION)) or int(since) > _MAX_VERSION:
-        raise ValidationError({"since": f"A policy version is at most {_MAX_VERSION}."})
+def _since_batch(since: str) -> int:
+    """The publication number in ``since`` (ASCII digits), or a 400 beyond any id."""
+    if len(since) > len(str(_MAX_BATCH)) or int(since) > _MAX_BATCH:
+        raise ValidationError({"since": f"A publication number is at most {_MAX_BATCH}."})
     return int(since)
 
 

@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from governance.choices import Role
 from governance.models import PlanningException
+from governance.publication import publication_create
 from governance.selectors import LOCATION_GRANT, NO_SCOPE_MESSAGE, location_scope
 from governance.services import location_scope_grant
 from inventory.choices import PolicyStatus, RunStatus
@@ -32,14 +33,16 @@ EXPORT = "/api/v1/policies/export/?format=csv"
 
 
 @pytest.fixture
-def network(settings, django_capture_on_commit_callbacks) -> PolicyRun:
-    """A demo network of 3 locations with active policies, and a finished run over it."""
+def network(settings, django_capture_on_commit_callbacks, manager) -> PolicyRun:
+    """A demo network of 3 locations with active, published policies, and a finished run
+    over it."""
     settings.RUNS_SYNC = True
     call_command(
         "load_demo", "--skus", "6", "--locations", "3", "--weeks", "30", "--seed", "3",
         stdout=StringIO(),
     )  # fmt: skip
     InventoryPolicy.objects.update(status=PolicyStatus.ACTIVE)
+    publication_create(user=manager, release_held=True, justification="Test network.")
     with django_capture_on_commit_callbacks(execute=True):
         run = policy_run_start(scope=RunScope(), parameters={})
     return run

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from governance.publication import publication_create
 from inventory.choices import LeadTimeBasis, PolicyStatus, RunStatus
 from inventory.models import PolicyRecommendation
 from inventory.runs.models import PolicyRun
@@ -37,9 +38,10 @@ def hostile(db):
     return make_item("=cmd|' /C calc'!A0"), make_location("@SUM(1+1)")
 
 
-def test_the_policy_export_neutralises_formulas(hostile, planner):
+def test_the_policy_export_neutralises_formulas(hostile, planner, manager):
     item, location = hostile
     make_policy(item, location, status=PolicyStatus.ACTIVE)
+    publication_create(user=manager)
     response = client_for(planner).get("/api/v1/policies/export/?format=csv")
     rows = _cells(b"".join(response.streaming_content))
     assert rows[1][:2] == ["'=cmd|' /C calc'!A0", "'@SUM(1+1)"]
