@@ -325,7 +325,7 @@ def _policy_locked(proposal: PolicyProposal) -> InventoryPolicy | None:
 def _policy_apply(
     policy: InventoryPolicy | None, proposal: PolicyProposal, user: AbstractBaseUser, comment: str
 ) -> InventoryPolicy:
-    """The policy with the proposal's values, one version up, active; saved and audited."""
+    """The policy with the proposal's values (a new one when there is none), saved."""
     if policy is None:
         policy = InventoryPolicy(
             item_id=proposal.item_id,
@@ -334,32 +334,54 @@ def _policy_apply(
             policy_version=0,
             source="proposal",
         )
+    policy = policy_approved(policy, proposal, user, comment)
+    policy.save()
+    return policy
+
+
+def policy_approved(
+    policy: InventoryPolicy, proposal: PolicyProposal, user: AbstractBaseUser, comment: str
+) -> InventoryPolicy:
+    """``policy`` (not saved) with the proposal's values, one version up, active, and who
+    and why for its history."""
     for name in PolicyValues.FIELDS:
         setattr(policy, name, getattr(proposal, name))
     policy.policy_version += 1
     policy.status = PolicyStatus.ACTIVE
     accepted = proposal.kind == ProposalKind.ACCEPTED
     policy.policy_source = PolicySource.SYSTEM if accepted else PolicySource.MANUAL
+    policy.updated_at = timezone.now()  # bulk updates do not set it
     if accepted:
-        policy.last_optimized_at = timezone.now()
+        policy.last_optimized_at = policy.updated_at
     reason = f"Proposal #{proposal.pk} approved by {user.get_username()}. "
     reason += proposal_reason(proposal) + (f" Approval: {comment.strip()}" if comment else "")
-    _audited_save(policy, user, reason)
-    return policy
+    return _audited(policy, user, reason)
 
 
 def _decide(proposal: PolicyProposal, user: AbstractBaseUser, status: str, comment: str) -> None:
+    proposal_decided(proposal, user, status, comment).save()
+
+
+def proposal_decided(
+    proposal: PolicyProposal, user: AbstractBaseUser, status: str, comment: str
+) -> PolicyProposal:
+    """``proposal`` (not saved) decided by ``user``, with who and why for its history."""
     proposal.status = status
     proposal.decided_by = user
     proposal.decided_at = timezone.now()
     proposal.decision_comment = comment.strip()
     proposal.version += 1
     verb = "Approved" if status == ProposalStatus.APPROVED else "Rejected"
-    _audited_save(proposal, user, f"{verb}: {comment.strip()}" if comment else verb + ".")
+    return _audited(proposal, user, f"{verb}: {comment.strip()}" if comment else verb + ".")
 
 
 def _audited_save(instance, user: AbstractBaseUser, reason: str) -> None:
     """Save with who and why in its history (django-simple-history)."""
+    _audited(instance, user, reason).save()
+
+
+def _audited(instance, user: AbstractBaseUser, reason: str):
+    """``instance`` carrying who and why for the history row its next save writes."""
     instance._history_user = user
     instance._change_reason = reason
-    instance.save()
+    return instance
