@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from inventory.engine.demand import DemandStatistics, demand_statistics, lead_time_demand
 from inventory.engine.flags import Reason, flag
-from inventory.engine.inputs import PolicyInputs, PolicyResult
+from inventory.engine.inputs import PolicyInputs, PolicyResult, concatenated
 from inventory.engine.levels import DISCRETE_MEAN_LIMIT
 from inventory.engine.lot_sizing import order_multiple
 from inventory.engine.policies import (
@@ -41,6 +41,9 @@ DEFAULT_HALF_LIFE = 26.0
 """Periods after which a period counts half as much (half a year of weeks)."""
 QUANTA_PER_TABLE = 256
 """A row's lead-time demand (mean + 4 sd) spans at most this many of its quanta."""
+BATCH_ROWS = 100_000
+"""Rows modelled at a time: every row's policy is its own, so batches only bound the memory
+the history's copies and the tables take, whatever the population."""
 
 
 def clean_history(history: ArrayLike, periods: int | None = None):
@@ -144,9 +147,24 @@ def policies_from_history(
     rows with returns carry ``RETURNS_IN_HISTORY`` among their data-quality reasons.
     ``half_life`` (periods; None = every period alike) weighs recent periods more in the
     empirical distribution: a period ``half_life`` periods older counts half as much.
-    ``excess_cover_periods`` is as in ``compute_policies``."""
-    model = history_model(history, inputs, periods=periods, half_life=half_life)
-    return model.policies(excess_cover_periods)
+    ``excess_cover_periods`` is as in ``compute_policies``. Rows are taken ``BATCH_ROWS``
+    at a time."""
+    history = np.atleast_2d(np.asarray(history, dtype=np.float64))
+    if history.shape[0] != len(inputs):
+        raise ValueError(f"history has {history.shape[0]} rows; inputs have {len(inputs)}.")
+    return concatenated(
+        [
+            history_model(
+                history[rows], inputs.take(rows), periods=periods, half_life=half_life
+            ).policies(excess_cover_periods)
+            for rows in row_batches(len(inputs))
+        ]
+    )
+
+
+def row_batches(count: int) -> list[slice]:
+    """``count`` rows in batches of ``BATCH_ROWS`` (one, empty, when there are none)."""
+    return [slice(start, start + BATCH_ROWS) for start in range(0, max(count, 1), BATCH_ROWS)]
 
 
 def recency_weights(periods: int, half_life: float | None) -> NDArray[np.float64] | None:

@@ -133,4 +133,14 @@ class PolicyResult:
         }
 
 
+def concatenated(results: list[PolicyResult]) -> PolicyResult:
+    """One result of the rows of ``results``, in order."""
+    if len(results) == 1:
+        return results[0]
+    columns = {
+        f.name: np.concatenate([getattr(r, f.name) for r in results]) for f in fields(PolicyResult)
+    }
+    return PolicyResult(**columns)
+
+
 __all__ = ["PolicyInputs", "PolicyResult", "Reason"]

@@ -19,8 +19,8 @@ aggregated over a population of items").
    taken in order even where its curve is not convex.
 3. All rows' steps are taken in decreasing efficiency until the aggregate fill is reached or
    the budget spent. The stopping step is a single row's, so the result lands within one
-   step of the asked figure. Rows are taken ``BATCH_ROWS`` at a time and only the steps
-   around the stop are sorted (``engine.portfolio.chosen_for``), so memory stays bounded
+   step of the asked figure. Rows are taken ``from_history.BATCH_ROWS`` at a time and only
+   the steps around the stop are sorted (``engine.portfolio.chosen_for``), so memory stays bounded
    whatever the population; the frontier (stock value against aggregate fill, monotone) is
    read off the batches' summed step summaries.
 4. Each row's policy is the one at its chosen level (``finalize``: no table built again).
@@ -37,8 +37,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from inventory.engine.calibration import Calibration, corrected
 from inventory.engine.curves import FillCurve, fill_curve
-from inventory.engine.from_history import HistoryModel, history_model
-from inventory.engine.inputs import PolicyInputs, PolicyResult
+from inventory.engine.from_history import HistoryModel, history_model, row_batches
+from inventory.engine.inputs import PolicyInputs, PolicyResult, concatenated
 from inventory.engine.policies import (
     DEFAULT_EXCESS_COVER_PERIODS,
     PolicyBasis,
@@ -58,9 +58,6 @@ SERVICE_RANGE = (0.5, 0.999)
 LEVELS = 48
 """Levels evaluated per row, evenly spaced between its levels at the two bounds."""
 FRONTIER_POINTS = 41
-BATCH_ROWS = 100_000
-"""Rows whose curves are computed (and policies finalized) at a time: bounds the memory the
-tables and the policy computation take, whatever the population."""
 _TARGETS = (1e-6, 1.0 - 1e-6)  # a fill target the policy computation accepts
 
 
@@ -95,8 +92,8 @@ def optimize_service_levels(
     """Fill-rate targets per row minimizing stock value for ``aggregate_fill``, or maximizing
     the aggregate fill within ``budget`` (stock value); one of the two. ``min_service`` /
     ``max_service`` bound each row's target (scalars or per row; e.g. service classes).
-    Rows are taken ``BATCH_ROWS`` at a time (engine.portfolio); the result is the one sort's
-    of all of them."""
+    Rows are taken ``from_history.BATCH_ROWS`` at a time (engine.portfolio); the result is
+    the one sort's of all of them."""
     if (aggregate_fill is None) == (budget is None):
         raise ValueError("Give either aggregate_fill or budget.")
     history = np.atleast_2d(np.asarray(history, dtype=np.float64))
@@ -106,7 +103,7 @@ def optimize_service_levels(
     )
     if np.any(lower > upper):
         raise ValueError("min_service is above max_service for some rows.")
-    batches = [slice(start, start + BATCH_ROWS) for start in range(0, len(inputs), BATCH_ROWS)]
+    batches = row_batches(len(inputs))
     curves = [
         portfolio_curves(history[b], inputs.take(b), lower[b], upper[b], calibration)
         for b in batches
@@ -120,7 +117,7 @@ def optimize_service_levels(
     fill, value = _totals(summary, curves, chosen)
     frontier_fill, frontier_value = frontier(summary, FRONTIER_POINTS)
     promised = np.concatenate([promised for promised, _ in finals])
-    policy = _concatenated([policy for _, policy in finals])
+    policy = concatenated([policy for _, policy in finals])
     return ServiceLevelResult(promised, policy, fill, value, frontier_fill, frontier_value)
 
 
@@ -131,16 +128,6 @@ def _totals(summary: StepSummary, curves: list[PortfolioCurves], chosen: list[ND
         at = (np.arange(len(k)), k)
         short, value = short + float(c.short[at].sum()), value + float(c.value[at].sum())
     return summary.fill(short), value
-
-
-def _concatenated(results: list[PolicyResult]) -> PolicyResult:
-    """One result of the rows of ``results``, in order."""
-    if len(results) == 1:
-        return results[0]
-    columns = {
-        f.name: np.concatenate([getattr(r, f.name) for r in results]) for f in fields(PolicyResult)
-    }
-    return PolicyResult(**columns)
 
 
 def portfolio_curves(

@@ -12,10 +12,15 @@ from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import calibrate, corrected
 from inventory.engine.empirical import sum_pmf
 from inventory.engine.flags import reason_codes
-from inventory.engine.from_history import policies_from_history, quanta, with_history_statistics
+from inventory.engine.from_history import (
+    history_model,
+    policies_from_history,
+    quanta,
+    with_history_statistics,
+)
 from inventory.engine.portfolio import StepSummary, chosen_at, summarize_steps, threshold_for
 from inventory.engine.service_levels import optimize_service_levels, portfolio_curves
-from tests.inventory.engine_inputs import policy_inputs
+from tests.inventory.engine_inputs import assert_same_policy, policy_inputs
 
 
 def _inputs(rows: int = 1, **overrides) -> PolicyInputs:
@@ -252,6 +257,24 @@ def test_the_fill_curve_agrees_with_the_policy_at_its_own_level():
     assert np.allclose(curves.model_fill[:, 0], policy.expected_service, atol=1e-9)
     assert np.all(np.diff(curves.level, axis=1) >= 0)
     assert np.all(np.diff(curves.model_fill, axis=1) >= -1e-12)
+
+
+def test_the_policy_at_a_level_is_the_one_policies_from_history_finds_there():
+    rng = np.random.default_rng(8)
+    history, x = _portfolio(rng)
+    rows = len(x)
+    x = replace(
+        x,
+        service_level=rng.uniform(0.5, 0.999, rows),
+        review_period=np.where(np.arange(rows) % 2, 1.0, 0.0),
+        lot_size=np.where(np.arange(rows) % 3 == 0, 6.0, 1.0),
+        shelf_life=np.where(np.arange(rows) % 2, 10.0, np.inf),  # periodic rows only
+    )
+    found = policies_from_history(history, x)
+    assert "empirical" in set(found.distribution) and "shelf_life" in set(found.binding_constraint)
+    model = history_model(history, x)
+    given = model.policies_at(found.reorder_point, found.expected_service, 4.0)
+    assert_same_policy(found, given)
 
 
 def test_two_passes_over_batches_find_the_one_multiplier_of_the_whole_population():

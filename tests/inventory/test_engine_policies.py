@@ -9,7 +9,8 @@ import pytest
 from scipy.stats import nbinom, poisson
 
 from inventory.engine import Reason, compute_policies, reason_codes
-from tests.inventory.engine_inputs import DEFAULTS, policy_inputs
+from inventory.engine.policies import policies_at_levels
+from tests.inventory.engine_inputs import DEFAULTS, assert_same_policy, policy_inputs
 
 
 def test_engine_does_not_import_django():
@@ -128,6 +129,37 @@ def test_capacity_caps_the_order_quantity_and_conflicts_are_flagged():
     assert r.order_quantity[0] == 234 and r.binding_constraint[0] == "capacity"
     assert r.order_quantity[1] == 1000 and r.binding_constraint[1] == "infeasible"
     assert "ORDER_CONSTRAINTS_CONFLICT" in reason_codes(r.data_quality_reasons[1])
+
+
+def test_the_policy_at_a_given_level_is_the_one_compute_policies_finds_there():
+    # Random targets over normal, Poisson and negative-binomial rows, cycle and fill,
+    # continuous and periodic, with MOQs, lots, shelf lives and capacities (binding on
+    # periodic and cycle rows, where the level does not depend on the quantity), bad rows.
+    rng = np.random.default_rng(12)
+    rows = 600
+    periodic = rng.random(rows) < 0.5
+    fill = rng.random(rows) < 0.5
+    mean = np.exp(rng.uniform(np.log(0.2), np.log(400.0), rows))
+    capped = periodic | ~fill
+    x = policy_inputs(
+        demand_mean=np.where(rng.random(rows) < 0.02, np.nan, mean),
+        demand_sd=mean * rng.uniform(0.2, 2.0, rows),
+        lead_time_mean=rng.integers(0, 9, rows).astype(float),
+        lead_time_sd=np.where(rng.random(rows) < 0.3, 1.0, 0.0),
+        review_period=np.where(periodic, rng.integers(1, 4, rows), 0).astype(float),
+        service_level=rng.uniform(0.5, 0.999, rows),
+        service_type=np.where(fill, "fill", "cycle"),
+        moq=np.where(rng.random(rows) < 0.2, 50.0, 0.0),
+        lot_size=np.where(rng.random(rows) < 0.2, 12.0, 1.0),
+        shelf_life=np.where(capped & (rng.random(rows) < 0.3), 3.0, np.inf),
+        max_stock=np.where(capped & (rng.random(rows) < 0.2), 6.0 * mean, np.inf),
+        on_hand=np.where(rng.random(rows) < 0.02, np.nan, rng.uniform(0.0, 8.0, rows) * mean),
+    )
+    found = compute_policies(x)
+    assert set(found.distribution) == {"normal", "poisson", "negbin", ""}
+    assert {"shelf_life", "capacity"} <= set(found.binding_constraint)
+    given = policies_at_levels(x, found.reorder_point, found.expected_service)
+    assert_same_policy(found, given)
 
 
 def test_risk_flags_with_reasons():
