@@ -147,16 +147,11 @@ def period_pmf(samples: NDArray, units: int, weights: NDArray) -> NDArray[np.flo
     return mass.reshape(rows, units + 1)[:, :units]
 
 
-def sum_pmf(period: NDArray, length: NDArray) -> NDArray[np.float64]:
-    """P(sum of ``length`` periods = s) for s < units per row, ``period`` the pmf of one
-    period (rows × units) and ``length`` ≥ 0 possibly fractional: k = ⌊length⌋ periods plus
-    one more with probability length − k."""
-    return sum_pmfs(period, [length])[0]
-
-
 def sum_pmfs(period: NDArray, lengths: list[NDArray]) -> list[NDArray[np.float64]]:
-    """``sum_pmf`` for several lengths per row at once: one spectrum of the period and one
-    series of its squarings serve them all."""
+    """P(sum of ``length`` periods = s) for s < units per row, for each of ``lengths``:
+    ``period`` is the pmf of one period (rows × units), a length ≥ 0 possibly fractional
+    (k = ⌊length⌋ periods plus one more with probability length − k). One spectrum of the
+    period and one series of its squarings serve all lengths."""
     rows, units = period.shape
     wholes = [np.floor(length).astype(np.int64) for length in lengths]
     parts = [length - whole for length, whole in zip(lengths, wholes, strict=True)]

@@ -51,3 +51,8 @@ def assert_same_policy(found: PolicyResult, given: PolicyResult) -> None:
             np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=f.name)
         else:
             np.testing.assert_array_equal(b, a, err_msg=f.name)
+
+
+def policy_rows(result: PolicyResult, rows: np.ndarray) -> PolicyResult:
+    """The selected rows of ``result``."""
+    return PolicyResult(**{f.name: getattr(result, f.name)[rows] for f in fields(PolicyResult)})

@@ -10,7 +10,7 @@ import pytest
 from inventory.engine import PolicyInputs, compute_policies, demand_statistics
 from inventory.engine.backtest import StockLevels, backtest
 from inventory.engine.calibration import calibrate, corrected
-from inventory.engine.empirical import sum_pmf
+from inventory.engine.empirical import sum_pmfs
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import (
     history_model,
@@ -19,8 +19,13 @@ from inventory.engine.from_history import (
     with_history_statistics,
 )
 from inventory.engine.portfolio import StepSummary, chosen_at, summarize_steps, threshold_for
-from inventory.engine.service_levels import optimize_service_levels, portfolio_curves
-from tests.inventory.engine_inputs import assert_same_policy, policy_inputs
+from inventory.engine.service_levels import (
+    chosen_inputs,
+    finalize,
+    optimize_service_levels,
+    portfolio_curves,
+)
+from tests.inventory.engine_inputs import assert_same_policy, policy_inputs, policy_rows
 
 
 def _inputs(rows: int = 1, **overrides) -> PolicyInputs:
@@ -225,11 +230,14 @@ def test_the_tilted_short_fft_matches_a_direct_convolution():
     exact = np.array([1.0])
     for _ in range(20):
         exact = np.convolve(exact, period[0, :3])
-    summed = sum_pmf(period, np.array([20.0]))
+    # 20.5 periods: one more period with probability 1/2; both lengths from one spectrum.
+    summed, half = sum_pmfs(period, [np.array([20.0]), np.array([20.5])])
     assert np.allclose(summed[0], exact[:8], atol=1e-12)
-    half = sum_pmf(period, np.array([20.5]))  # one more period with probability 1/2
     more = np.convolve(exact, period[0, :3])[:8]
     assert np.allclose(half[0], 0.5 * exact[:8] + 0.5 * more, atol=1e-12)
+    three = np.convolve(np.convolve(period[0, :3], period[0, :3]), period[0, :3])
+    short, _ = sum_pmfs(period, [np.array([3.0]), np.array([20.0])])  # squarings shared
+    assert np.allclose(short[0], np.pad(three, (0, 1)), atol=1e-12)
 
 
 def test_large_rows_order_whole_multiples_of_lot_size_and_case_pack():
@@ -275,6 +283,30 @@ def test_the_policy_at_a_level_is_the_one_policies_from_history_finds_there():
     model = history_model(history, x)
     given = model.policies_at(found.reorder_point, found.expected_service, 4.0)
     assert_same_policy(found, given)
+
+
+def test_finalize_sets_the_chosen_level_and_searches_where_the_quantity_follows_safety():
+    # Continuous review with a shelf life: compute_policies caps the quantity with the safety
+    # stock of the uncapped one, so those rows are searched at the chosen level's model fill.
+    rng = np.random.default_rng(9)
+    history, x = _portfolio(rng)
+    rows = len(x)
+    follows = np.arange(rows) % 4 == 0
+    x = replace(
+        x,
+        review_period=np.where(np.arange(rows) % 2, 1.0, 0.0),
+        shelf_life=np.where(follows | (np.arange(rows) % 4 == 1), 6.0, np.inf),
+    )
+    curves = portfolio_curves(history, x, np.full(rows, 0.6), np.full(rows, 0.99), None)
+    chosen = rng.integers(0, curves.level.shape[1], rows)
+    promised, policy = finalize(history, x, curves, chosen)
+    at = (np.arange(rows), chosen)
+    searched = policies_from_history(history, chosen_inputs(x, curves, chosen))
+    assert "shelf_life" in set(searched.binding_constraint[follows])
+    assert_same_policy(policy_rows(searched, follows), policy_rows(policy, follows))
+    assert np.allclose(policy.reorder_point[~follows], curves.level[at][~follows], rtol=1e-12)
+    assert np.allclose(policy.expected_service[~follows], curves.model_fill[at][~follows])
+    assert np.allclose(promised, curves.model_fill[at])  # uncalibrated: the model's fill
 
 
 def test_two_passes_over_batches_find_the_one_multiplier_of_the_whole_population():
