@@ -20,9 +20,9 @@ aggregated over a population of items").
 3. All rows' steps are taken in decreasing efficiency until the aggregate fill is reached or
    the budget spent. The stopping step is a single row's, so the result lands within one
    step of the asked figure. Rows are taken ``from_history.BATCH_ROWS`` at a time and only
-   the steps around the stop are sorted (``engine.portfolio.chosen_for``), so memory stays bounded
-   whatever the population; the frontier (stock value against aggregate fill, monotone) is
-   read off the batches' summed step summaries.
+   the steps around the stop are sorted (``engine.portfolio.chosen_for``), so memory stays
+   bounded whatever the population; the frontier (stock value against aggregate fill,
+   monotone) is read off the batches' summed step summaries.
 4. Each row's policy is the one at its chosen level (``finalize``: no table built again).
 
 With a :class:`~inventory.engine.calibration.Calibration`, policies are set at the corrected
