@@ -18,7 +18,14 @@ from inventory.engine.from_history import (
     quanta,
     with_history_statistics,
 )
-from inventory.engine.portfolio import StepSummary, chosen_at, summarize_steps, threshold_for
+from inventory.engine.portfolio import (
+    StepSummary,
+    chosen_at,
+    chosen_for,
+    ironed_steps,
+    summarize_steps,
+    threshold_for,
+)
 from inventory.engine.service_levels import (
     chosen_inputs,
     finalize,
@@ -328,3 +335,27 @@ def test_two_passes_over_batches_find_the_one_multiplier_of_the_whole_population
     assert total.totals(within)[1] <= value + 1e-6
     again = StepSummary.from_json(total.as_json())
     assert again.totals(at) == total.totals(at)
+
+
+def test_batches_take_exactly_the_steps_of_one_sort_of_all_of_them():
+    history, x = _portfolio(np.random.default_rng(10))
+    bounds = np.full(len(x), 0.5), np.full(len(x), 0.999)
+    batches = np.array_split(np.arange(len(x)), 3)
+    curves = [
+        portfolio_curves(history[b], x.take(b), *(v[b] for v in bounds), None) for b in batches
+    ]
+    total = sum((summarize_steps(c) for c in curves[1:]), summarize_steps(curves[0]))
+    # One stable sort of every step, batch after batch, row after row (the single-array form).
+    steps = [ironed_steps(c) for c in curves]
+    gain, cost, ironed = (np.concatenate([part[k].ravel() for part in steps]) for k in range(3))
+    row = np.repeat(np.arange(len(x)), curves[0].level.shape[1] - 1)
+    order = np.argsort(-ironed, kind="stable")
+    for fill in (0.9, 0.96, 0.99):
+        taken = np.searchsorted(np.cumsum(gain[order]), total.needed(fill) - 1e-12) + 1
+        expected = np.bincount(row[order[: min(taken, order.size)]], minlength=len(x))
+        chosen = chosen_for(curves, total, aggregate_fill=fill)
+        assert np.array_equal(np.concatenate(chosen), expected)
+    budget = total.start_value + 0.4 * float(cost.sum())
+    taken = np.searchsorted(np.cumsum(cost[order]), budget - total.start_value, side="right")
+    expected = np.bincount(row[order[:taken]], minlength=len(x))
+    assert np.array_equal(np.concatenate(chosen_for(curves, total, budget=budget)), expected)
