@@ -2,8 +2,8 @@
 
 import django_filters as filters
 
-from governance.choices import ExceptionStatus
-from governance.models import PlanningException
+from governance.choices import ExceptionStatus, ProposalStatus
+from governance.models import PlanningException, PolicyProposal
 from sop_platform.filtersets import IntegerFilter, StrictFilterSet
 
 
@@ -20,3 +20,17 @@ class PlanningExceptionFilterSet(StrictFilterSet):
     class Meta:
         model = PlanningException
         fields = ["kind", "status", "severity", "run", "item", "location", "owner"]
+
+
+class PolicyProposalFilterSet(StrictFilterSet):
+    """``status`` may repeat; item, location and proposer by natural key; ``run``."""
+
+    status = filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+    run = IntegerFilter(field_name="run_id")
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+    proposed_by = filters.CharFilter(field_name="proposed_by__username")
+
+    class Meta:
+        model = PolicyProposal
+        fields = ["kind", "status", "run", "item", "location", "proposed_by"]

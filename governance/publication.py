@@ -107,6 +107,8 @@ def publication_create(
 
 def _insert_lines(batch: PublicationBatch, taken: QuerySet, held: QuerySet) -> int:
     """One PublishedPolicy line per policy taken, in one INSERT … SELECT; how many."""
+    if not taken.exists():
+        return 0  # (an empty IN () cannot be compiled into SQL)
     released = Exists(held.filter(pk=OuterRef("pk")))
     select = (
         taken.order_by()

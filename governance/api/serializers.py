@@ -1,9 +1,12 @@
-"""Shapes of the governance API: exceptions as read, and the few fields a planner may change."""
+"""Shapes of the governance API: exceptions as read and the few fields a planner may change;
+proposals, their decisions and publications."""
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from governance.models import PlanningException
+from governance.models import PlanningException, PolicyProposal, PublicationBatch
+from inventory.models import PolicyValues
+from sop_platform.api.fields import StrictCharField
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -98,3 +101,118 @@ class PlanningExceptionConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     version = serializers.IntegerField(help_text="The stored version, to send with a new try.")
     current = PlanningExceptionSerializer(help_text="The exception as stored now.")
+
+
+_POLICY_VALUES = [*PolicyValues.FIELDS]
+
+
+class PolicyProposalSerializer(serializers.ModelSerializer):
+    """A proposal as approvers see it: proposed values beside the policy's and the run's."""
+
+    item = serializers.SlugRelatedField(slug_field="sku", read_only=True)
+    location = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PolicyProposal
+        fields = [
+            "id",
+            "item",
+            "location",
+            "kind",
+            "status",
+            *_POLICY_VALUES,
+            "current",
+            "recommended",
+            "justification",
+            "run",
+            "recommendation",
+            "policy",
+            "base_version",
+            "proposed_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ProposalCreateSerializer(StrictInputSerializer):
+    """``POST /api/v1/proposals/``: a recommendation accepted as is, or overridden."""
+
+    recommendation = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    overrides = serializers.DictField(
+        required=False,
+        help_text="Policy fields to override (" + ", ".join(_POLICY_VALUES) + "); any "
+        "override needs a justification.",
+    )
+    justification = StrictCharField(required=False, allow_blank=True, max_length=5000)
+
+
+class AcceptAllSerializer(StrictInputSerializer):
+    """``POST /api/v1/proposals/accept-all/``: the run whose recommendations to accept."""
+
+    run = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class AcceptAllResultSerializer(serializers.Serializer):
+    proposed = serializers.IntegerField()
+    superseded = serializers.IntegerField()
+    outside_tolerance = serializers.IntegerField()
+    without_policy = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+
+
+class DecisionSerializer(StrictInputSerializer):
+    """The body of approve and reject: a comment (required to reject) and the version read."""
+
+    comment = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    version = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false only (JSON booleans, or the words in a form): DRF also takes 1, 0,
+    "yes", "on"..., which a client's typo could turn into a release of held-back rows."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
+class PublicationCreateSerializer(StrictInputSerializer):
+    """``POST /api/v1/publications/``: publish what awaits publication in your scope."""
+
+    release_held = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Also publish policies held back by open data-quality exceptions.",
+    )
+    justification = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="Why held-back policies go out (required with release_held).",
+    )
+
+
+class PublicationBatchSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PublicationBatch
+        fields = [
+            "id",
+            "created_by",
+            "created_at",
+            "policies",
+            "held_back",
+            "released",
+            "justification",
+        ]
+        read_only_fields = fields

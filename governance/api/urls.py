@@ -3,7 +3,10 @@
 from rest_framework.routers import SimpleRouter
 
 from governance.api.views import PlanningExceptionViewSet
+from governance.api.workflow import PolicyProposalViewSet, PublicationBatchViewSet
 
 router = SimpleRouter()
 router.register("exceptions", PlanningExceptionViewSet, basename="exception")
+router.register("proposals", PolicyProposalViewSet, basename="proposal")
+router.register("publications", PublicationBatchViewSet, basename="publication")
 urlpatterns = router.urls

@@ -7,134 +7,532 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0004_planningexception_version'),
-        ('inventory', '0009_policy_publication_and_accept_tolerance'),
+        ("governance", "0004_planningexception_version"),
+        ("inventory", "0009_policy_publication_and_accept_tolerance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalPolicyProposal',
+            name="HistoricalPolicyProposal",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('safety_stock', models.FloatField()),
-                ('reorder_point', models.FloatField()),
-                ('min_level', models.FloatField()),
-                ('max_level', models.FloatField(help_text='Max level or order-up-to level.')),
-                ('order_quantity', models.FloatField()),
-                ('service_target', models.FloatField()),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
-                ('base_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('accepted', 'Recommendation accepted'), ('override', 'Override')], max_length=10)),
-                ('status', models.CharField(choices=[('proposed', 'Awaiting approval'), ('approved', 'Approved (active)'), ('rejected', 'Rejected'), ('superseded', 'Superseded by a later proposal')], default='proposed', max_length=12)),
-                ('current', models.JSONField(blank=True, default=dict, help_text='The policy when proposed.')),
-                ('recommended', models.JSONField(blank=True, default=dict, help_text="The run's recommendation when proposed.")),
-                ('justification', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_comment', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Raised at every change; a decision on an older one is refused.')),
-                ('history_id', models.BigAutoField(editable=False, primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.item')),
-                ('location', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.location')),
-                ('policy', models.ForeignKey(blank=True, db_constraint=False, help_text='The policy in force when proposed (none: the approval creates one).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.inventorypolicy')),
-                ('proposed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recommendation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.policyrecommendation')),
-                ('run', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='inventory.policyrun')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("safety_stock", models.FloatField()),
+                ("reorder_point", models.FloatField()),
+                ("min_level", models.FloatField()),
+                ("max_level", models.FloatField(help_text="Max level or order-up-to level.")),
+                ("order_quantity", models.FloatField()),
+                ("service_target", models.FloatField()),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("base_version", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("accepted", "Recommendation accepted"), ("override", "Override")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Awaiting approval"),
+                            ("approved", "Approved (active)"),
+                            ("rejected", "Rejected"),
+                            ("superseded", "Superseded by a later proposal"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "current",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The policy when proposed."
+                    ),
+                ),
+                (
+                    "recommended",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The run's recommendation when proposed.",
+                    ),
+                ),
+                ("justification", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_comment", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Raised at every change; a decision on an older one is refused.",
+                    ),
+                ),
+                (
+                    "history_id",
+                    models.BigAutoField(editable=False, primary_key=True, serialize=False),
+                ),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.item",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The policy in force when proposed (none: the approval creates one).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.inventorypolicy",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.policyrecommendation",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="inventory.policyrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical policy proposal',
-                'verbose_name_plural': 'historical policy proposals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical policy proposal",
+                "verbose_name_plural": "historical policy proposals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PublicationBatch',
+            name="PublicationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('policies', models.PositiveIntegerField(default=0, help_text='Policies published.')),
-                ('held_back', models.PositiveIntegerField(default=0, help_text='Policies held back by open data-quality exceptions.')),
-                ('released', models.PositiveIntegerField(default=0, help_text='Policies published despite open data-quality exceptions.')),
-                ('justification', models.TextField(blank=True, help_text='Why held-back policies were released.')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "policies",
+                    models.PositiveIntegerField(default=0, help_text="Policies published."),
+                ),
+                (
+                    "held_back",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Policies held back by open data-quality exceptions."
+                    ),
+                ),
+                (
+                    "released",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Policies published despite open data-quality exceptions.",
+                    ),
+                ),
+                (
+                    "justification",
+                    models.TextField(blank=True, help_text="Why held-back policies were released."),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'publication batches',
-                'ordering': ['-pk'],
+                "verbose_name_plural": "publication batches",
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyProposal',
+            name="PolicyProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('safety_stock', models.FloatField()),
-                ('reorder_point', models.FloatField()),
-                ('min_level', models.FloatField()),
-                ('max_level', models.FloatField(help_text='Max level or order-up-to level.')),
-                ('order_quantity', models.FloatField()),
-                ('service_target', models.FloatField()),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
-                ('base_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('accepted', 'Recommendation accepted'), ('override', 'Override')], max_length=10)),
-                ('status', models.CharField(choices=[('proposed', 'Awaiting approval'), ('approved', 'Approved (active)'), ('rejected', 'Rejected'), ('superseded', 'Superseded by a later proposal')], default='proposed', max_length=12)),
-                ('current', models.JSONField(blank=True, default=dict, help_text='The policy when proposed.')),
-                ('recommended', models.JSONField(blank=True, default=dict, help_text="The run's recommendation when proposed.")),
-                ('justification', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_comment', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Raised at every change; a decision on an older one is refused.')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inventory.location')),
-                ('policy', models.ForeignKey(blank=True, help_text='The policy in force when proposed (none: the approval creates one).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to='inventory.inventorypolicy')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recommendation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to='inventory.policyrecommendation')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='inventory.policyrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("safety_stock", models.FloatField()),
+                ("reorder_point", models.FloatField()),
+                ("min_level", models.FloatField()),
+                ("max_level", models.FloatField(help_text="Max level or order-up-to level.")),
+                ("order_quantity", models.FloatField()),
+                ("service_target", models.FloatField()),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("base_version", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("accepted", "Recommendation accepted"), ("override", "Override")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Awaiting approval"),
+                            ("approved", "Approved (active)"),
+                            ("rejected", "Rejected"),
+                            ("superseded", "Superseded by a later proposal"),
+                        ],
+                        default="proposed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "current",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The policy when proposed."
+                    ),
+                ),
+                (
+                    "recommended",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The run's recommendation when proposed.",
+                    ),
+                ),
+                ("justification", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_comment", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Raised at every change; a decision on an older one is refused.",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.item"
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="inventory.location"
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The policy in force when proposed (none: the approval creates one).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to="inventory.inventorypolicy",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to="inventory.policyrecommendation",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="inventory.policyrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('decide_policyproposal', 'Can approve or reject policy proposals')],
-                'indexes': [models.Index(fields=['status', 'location'], name='governance__status_63738e_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'proposed')), fields=('item', 'location'), name='policyproposal_one_open_per_sku_location'), models.CheckConstraint(condition=models.Q(('safety_stock__gte', 0), ('safety_stock__isnull', True), _connector='OR'), name='policyproposal_safety_stock_non_negative'), models.CheckConstraint(condition=models.Q(('reorder_point__gte', 0), ('reorder_point__isnull', True), _connector='OR'), name='policyproposal_reorder_point_non_negative'), models.CheckConstraint(condition=models.Q(('min_level__gte', 0), ('min_level__isnull', True), _connector='OR'), name='policyproposal_min_level_non_negative'), models.CheckConstraint(condition=models.Q(('max_level__gte', 0), ('max_level__isnull', True), _connector='OR'), name='policyproposal_max_level_non_negative'), models.CheckConstraint(condition=models.Q(('order_quantity__gte', 0), ('order_quantity__isnull', True), _connector='OR'), name='policyproposal_order_quantity_non_negative'), models.CheckConstraint(condition=models.Q(('service_target__gt', 0), ('service_target__lt', 1)), name='policyproposal_service_target_between_0_and_1'), models.CheckConstraint(condition=models.Q(('min_level__lte', models.F('reorder_point')), ('reorder_point__lte', models.F('max_level'))), name='policyproposal_min_le_rop_le_max')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("decide_policyproposal", "Can approve or reject policy proposals")
+                ],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "location"], name="governance__status_63738e_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "proposed")),
+                        fields=("item", "location"),
+                        name="policyproposal_one_open_per_sku_location",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("safety_stock__gte", 0),
+                            ("safety_stock__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="policyproposal_safety_stock_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reorder_point__gte", 0),
+                            ("reorder_point__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="policyproposal_reorder_point_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_level__gte", 0), ("min_level__isnull", True), _connector="OR"
+                        ),
+                        name="policyproposal_min_level_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("max_level__gte", 0), ("max_level__isnull", True), _connector="OR"
+                        ),
+                        name="policyproposal_max_level_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("order_quantity__gte", 0),
+                            ("order_quantity__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="policyproposal_order_quantity_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("service_target__gt", 0), ("service_target__lt", 1)),
+                        name="policyproposal_service_target_between_0_and_1",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("min_level__lte", models.F("reorder_point")),
+                            ("reorder_point__lte", models.F("max_level")),
+                        ),
+                        name="policyproposal_min_le_rop_le_max",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PublishedPolicy',
+            name="PublishedPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('safety_stock', models.FloatField()),
-                ('reorder_point', models.FloatField()),
-                ('min_level', models.FloatField()),
-                ('max_level', models.FloatField(help_text='Max level or order-up-to level.')),
-                ('order_quantity', models.FloatField()),
-                ('service_target', models.FloatField()),
-                ('service_type', models.CharField(choices=[('cycle', 'Cycle service level (probability of no stock-out per cycle)'), ('fill', 'Fill rate (share of demand served from stock)')], max_length=8)),
-                ('effective_from', models.DateField()),
-                ('effective_to', models.DateField(blank=True, null=True)),
-                ('policy_version', models.PositiveIntegerField()),
-                ('current', models.BooleanField(default=True, help_text="The policy's latest publication.")),
-                ('released', models.BooleanField(default=False, help_text='Published despite an open data-quality exception (the batch says why).')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='governance.publicationbatch')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inventory.item')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inventory.location')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='publications', to='inventory.inventorypolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("safety_stock", models.FloatField()),
+                ("reorder_point", models.FloatField()),
+                ("min_level", models.FloatField()),
+                ("max_level", models.FloatField(help_text="Max level or order-up-to level.")),
+                ("order_quantity", models.FloatField()),
+                ("service_target", models.FloatField()),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cycle",
+                                "Cycle service level (probability of no stock-out per cycle)",
+                            ),
+                            ("fill", "Fill rate (share of demand served from stock)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("effective_to", models.DateField(blank=True, null=True)),
+                ("policy_version", models.PositiveIntegerField()),
+                (
+                    "current",
+                    models.BooleanField(default=True, help_text="The policy's latest publication."),
+                ),
+                (
+                    "released",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Published despite an open data-quality exception (the batch says why).",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="governance.publicationbatch",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="inventory.item",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="publications",
+                        to="inventory.inventorypolicy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'published policies',
-                'ordering': ['batch', 'pk'],
-                'indexes': [models.Index(fields=['current', 'location'], name='governance__current_818d91_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('current', True)), fields=('policy',), name='publishedpolicy_one_current_per_policy')],
+                "verbose_name_plural": "published policies",
+                "ordering": ["batch", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["current", "location"], name="governance__current_818d91_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("current", True)),
+                        fields=("policy",),
+                        name="publishedpolicy_one_current_per_policy",
+                    )
+                ],
             },
         ),
     ]

@@ -4,33 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0008_run_batch_passes'),
+        ("inventory", "0008_run_batch_passes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='servicelevelclass',
-            options={'ordering': ['code'], 'verbose_name': 'service level class'},
+            name="servicelevelclass",
+            options={"ordering": ["code"], "verbose_name": "service level class"},
         ),
         migrations.AddField(
-            model_name='inventorypolicy',
-            name='published_version',
-            field=models.PositiveIntegerField(blank=True, help_text='The version last published to the ERP.', null=True),
+            model_name="inventorypolicy",
+            name="published_version",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="The version last published to the ERP.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='servicelevelclass',
-            name='accept_tolerance',
-            field=models.FloatField(db_default=0.1, default=0.1, help_text="Accept-all proposes a recommendation of this class as is when its reorder point and max level each differ from the active policy's by at most this share (0.1 = 10 %)."),
+            model_name="servicelevelclass",
+            name="accept_tolerance",
+            field=models.FloatField(
+                db_default=0.1,
+                default=0.1,
+                help_text="Accept-all proposes a recommendation of this class as is when its reorder point and max level each differ from the active policy's by at most this share (0.1 = 10 %).",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalinventorypolicy',
-            name='history_change_reason',
+            model_name="historicalinventorypolicy",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AddConstraint(
-            model_name='servicelevelclass',
-            constraint=models.CheckConstraint(condition=models.Q(('accept_tolerance__gte', 0), ('accept_tolerance__isnull', True), _connector='OR'), name='servicelevelclass_accept_tolerance_non_negative'),
+            model_name="servicelevelclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("accept_tolerance__gte", 0),
+                    ("accept_tolerance__isnull", True),
+                    _connector="OR",
+                ),
+                name="servicelevelclass_accept_tolerance_non_negative",
+            ),
         ),
     ]

@@ -23,12 +23,15 @@ def _api_schema() -> dict:
 # Rows and run scopes name other rows by natural key (SKU-1, DC-1, a PO line), and bulk dates
 # lie within a window around today: a body can match the schema and still name a SKU that does
 # not exist. Those operations may answer a schema-valid body with a 400 naming the row and field
-# (or, for a run, 403 beyond the caller's scope and 409 for an overlapping run); every other
-# check, and every other operation, keeps schemathesis' defaults.
+# (or, for a run, 403 beyond the caller's scope and 409 for an overlapping run). The policy
+# workflow's bodies name recommendations, runs and proposals, and its rules (a justification
+# with an override or a release, values in order, nobody deciding their own proposal, a
+# decision already taken) refuse schema-valid bodies the same way. Every other check, and
+# every other operation, keeps schemathesis' defaults.
 CONFIG = schemathesis.config.SchemathesisConfig.from_str(
     """
 [[operations]]
-include-path-regex = "(/bulk/$)|(^/api/v1/runs/$)"
+include-path-regex = "(/bulk/$)|(^/api/v1/runs/$)|(^/api/v1/proposals/)|(^/api/v1/publications/$)"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404", "409", "413"]
 """
 )
