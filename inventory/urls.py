@@ -3,7 +3,7 @@
 from django.urls import path
 
 from inventory import views
-from inventory.runs import output_views
+from inventory.runs import output_views, propose_views
 from inventory.runs import views as run_views
 
 app_name = "inventory"
@@ -24,6 +24,16 @@ urlpatterns = [
         "runs/<int:pk>/recommendations/csv/",
         output_views.run_recommendations_csv,
         name="run-recommendations-csv",
+    ),
+    path(
+        "runs/<int:pk>/recommendations/<int:rec_pk>/propose/",
+        propose_views.recommendation_propose,
+        name="run-recommendation-propose",
+    ),
+    path(
+        "runs/<int:pk>/recommendations/accept-all/",
+        propose_views.run_accept_all,
+        name="run-accept-all",
     ),
     path("runs/<int:pk>/exceptions/", output_views.run_exceptions, name="run-exceptions"),
     path(

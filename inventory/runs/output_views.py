@@ -20,6 +20,7 @@ from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, Exception
 from governance.filtersets import PlanningExceptionFilterSet
 from governance.forms import ExceptionHandleForm, exception_owner_candidates
 from governance.models import PlanningException
+from governance.proposals import PROPOSE
 from governance.selectors import location_scope
 from governance.services import (
     HANDLE_EXCEPTIONS,
@@ -73,6 +74,7 @@ def run_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
         "segments": SEGMENTS,
         "location_codes": list(location_choices.order_by("code").values_list("code", flat=True)),
         "query": _filter_data(request).urlencode(),
+        "can_propose": request.user.has_perm(PROPOSE),
     }
     return render(request, "runs/recommendations.html", context)
 
