@@ -16,4 +16,5 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Network", "inventory:network", "inventory.view_location"),
     NavEntry("Runs", "inventory:runs", "inventory.view_policyrun"),
     NavEntry("Operations", "inventory:runs-operations", "inventory.view_policyrun"),
+    NavEntry("Audit", "governance:audit", "inventory.view_inventorypolicy"),
 ]

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sop_platform.api.urls")),
+    path("", include("governance.urls")),
     path("", include("inventory.urls")),
 ]
 
