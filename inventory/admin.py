@@ -1,10 +1,10 @@
 """Admin of master data, stock positions and policies (managers and admins work here)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
-from governance.admin import LocationScopedAdmin, scoped_location_filter
+from governance.admin import POLICY_QUANTITY_COLUMNS, LocationScopedAdmin, scoped_location_filter
 from inventory.models import (
     InventoryPolicy,
     InventoryPosition,
@@ -15,7 +15,12 @@ from inventory.models import (
     PolicyRun,
     ServiceLevelClass,
 )
-from sop_platform.admin import ReadOnlyAdmin
+from sop_platform.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, readable_share
+
+POLICY_READ_ONLY = (
+    "Read-only: policies change through proposals (the planners' pages and the API), "
+    "approved under Governance › Policy proposals."
+)
 
 
 @admin.register(Item)
@@ -76,30 +81,61 @@ class InventoryPositionAdmin(LocationScopedAdmin):
 
 @admin.register(ServiceLevelClass)
 class ServiceLevelClassAdmin(admin.ModelAdmin):
-    list_display = ["code", "target", "service_type", "description"]
+    """Service targets per segment, and how far accept-all may go (``accept_tolerance``)."""
+
+    list_display = ["code", "target_display", "service_type", "accept_tolerance", "description"]
+    list_editable = ["accept_tolerance"]
+
+    @admin.display(description="Target", ordering="target")
+    def target_display(self, service_class: ServiceLevelClass) -> str:
+        return readable_share(service_class.target)
 
 
 @admin.register(InventoryPolicy)
-class InventoryPolicyAdmin(LocationScopedAdmin, SimpleHistoryAdmin):
+class InventoryPolicyAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
+    """Policies in force, read-only: they change only through approved proposals."""
+
     list_display = [
         "item",
         "location",
         "effective_from",
         "effective_to",
         "status",
-        "safety_stock",
-        "reorder_point",
-        "min_level",
-        "max_level",
-        "order_quantity",
+        *POLICY_QUANTITY_COLUMNS,
+        "service_target_display",
         "policy_source",
         "policy_version",
     ]
     list_select_related = ["item", "location"]
     list_filter = ["status", "policy_source", scoped_location_filter()]
-    search_fields = ["item__sku"]
-    raw_id_fields = ["item", "location"]
+    search_fields = ["item__sku", "location__code"]
     show_full_result_count = False
+    readonly_fields = [
+        "item",
+        "location",
+        "effective_from",
+        "effective_to",
+        "status",
+        *POLICY_QUANTITY_COLUMNS,
+        "service_target_display",
+        "service_type",
+        "policy_source",
+        "policy_version",
+        "published_version",
+        "last_optimized_at",
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
+        return [(None, {"fields": self.readonly_fields, "description": POLICY_READ_ONLY})]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(
+            request, {"subtitle": POLICY_READ_ONLY, **(extra_context or {})}
+        )
+
+    @admin.display(description="Service target", ordering="service_target")
+    def service_target_display(self, policy: InventoryPolicy) -> str:
+        return readable_share(policy.service_target)
 
 
 @admin.register(PolicyRun)
