@@ -15,8 +15,15 @@ from inventory.models import (
     PolicyRun,
     ServiceLevelClass,
 )
-from sop_platform.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, readable_share
+from sop_platform.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, number_column, readable_share
 
+RECOMMENDATION_QUANTITIES = (
+    ("safety_stock", "Safety stock"),
+    ("reorder_point", "Reorder point"),
+    ("order_quantity", "Order quantity"),
+    ("current_safety_stock", "Current safety stock"),
+    ("recommended_qty", "Recommended quantity"),
+)
 POLICY_READ_ONLY = (
     "Read-only: policies change through proposals (the planners' pages and the API), "
     "approved under Governance › Policy proposals."
@@ -153,12 +160,8 @@ class PolicyRecommendationAdmin(LocationScopedAdmin, ReadOnlyAdmin):
         "item",
         "location",
         "segment",
-        "service_target",
-        "safety_stock",
-        "reorder_point",
-        "order_quantity",
-        "current_safety_stock",
-        "recommended_qty",
+        number_column("service_target", "Service target", 4),
+        *(number_column(name, label) for name, label in RECOMMENDATION_QUANTITIES),
         "lead_time_basis",
         "blocked",
     ]
