@@ -305,6 +305,20 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
             del extra_context["title"]
         return super().changelist_view(request, extra_context)
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        """Approve and Reject buttons under a proposal awaiting approval, for deciders (they
+        post the changelist's actions for this one proposal)."""
+        proposal = self.get_object(request, object_id)
+        can_decide = self.has_decide_permission(request) and bool(
+            proposal and proposal.status == ProposalStatus.PROPOSED
+        )
+        extra_context = {
+            "can_decide": can_decide,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     # --- list cells ------------------------------------------------------------------------
 
     @admin.display(description="Reorder point", ordering="reorder_point")

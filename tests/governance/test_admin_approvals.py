@@ -124,6 +124,7 @@ def test_the_change_page_is_read_only_and_explains_the_recommendation(network, m
     assert "Override: Promotion at DC-1 in March" in page  # its history
     assert "object (" not in page and not LONG_FLOAT.search(page)
     assert 'name="justification"' not in page and 'name="_save"' not in page
+    assert 'value="approve_selected"' in page and 'value="reject_selected"' in page
     assert client.post(url, {"justification": "changed"}).status_code == 403
     assert client.get(reverse("admin:governance_policyproposal_add")).status_code == 403
     delete = reverse("admin:governance_policyproposal_delete", args=[proposal.pk])
@@ -356,3 +357,19 @@ def test_the_changelist_queries_do_not_grow_with_its_rows(network, planner, mana
             user=planner, recommendation=make_recommendation(item, location)
         )
     assert queries() == few
+
+
+def test_the_change_page_decides_its_proposal(network, manager, executive, client):
+    north = network["DC-1"]
+    url = reverse("admin:governance_policyproposal_change", args=[north.pk])
+    executive.is_staff = True
+    executive.save()
+    client.force_login(executive)
+    assert b"approve_selected" not in client.get(url).content
+    client.force_login(manager)
+    # What the page's Approve button posts: the changelist's action for this proposal.
+    response = _act(client, "approve_selected", [north], "?status=all")
+    assert _texts(response) == ["Approved 1."]
+    north.refresh_from_db()
+    assert north.status == ProposalStatus.APPROVED
+    assert b"approve_selected" not in client.get(url).content  # decided: no buttons
