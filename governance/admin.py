@@ -294,16 +294,17 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
         return request.user.has_perm(DECIDE)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        pending = request.GET.get(ProposalStatusFilter.parameter_name, ProposalStatus.PROPOSED)
-        extra_context = {
-            "title": "Pending approvals" if pending == ProposalStatus.PROPOSED else None,
-            "subtitle": "Approve or reject with the actions below; proposals are made on the "
-            "planners' pages and the API.",
-            **(extra_context or {}),
-        }
-        if not extra_context["title"]:
-            del extra_context["title"]
-        return super().changelist_view(request, extra_context)
+        """Titled "Pending approvals" while showing those; deciders are told how to decide."""
+        context = {}
+        status = request.GET.get(ProposalStatusFilter.parameter_name, ProposalStatus.PROPOSED)
+        if status == ProposalStatus.PROPOSED:
+            context["title"] = "Pending approvals"
+        context["subtitle"] = "Proposals are made on the planners' pages and the API" + (
+            "; approve or reject them with the actions below."
+            if self.has_decide_permission(request)
+            else "; managers approve or reject them."
+        )
+        return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
         """Approve and Reject buttons under a proposal awaiting approval, for deciders (they
