@@ -52,8 +52,12 @@ def recommendation_propose(request: HttpRequest, pk: int, rec_pk: int) -> HttpRe
             form.add_service_error(error)
         else:
             messages.success(request, f"Proposal #{proposal.pk} sent for approval.")
+            # Back to the page of recommendations the planner came from (its filters, its page).
             url = reverse("inventory:run-recommendations", args=[run.pk])
-            return redirect(f"{url}#recommendation-{recommendation.pk}")
+            query = request.GET.urlencode()
+            return redirect(
+                f"{url}{'?' + query if query else ''}#recommendation-{recommendation.pk}"
+            )
     return _propose_page(request, run, form, status=400)
 
 

@@ -251,3 +251,34 @@ def test_accept_all_stays_in_the_scope(client, run, ungranted_planner):
 def test_accept_all_is_post_only(client, run, planner):
     client.force_login(planner)
     assert client.get(reverse("inventory:run-accept-all", args=[run.pk])).status_code == 405
+
+
+def test_the_prefilled_values_sent_back_unchanged_are_an_acceptance(client, run, planner):
+    """What the page renders round-trips exactly, even for values with many digits."""
+    client.force_login(planner)
+    far = rec(run, "far")
+    PolicyRecommendation.objects.filter(pk=far.pk).update(
+        safety_stock=1234.5678901234567, reorder_point=1 / 3 + 40, min_level=1 / 3 + 40
+    )
+    text = client.get(propose_url(far)).content.decode()
+    data = {"justification": ""}
+    for name in ("safety_stock", "reorder_point", "min_level", "max_level", "order_quantity"):
+        data[name] = text.split(f'name="{name}" value="')[1].split('"')[0]
+    data |= {"service_target": "0.95", "service_type": "fill"}
+    assert client.post(propose_url(far), data).status_code == 302
+    proposal = PolicyProposal.objects.get()
+    assert proposal.kind == ProposalKind.ACCEPTED and proposal.safety_stock == 1234.5678901234567
+
+
+def test_the_planner_goes_back_to_the_page_and_filters_they_came_from(client, run, planner):
+    client.force_login(planner)
+    far = rec(run, "far")
+    listed = client.get(recommendations_url(run), {"location": "DC-1", "page": "1"})
+    link = f"{propose_url(far)}?location=DC-1&amp;page=1"
+    assert link in listed.content.decode()
+    page = client.get(f"{propose_url(far)}?location=DC-1&page=1").content.decode()
+    assert f'action="{link}"' in page
+    response = client.post(f"{propose_url(far)}?location=DC-1&page=1", as_sent(far))
+    assert response["Location"] == (
+        f"{recommendations_url(run)}?location=DC-1&page=1#recommendation-{far.pk}"
+    )
