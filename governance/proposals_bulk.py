@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from governance.choices import ProposalKind, ProposalStatus
 from governance.models import PolicyProposal
@@ -28,6 +28,7 @@ from governance.proposals import (
     recommendation_snapshot,
 )
 from governance.selectors import location_scope
+from inventory.choices import PolicySource, PolicyStatus
 from inventory.models import (
     InventoryPolicy,
     PolicyRecommendation,
@@ -173,12 +174,15 @@ def _supersede(proposals: list[PolicyProposal], user) -> int:
         location_id__in={k[1] for k in keys},
     )
     superseded = [p for p in open_ones if (p.item_id, p.location_id) in keys]
+    PolicyProposal.objects.filter(pk__in=[p.pk for p in superseded]).update(
+        status=ProposalStatus.SUPERSEDED, version=F("version") + 1
+    )
     for proposal in superseded:
         proposal.status = ProposalStatus.SUPERSEDED
         proposal.version += 1
         proposal._change_reason = "Superseded by a later proposal (accept-all)."
-    bulk_update_with_history(
-        superseded, PolicyProposal, ["status", "version"], batch_size=CHUNK, default_user=user
+    PolicyProposal.history.bulk_history_create(
+        superseded, batch_size=CHUNK, update=True, default_user=user
     )
     return len(superseded)
 
@@ -211,7 +215,7 @@ def _approve_chunk(chunk: list[PolicyProposal], user, comment: str, decision) ->
     policies = InventoryPolicy.objects.select_for_update().in_bulk(
         [p.policy_id for p in decidable if p.policy_id]
     )
-    changed, approved = [], []
+    changed, approved, stamp = [], [], timezone.now()
     for proposal in decidable:
         policy = policies.get(proposal.policy_id)
         if proposal.policy_id is None or policy is None:
@@ -219,11 +223,43 @@ def _approve_chunk(chunk: list[PolicyProposal], user, comment: str, decision) ->
         elif policy.policy_version != proposal.base_version:
             decision.refuse("the policy changed since it was proposed")
         else:
-            changed.append(policy_approved(policy, proposal, user, comment))
-            approved.append(proposal_decided(proposal, user, ProposalStatus.APPROVED, comment))
-    fields = [*PolicyValues.FIELDS, "policy_version", "status", "policy_source"]
-    fields += ["last_optimized_at", "updated_at"]
-    bulk_update_with_history(changed, InventoryPolicy, fields, batch_size=CHUNK)
-    decided = ["status", "decided_by", "decided_at", "decision_comment", "version"]
-    bulk_update_with_history(approved, PolicyProposal, decided, batch_size=CHUNK)
+            changed.append(policy_approved(policy, proposal, user, comment, at=stamp))
+            approved.append(
+                proposal_decided(proposal, user, ProposalStatus.APPROVED, comment, at=stamp)
+            )
+    _write_approvals(approved, user, comment, stamp)
+    InventoryPolicy.history.bulk_history_create(changed, batch_size=CHUNK, update=True)
+    PolicyProposal.history.bulk_history_create(approved, batch_size=CHUNK, update=True)
     decision.approved += len(approved)
+
+
+def _write_approvals(approved: list[PolicyProposal], user, comment: str, stamp) -> None:
+    """Two set-based UPDATEs (not Django's bulk_update, whose per-row CASE grows with the
+    square of a chunk): the proposals decided, then their policies given their values one
+    version up, joined on the proposals' primary keys (an index lookup per row whatever the
+    table statistics say)."""
+    ids = [p.pk for p in approved]
+    if not ids:
+        return
+    PolicyProposal.objects.filter(pk__in=ids).update(
+        status=ProposalStatus.APPROVED,
+        decided_by=user,
+        decided_at=stamp,
+        decision_comment=comment.strip(),
+        version=F("version") + 1,
+    )
+    quote = connection.ops.quote_name
+    values = ", ".join(f"{quote(n)} = d.{quote(n)}" for n in PolicyValues.FIELDS)
+    policies, proposals = (quote(m._meta.db_table) for m in (InventoryPolicy, PolicyProposal))
+    accepted = f"d.{quote('kind')} = %s"
+    sql = (
+        f"UPDATE {policies} SET {values}, policy_version = policy_version + 1, status = %s, "
+        f"policy_source = CASE WHEN {accepted} THEN %s ELSE %s END, "
+        f"last_optimized_at = CASE WHEN {accepted} THEN %s ELSE last_optimized_at END, "
+        f"updated_at = %s FROM {proposals} AS d "
+        f"WHERE d.id IN ({', '.join(['%s'] * len(ids))}) AND d.policy_id = {policies}.id"
+    )
+    params = [PolicyStatus.ACTIVE, ProposalKind.ACCEPTED, PolicySource.SYSTEM]
+    params += [PolicySource.MANUAL, ProposalKind.ACCEPTED, stamp, stamp, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
