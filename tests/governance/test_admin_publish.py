@@ -1,0 +1,50 @@
+"""The admin's Publish page: a preview of what awaits publication and what is held back, and
+the publication through the service (governance.publication)."""
+
+import pytest
+from django.urls import reverse
+
+from governance.models import PublicationBatch
+from tests.factories import make_exception, make_item, make_location, make_policy
+
+pytestmark = pytest.mark.django_db
+PUBLISH = reverse("admin:governance_publicationbatch_add")
+
+
+@pytest.fixture
+def policies():
+    location = make_location("DC-1")
+    for sku in ("A", "B"):
+        make_policy(make_item(sku), location)
+    make_exception(make_item("C"), location)
+    make_policy(location.planningexception_set.get().item, location)
+
+
+def test_the_page_previews_and_publishes(client, manager, policies):
+    client.force_login(manager)
+    text = client.get(PUBLISH).content.decode()
+    assert "<strong>2</strong> ready to publish, <strong>1</strong> held back" in text
+    response = client.post(PUBLISH, {"justification": ""}, follow=True)
+    assert "Publication #1: 2 policies published, 1 held back by open data-quality" in (
+        response.content.decode()
+    )
+    assert PublicationBatch.objects.get().policies == 2
+
+
+def test_releasing_needs_a_justification(client, manager, policies):
+    client.force_login(manager)
+    text = client.post(PUBLISH, {"release_held": "on"}).content.decode()
+    assert "Say why policies with open data-quality exceptions go out." in text
+    assert not PublicationBatch.objects.exists()
+    client.post(PUBLISH, {"release_held": "on", "justification": "Cost fixed."})
+    batch = PublicationBatch.objects.get()
+    assert (batch.policies, batch.released, batch.justification) == (3, 1, "Cost fixed.")
+
+
+def test_only_managers_publish(client, executive, policies):
+    executive.is_staff = True
+    executive.save()
+    client.force_login(executive)
+    assert client.get(PUBLISH).status_code == 403
+    assert client.post(PUBLISH, {}).status_code == 403
+    assert not PublicationBatch.objects.exists()
