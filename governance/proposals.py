@@ -22,7 +22,7 @@ Rules, on every path:
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -340,23 +340,18 @@ def _policy_apply(
 
 
 def policy_approved(
-    policy: InventoryPolicy,
-    proposal: PolicyProposal,
-    user: AbstractBaseUser,
-    comment: str,
-    at: datetime | None = None,
+    policy: InventoryPolicy, proposal: PolicyProposal, user: AbstractBaseUser, comment: str
 ) -> InventoryPolicy:
     """``policy`` (not saved) with the proposal's values, one version up, active, and who
-    and why for its history; ``at`` the moment (now by default)."""
+    and why for its history (governance.proposals_bulk writes the same in SQL)."""
     for name in PolicyValues.FIELDS:
         setattr(policy, name, getattr(proposal, name))
     policy.policy_version += 1
     policy.status = PolicyStatus.ACTIVE
     accepted = proposal.kind == ProposalKind.ACCEPTED
     policy.policy_source = PolicySource.SYSTEM if accepted else PolicySource.MANUAL
-    policy.updated_at = at or timezone.now()  # bulk updates do not set it
     if accepted:
-        policy.last_optimized_at = policy.updated_at
+        policy.last_optimized_at = timezone.now()
     reason = f"Proposal #{proposal.pk} approved by {user.get_username()}. "
     reason += proposal_reason(proposal) + (f" Approval: {comment.strip()}" if comment else "")
     return _audited(policy, user, reason)
@@ -367,17 +362,12 @@ def _decide(proposal: PolicyProposal, user: AbstractBaseUser, status: str, comme
 
 
 def proposal_decided(
-    proposal: PolicyProposal,
-    user: AbstractBaseUser,
-    status: str,
-    comment: str,
-    at: datetime | None = None,
+    proposal: PolicyProposal, user: AbstractBaseUser, status: str, comment: str
 ) -> PolicyProposal:
-    """``proposal`` (not saved) decided by ``user``, with who and why for its history; ``at``
-    the moment (now by default)."""
+    """``proposal`` (not saved) decided by ``user``, with who and why for its history."""
     proposal.status = status
     proposal.decided_by = user
-    proposal.decided_at = at or timezone.now()
+    proposal.decided_at = timezone.now()
     proposal.decision_comment = comment.strip()
     proposal.version += 1
     verb = "Approved" if status == ProposalStatus.APPROVED else "Rejected"

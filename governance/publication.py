@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind
 from governance.models import PlanningException, PublicationBatch, PublishedPolicy
 from governance.selectors import location_scope
 from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy, PolicyValues
+from sop_platform.bulk.insert_select import insert_select
 
 PUBLISH = "governance.add_publicationbatch"
 # A line's columns and the policy's fields they are copied from.
@@ -85,8 +86,8 @@ def publication_create(
             {"justification": "Say why policies with open data-quality exceptions go out."}
         )
     awaiting = awaiting_publication(user=user)
-    pks = list(awaiting.select_for_update().order_by("pk").values_list("pk", flat=True))
-    awaiting = InventoryPolicy.objects.filter(pk__in=pks)  # what was locked, nothing newer
+    for _ in awaiting.select_for_update().order_by("pk").values_list("pk").iterator(10_000):
+        pass  # locks the rows: an approval of one of them waits for this publication
     held = with_open_data_quality(awaiting)
     held_count = held.count()
     batch = PublicationBatch.objects.create(
@@ -101,26 +102,21 @@ def publication_create(
     )
     batch.policies = _insert_lines(batch, taken, held)
     batch.save(update_fields=["policies"])
-    taken.update(published_version=F("policy_version"))
+    # The version each line holds (a policy approved meanwhile keeps waiting for the next).
+    line = PublishedPolicy.objects.filter(batch=batch, policy=OuterRef("pk"))
+    InventoryPolicy.objects.filter(Exists(line)).update(
+        published_version=Subquery(line.values("policy_version")[:1])
+    )
     return batch
 
 
 def _insert_lines(batch: PublicationBatch, taken: QuerySet, held: QuerySet) -> int:
     """One PublishedPolicy line per policy taken, in one INSERT … SELECT; how many."""
-    if not taken.exists():
-        return 0  # (an empty IN () cannot be compiled into SQL)
     released = Exists(held.filter(pk=OuterRef("pk")))
     select = (
         taken.order_by()
         .annotate(line_batch=Value(batch.pk), line_current=Value(True), line_released=released)
         .values_list(*_LINE_COLUMNS.values(), "line_batch", "line_current", "line_released")
     )
-    sql, params = select.query.sql_with_params()
     columns = [*_LINE_COLUMNS, "batch_id", "current", "released"]
-    quote = connection.ops.quote_name
-    table = quote(PublishedPolicy._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) {sql}", params
-        )
-        return cursor.rowcount
+    return insert_select(PublishedPolicy, columns, select)

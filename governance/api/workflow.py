@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.accept_all import proposals_accept_all
 from governance.api.serializers import (
     AcceptAllResultSerializer,
     AcceptAllSerializer,
@@ -35,7 +36,6 @@ from governance.proposals import (
     proposal_from_recommendation,
     proposal_reject,
 )
-from governance.proposals_bulk import proposals_accept_all
 from governance.publication import publication_create
 from governance.selectors import location_scope
 from inventory.models import PolicyRecommendation, PolicyRun

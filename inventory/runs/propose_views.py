@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from governance.accept_all import AcceptAllResult, proposals_accept_all
 from governance.choices import ProposalStatus
 from governance.models import PolicyProposal
 from governance.proposals import PROPOSE, policy_in_force, proposal_from_recommendation
-from governance.proposals_bulk import AcceptAllResult, proposals_accept_all
 from governance.propose_form import ProposeForm
 from inventory.models import PolicyRecommendation, PolicyValues
 from inventory.runs.models import PolicyRun

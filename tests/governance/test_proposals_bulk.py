@@ -5,10 +5,11 @@ audit."""
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from governance.accept_all import proposals_accept_all
 from governance.choices import ProposalKind, ProposalStatus
 from governance.models import PolicyProposal
 from governance.proposals import proposal_from_recommendation
-from governance.proposals_bulk import proposals_accept_all, proposals_approve_many
+from governance.proposals_bulk import proposals_approve_many
 from governance.services import location_scope_grant
 from inventory.models import InventoryPolicy, PolicyRun, ServiceLevelClass
 from tests.factories import make_item, make_location, make_policy, make_recommendation
