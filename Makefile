@@ -45,3 +45,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/backfill.py
 	$(PY) bench/load_demo.py
 	$(PY) bench/runs.py
+	$(PY) bench/governance.py

@@ -44,3 +44,13 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def log_in(page, live_server, username: str, password: str):
+    """``page`` logged in through the login form, on the Network page."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Network')")
+    return page

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 
 from governance.services import location_scope_grant
 from tests.api_helpers import client_for
+from tests.browser.conftest import log_in
 from tests.browser.test_runs_page import screenshot
 from tests.factories import make_item, make_location, make_policy, make_recommendation
 
@@ -26,13 +27,8 @@ def _user(django_user_model, name: str, role: str):
 
 
 def _log_in(browser, live_server, user):
-    page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("h1:has-text('Network')")
-    return page
+    """A page of its own browser context (its own cookies), logged in as ``user``."""
+    return log_in(browser.new_context().new_page(), live_server, user.username, PASSWORD)
 
 
 def test_override_approve_publish_export_and_audit(browser, live_server, django_user_model):

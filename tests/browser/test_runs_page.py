@@ -14,6 +14,7 @@ from inventory.choices import BatchStatus, RunStatus
 from inventory.runs.log import run_log
 from inventory.runs.models import PolicyRun, RunBatch
 from inventory.runs.scope import RunScope
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,12 +28,7 @@ def planner_page(page, live_server, django_user_model):
     user = django_user_model.objects.create_user(username="b-planner", password=PASSWORD)
     user.groups.add(Group.objects.get(name="planner"))
     location_scope_grant(user=user, whole_network=True)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("h1:has-text('Network')")
-    return page
+    return log_in(page, live_server, user.username, PASSWORD)
 
 
 def screenshot(page, name: str) -> None:

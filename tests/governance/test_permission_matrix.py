@@ -30,33 +30,14 @@ pytestmark = pytest.mark.django_db
 ROLES = ["planner", "manager", "executive", "integration", "admin", "none"]
 SCOPED = {"planner", "manager", "executive"}
 # What each role may do at all (in its scope).
+_MANAGER = {"view", "propose", "override", "approve", "reject", "publish"}
+_MANAGER |= {"start run", "cancel run", "export"}
 ALLOWED = {
     "planner": {"view", "propose", "override", "start run", "cancel run", "export"},
-    "manager": {
-        "view",
-        "propose",
-        "override",
-        "approve",
-        "reject",
-        "publish",
-        "start run",
-        "cancel run",
-        "export",
-    },
+    "manager": _MANAGER,
     "executive": {"view", "export"},
     "integration": {"view", "load", "export"},
-    "admin": {
-        "view",
-        "propose",
-        "override",
-        "approve",
-        "reject",
-        "publish",
-        "start run",
-        "cancel run",
-        "load",
-        "export",
-    },
+    "admin": _MANAGER | {"load"},
     "none": set(),
 }
 
