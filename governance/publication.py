@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind
 from governance.models import PlanningException, PublicationBatch, PublishedPolicy
@@ -102,12 +102,22 @@ def publication_create(
     )
     batch.policies = _insert_lines(batch, taken, held)
     batch.save(update_fields=["policies"])
-    # The version each line holds (a policy approved meanwhile keeps waiting for the next).
-    line = PublishedPolicy.objects.filter(batch=batch, policy=OuterRef("pk"))
-    InventoryPolicy.objects.filter(Exists(line)).update(
-        published_version=Subquery(line.values("policy_version")[:1])
-    )
+    _record_published_versions(batch)
     return batch
+
+
+def _record_published_versions(batch: PublicationBatch) -> None:
+    """Each policy published gets the version its line holds (a policy approved meanwhile
+    keeps waiting for the next publication): one UPDATE … FROM the batch's lines, a join
+    whatever the freshly written lines' statistics say."""
+    quote = connection.ops.quote_name
+    policies, lines = (quote(m._meta.db_table) for m in (InventoryPolicy, PublishedPolicy))
+    sql = (
+        f"UPDATE {policies} SET published_version = line.policy_version FROM {lines} AS line "
+        f"WHERE line.batch_id = %s AND line.policy_id = {policies}.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch.pk])
 
 
 def _insert_lines(batch: PublicationBatch, taken: QuerySet, held: QuerySet) -> int:
