@@ -26,7 +26,12 @@ from governance.proposals import (
     proposal_reject,
 )
 from governance.proposals_bulk import proposals_approve_many
-from governance.publication import PUBLISH, publication_create, publication_preview
+from governance.publication import (
+    PUBLISH,
+    publication_create,
+    publication_preview,
+    publications_visible,
+)
 from governance.selectors import location_scope
 from inventory.models import Location
 from sop_platform.admin import (
@@ -550,6 +555,11 @@ class PublicationBatchAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["created_by"]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        """Every publication for a whole-network user, one's own otherwise (a batch's counts
+        span locations), as the API lists them."""
+        return publications_visible(super().get_queryset(request), user=request.user)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm(PUBLISH)

@@ -64,6 +64,14 @@ def with_open_data_quality(policies: QuerySet[InventoryPolicy]) -> QuerySet[Inve
     return policies.filter(Exists(open_exception))
 
 
+def publications_visible(batches: QuerySet, *, user: AbstractBaseUser) -> QuerySet:
+    """The publications a user may see: every one with the whole network in scope, their own
+    otherwise (a batch's counts span locations)."""
+    if location_scope(user=user).whole_network:
+        return batches
+    return batches.filter(created_by=user)
+
+
 def publication_preview(*, user: AbstractBaseUser) -> PublicationPreview:
     """How many policies a publication by ``user`` would take, and hold back, now."""
     awaiting = awaiting_publication(user=user)

@@ -36,7 +36,7 @@ from governance.proposals import (
     proposal_from_recommendation,
     proposal_reject,
 )
-from governance.publication import publication_create
+from governance.publication import publication_create, publications_visible
 from governance.selectors import location_scope
 from inventory.models import PolicyRecommendation, PolicyRun
 from sop_platform.api.reads import IdCursorPagination, ScopedReadViewSet, ViewPermission
@@ -171,10 +171,7 @@ class PublicationBatchViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     throttle_scope = "read"
 
     def get_queryset(self):
-        batches = super().get_queryset()
-        if location_scope(user=self.request.user).whole_network:
-            return batches
-        return batches.filter(created_by=self.request.user)
+        return publications_visible(super().get_queryset(), user=self.request.user)
 
     @extend_schema(
         summary="Publish the approved policies awaiting publication in your scope",

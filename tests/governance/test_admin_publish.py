@@ -2,9 +2,11 @@
 the publication through the service (governance.publication)."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from governance.models import PublicationBatch
+from governance.services import location_scope_grant
 from tests.factories import make_exception, make_item, make_location, make_policy
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +51,16 @@ def test_only_managers_publish(client, executive, policies):
     assert client.get(PUBLISH).status_code == 403
     assert client.post(PUBLISH, {}).status_code == 403
     assert not PublicationBatch.objects.exists()
+
+
+def test_a_scoped_manager_sees_only_their_own_publications(client, manager, django_user_model):
+    scoped = django_user_model.objects.create_user(username="scoped-manager", is_staff=True)
+    scoped.groups.add(Group.objects.get(name="manager"))
+    location_scope_grant(user=scoped, locations=[make_location("DC-9")])
+    PublicationBatch.objects.create(created_by=manager, policies=5)
+    own = PublicationBatch.objects.create(created_by=scoped, policies=1)
+    client.force_login(scoped)
+    listing = reverse("admin:governance_publicationbatch_changelist")
+    text = client.get(listing).content.decode()
+    assert f"/admin/governance/publicationbatch/{own.pk}/change/" in text
+    assert "1 publication batch" in text and "5 policies" not in text
