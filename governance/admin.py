@@ -85,7 +85,7 @@ def scoped_location_filter(path: str = "location") -> tuple:
 
 
 @admin.register(PlanningException)
-class PlanningExceptionAdmin(LocationScopedAdmin, ReadOnlyAdmin):
+class PlanningExceptionAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
     list_display = [
         "kind",
         "severity",

@@ -55,6 +55,9 @@ class PlanningException(models.Model):
         help_text="Raised by one at every change; a change based on an older version is "
         "refused (optimistic concurrency).",
     )
+    # Who assigned, progressed, resolved or dismissed it, when, and the fields before and
+    # after (governance.services.planning_exception_update); runs write in bulk, unrecorded.
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
 
     class Meta:
         ordering = ["status", "due_date", "pk"]

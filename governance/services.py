@@ -207,6 +207,8 @@ def planning_exception_update(
     current.clean_fields(exclude=_fields_except(PlanningException, changes))
     moved = _exception_status_apply(current, was_closed=was_closed)
     current.version += 1
+    current._history_user = user  # the history row: who, and the notes given as why
+    current._change_reason = changes.get("resolution_notes", "")
     _exception_save(current, [*changes, *moved, "version", "updated_at"])
     return current
 
