@@ -51,9 +51,10 @@ class ExceptionHandleForm(forms.Form):
     resolution_notes = forms.CharField(
         required=False,
         max_length=5000,
-        label="Notes",
+        label="Add a note",
         widget=forms.Textarea(attrs={"rows": 2, "cols": 30}),
-        help_text="Required to resolve or dismiss.",
+        help_text="Added to the notes (kept, never overwritten); a note is required to "
+        "resolve or dismiss unless one is written.",
     )
     version = forms.IntegerField(
         widget=forms.HiddenInput, required=False, min_value=1, max_value=2_147_483_647
@@ -76,7 +77,7 @@ class ExceptionHandleForm(forms.Form):
                 "owner": current.get_username() if current else "",
                 "status": exception.status,
                 "due_date": exception.due_date,
-                "resolution_notes": exception.resolution_notes,
+                "resolution_notes": "",  # a new note; the notes so far show beside it
                 "version": exception.version,
             },
         )

@@ -183,7 +183,8 @@ def planning_exception_update(
     read: when given and no longer the stored one, raises :class:`PlanningExceptionConflict`
     and changes nothing. Every change raises the version by one.
 
-    Resolving or dismissing needs resolution notes (given now or already written). Only a
+    ``resolution_notes`` is a note to add: it is appended to the notes (a new line), which are
+    never overwritten. Resolving or dismissing needs notes (given now or already written). Only a
     change of status moves ``resolved_at``: closing stamps it, reopening clears it, unless
     another open exception of the same kind exists for the SKU-location. The owner must be an
     active user who may handle exceptions. Raises ``PermissionDenied`` when ``user`` may not
@@ -202,8 +203,11 @@ def planning_exception_update(
         return current
     _exception_owner_check(changes.get("owner"))
     was_closed = current.status in CLOSED_EXCEPTION_STATUSES
+    notes = current.resolution_notes
     for name, value in changes.items():
         setattr(current, name, value)
+    if "resolution_notes" in changes:  # a note to add: the notes are never overwritten
+        current.resolution_notes = notes_appended(notes, changes["resolution_notes"])
     current.clean_fields(exclude=_fields_except(PlanningException, changes))
     moved = _exception_status_apply(current, was_closed=was_closed)
     current.version += 1
@@ -211,6 +215,14 @@ def planning_exception_update(
     current._change_reason = changes.get("resolution_notes", "")
     _exception_save(current, [*changes, *moved, "version", "updated_at"])
     return current
+
+
+def notes_appended(notes: str, note: str) -> str:
+    """``notes`` with ``note`` added on a line of its own (blank notes added: unchanged)."""
+    note = note.strip()
+    if not note:
+        return notes
+    return f"{notes}\n{note}" if notes else note
 
 
 def _exception_locked(exception: PlanningException) -> PlanningException:

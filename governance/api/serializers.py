@@ -49,7 +49,8 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
         allow_blank=True,
         required=False,
         max_length=5000,
-        help_text="Required (non-empty) to resolve or dismiss.",
+        help_text="In a change: a note to add (appended on a line of its own; the notes are "
+        "never overwritten). Resolving or dismissing needs notes, given now or written before.",
     )
     version = serializers.IntegerField(
         min_value=1,

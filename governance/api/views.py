@@ -52,7 +52,8 @@ class PlanningExceptionViewSet(ScopedReadViewSet):
     @extend_schema(
         summary="Assign, progress, resolve or dismiss an exception",
         description="Only owner (a username), status, resolution_notes and due_date may "
-        "change. Resolving or dismissing needs non-empty resolution_notes and sets "
+        "change; resolution_notes adds a note (notes are appended, never overwritten). "
+        "Resolving or dismissing needs notes (given now or written before) and sets "
         "resolved_at; reopening clears it; other changes leave it. Send the version read "
         "(body field version, or If-Match): a change based on an older version is refused "
         "with 409 and the exception as stored now. Every change raises the version by one.",

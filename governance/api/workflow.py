@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -85,6 +86,7 @@ class PolicyProposalViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     pagination_class = IdCursorPagination
     location_path = "location"
     throttle_scope = "read"
+    parser_classes = [JSONParser]  # a JSON object; anything else is a 415 or a 400
 
     @extend_schema(
         summary="Propose a recommendation as is, or overridden",
@@ -169,6 +171,7 @@ class PublicationBatchViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     permission_classes = [ViewPermission]
     pagination_class = IdCursorPagination
     throttle_scope = "read"
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return publications_visible(super().get_queryset(), user=self.request.user)

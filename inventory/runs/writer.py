@@ -9,7 +9,8 @@ replaces its own rows and a killed one leaves nothing behind.
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import F
+from django.db.models import Case, F, TextField, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Severity
@@ -103,13 +104,18 @@ def exceptions_write(
     _refresh(run, now, {existing[k]: v for k, v in raised.items() if k in existing})
     cleared = [pk for key, pk in existing.items() if key not in raised]
     # Still open: a person may have closed one since ``open_now`` was read (their notes stay).
+    closing = f"Closed by run #{run.pk}: the condition no longer holds."
     # The version moves, so a change based on what they read before is refused (409).
     PlanningException.objects.filter(pk__in=cleared, status__in=OPEN_EXCEPTION_STATUSES).update(
         status=ExceptionStatus.RESOLVED,
         resolved_at=now,
         updated_at=now,
         last_run=run,
-        resolution_notes=f"Closed by run #{run.pk}: the condition no longer holds.",
+        resolution_notes=Case(  # added to a person's notes, never over them
+            When(resolution_notes="", then=Value(closing)),
+            default=Concat(F("resolution_notes"), Value(f"\n{closing}")),
+            output_field=TextField(),
+        ),
         version=F("version") + 1,
     )
     return len(raised)

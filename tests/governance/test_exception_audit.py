@@ -38,3 +38,18 @@ def test_the_admin_shows_an_exceptions_history_and_refuses_a_revert(client, mana
     record = exception.history.last()
     revert = f"{page}{record.history_id}/"
     assert client.post(revert, {}).status_code == 403
+
+
+def test_notes_are_appended_never_overwritten(planner, manager):
+    exception = make_exception(make_item(), make_location())
+    planning_exception_update(exception=exception, user=planner, resolution_notes="Asked buyer.")
+    planning_exception_update(
+        exception=exception,
+        user=manager,
+        status=ExceptionStatus.RESOLVED,
+        resolution_notes="  Cost loaded.  ",
+    )
+    planning_exception_update(exception=exception, user=manager, resolution_notes=" ")
+    exception.refresh_from_db()
+    assert exception.resolution_notes == "Asked buyer.\nCost loaded."
+    assert exception.status == ExceptionStatus.RESOLVED

@@ -89,7 +89,9 @@ def test_the_rules_answer_with_status_codes(planner, manager, executive):
         == 403
     )
     made = client.post(PROPOSALS, {"recommendation": recommendation.pk}, format="json").json()
-    assert client.post(f"{PROPOSALS}{made['id']}/approve/", {}).status_code == 403
+    assert client.post(f"{PROPOSALS}{made['id']}/approve/", {}, format="json").status_code == 403
+    form = client.post(f"{PROPOSALS}{made['id']}/approve/", {})  # a form body: JSON only
+    assert form.status_code == 415
     rejected = client_for(manager).post(f"{PROPOSALS}{made['id']}/reject/", {}, format="json")
     assert rejected.status_code == 400 and "comment" in rejected.json()
     stale = client_for(manager).post(

@@ -64,7 +64,7 @@ def exception_form(exception: PlanningException, **changes) -> dict:
         "owner": exception.owner.username if exception.owner else "",
         "status": exception.status,
         "due_date": exception.due_date.isoformat(),
-        "resolution_notes": exception.resolution_notes,
+        "resolution_notes": "",  # a note to add; the notes so far show beside the form
         **changes,
     }
 
@@ -403,6 +403,10 @@ def test_resolving_with_notes_resolves_and_returns_to_the_filtered_page(client, 
     assert '<span class="badge exception-resolved">Resolved</span>' in text
     again = client.post(address, exception_form(exception))
     assert "nothing changed" in client.get(again["Location"]).content.decode()
+    # A later note is added to the notes, never over them.
+    client.post(address, exception_form(exception, resolution_notes="Checked in the ERP too."))
+    exception.refresh_from_db()
+    assert exception.resolution_notes == "Demand history loaded.\nChecked in the ERP too."
 
 
 def test_owner_choices_are_the_people_who_may_handle_exceptions(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from demand.models import DemandHistory
 from governance.choices import ExceptionKind, ExceptionStatus, Severity
 from governance.models import PlanningException
+from governance.services import planning_exception_update
 from inventory.choices import BatchStatus, RunStatus, RunTrigger
 from inventory.demo.defects import defects_choose
 from inventory.demo.spec import DemoSpec, monday_of
@@ -360,12 +361,13 @@ def test_cancelling_with_queued_batches_cancels_them(demo, run_now, hold_batches
 # --- exceptions over successive runs ------------------------------------------------------
 
 
-def test_a_cleared_condition_is_resolved_and_a_persisting_one_refreshed(demo, run_now):
+def test_a_cleared_condition_is_resolved_and_a_persisting_one_refreshed(demo, run_now, planner):
     first = run_now()
     (negative,) = negative_pairs()
     no_cost = next(e for e in open_exceptions() if "COST_INVALID" in e.reasons)
     flagged = open_exceptions().get(item_id=negative[0], location_id=negative[1])
     assert flagged.reasons == ["NEGATIVE_ON_HAND"]
+    planning_exception_update(exception=flagged, user=planner, resolution_notes="Counting.")
     # The stock record is corrected by a newer position (dated after the first one).
     InventoryPosition.objects.create(
         item_id=negative[0], location_id=negative[1], as_of=END + timedelta(days=3), on_hand=5
@@ -378,9 +380,9 @@ def test_a_cleared_condition_is_resolved_and_a_persisting_one_refreshed(demo, ru
     assert flagged.status == ExceptionStatus.RESOLVED
     assert flagged.resolved_at is not None
     assert flagged.last_run == second and flagged.first_run == first
-    assert flagged.version == 2  # a person's change based on the open one is now refused
-    assert flagged.resolution_notes == (
-        f"Closed by run #{second.pk}: the condition no longer holds."
+    assert flagged.version == 3  # a person's change based on the open one is now refused
+    assert flagged.resolution_notes == (  # added to the person's note, not over it
+        f"Counting.\nClosed by run #{second.pk}: the condition no longer holds."
     )
     recommendation = PolicyRecommendation.objects.get(
         run=second, item_id=negative[0], location_id=negative[1]
