@@ -1,9 +1,10 @@
-"""Reads of the audit trail: who changed which inventory policy or policy proposal, when, from
-what to what, and why — from their django-simple-history tables, newest first.
+"""Reads of the audit trail: who changed which inventory policy, policy proposal or planning
+exception, when, from what to what, and why — from their django-simple-history tables, newest
+first.
 
 A *record* is one history row (one save); an *entry* is a record with its changes against the
 record before it (``diff_against``), one per audited field; a creation shows the values it set.
-Records are filtered and paged in SQL (the two tables as one ``UNION ALL``, limited to the
+Records are filtered and paged in SQL (the tables as one ``UNION ALL``, limited to the
 user's locations); only a page's records are diffed, with their previous records fetched in one
 query per table.
 """
@@ -16,16 +17,18 @@ from typing import Any
 import django_filters as filters
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import CharField, F, Model, OuterRef, Q, QuerySet, Subquery, Value
+from simple_history.models import DeletedObject
 
-from governance.models import PolicyProposal
+from governance.models import PlanningException, PolicyProposal
 from governance.selectors import location_scope
 from inventory.models import InventoryPolicy, PolicyValues
 from sop_platform.filtersets import StrictFilterSet
 
-POLICY, PROPOSAL = "policy", "proposal"
+POLICY, PROPOSAL, EXCEPTION = "policy", "proposal", "exception"
 HISTORY: dict[str, type[Model]] = {
     POLICY: InventoryPolicy.history.model,
     PROPOSAL: PolicyProposal.history.model,
+    EXCEPTION: PlanningException.history.model,
 }
 # The fields each table's entries show (housekeeping such as updated_at and version is left out).
 AUDITED: dict[str, tuple[str, ...]] = {
@@ -38,6 +41,7 @@ AUDITED: dict[str, tuple[str, ...]] = {
         "effective_to",
     ),
     PROPOSAL: (*PolicyValues.FIELDS, "status", "kind", "justification", "decision_comment"),
+    EXCEPTION: ("status", "owner", "due_date", "resolution_notes"),
 }
 # The fields one may filter on: those never empty (a changed value is ``<>`` its previous one).
 FILTERABLE = (
@@ -106,6 +110,16 @@ class ProposalHistoryFilterSet(HistoryFilterSet):
         fields = ["item", "location", "user", "field", "date_from", "date_to"]
 
 
+class ExceptionHistoryFilterSet(HistoryFilterSet):
+    """The audit filters on planning exceptions' history."""
+
+    source = EXCEPTION
+
+    class Meta:
+        model = HISTORY[EXCEPTION]
+        fields = ["item", "location", "user", "field", "date_from", "date_to"]
+
+
 def _previous(model: type[Model]) -> QuerySet:
     """The record before the outer one of the same object (as ``prev_record`` finds it)."""
     return model.objects.filter(
@@ -121,28 +135,29 @@ class AuditRecords:
     records: QuerySet
     policy_filters: PolicyHistoryFilterSet
     proposal_filters: ProposalHistoryFilterSet
+    exception_filters: ExceptionHistoryFilterSet
 
 
 def audit_records(*, user: AbstractBaseUser, data: Mapping[str, Any]) -> AuditRecords:
-    """The history records of policies and proposals at the user's locations (none without a
-    grant) matching the filters in ``data``, newest first."""
+    """The history records of policies, proposals and exceptions at the user's locations
+    (none without a grant) matching the filters in ``data``, newest first."""
     scope = location_scope(user=user)
-    parts = {}
-    for source, filterset_class in (
-        (POLICY, PolicyHistoryFilterSet),
-        (PROPOSAL, ProposalHistoryFilterSet),
-    ):
-        queryset = scope.restrict(HISTORY[source].objects.all())
-        parts[source] = filterset_class(data, queryset=queryset)
-    policies, proposals = (
-        parts[source]
-        .qs.annotate(audit_table=Value(source, output_field=CharField()))
+    parts = {
+        source: filterset_class(data, queryset=scope.restrict(HISTORY[source].objects.all()))
+        for source, filterset_class in (
+            (POLICY, PolicyHistoryFilterSet),
+            (PROPOSAL, ProposalHistoryFilterSet),
+            (EXCEPTION, ExceptionHistoryFilterSet),
+        )
+    }
+    first, *others = (
+        part.qs.annotate(audit_table=Value(source, output_field=CharField()))
         .values("audit_table", "history_id", "history_date")
         .order_by()  # no ORDER BY inside a UNION (history tables order by date by default)
-        for source in (POLICY, PROPOSAL)
+        for source, part in parts.items()
     )
-    records = policies.union(proposals, all=True).order_by("-history_date", "-history_id")
-    return AuditRecords(records, parts[POLICY], parts[PROPOSAL])
+    records = first.union(*others, all=True).order_by("-history_date", "-history_id")
+    return AuditRecords(records, parts[POLICY], parts[PROPOSAL], parts[EXCEPTION])
 
 
 @dataclass
@@ -206,6 +221,8 @@ class AuditEntry:
     def what(self) -> str:
         if self.source == PROPOSAL:
             return f"Proposal #{self.record.id}"
+        if self.source == EXCEPTION:
+            return f"Exception #{self.record.id} ({self.record.get_kind_display().lower()})"
         return f"Policy v{self.record.policy_version}"
 
     @property
@@ -264,11 +281,21 @@ def _changes(record: Any, fields: tuple[str, ...]) -> list[Change]:
         return [Change(*value) for value in values if value[2] not in (None, "")]
     if record.history_type == "-":
         return [Change(name, getattr(record, name), None) for name in fields]
-    delta = record.diff_against(previous, included_fields=list(fields))
+    delta = record.diff_against(previous, included_fields=list(fields), foreign_keys_are_objs=True)
     changed = {change.field: change for change in delta.changes}
     return [
-        Change(name, changed[name].old, changed[name].new) for name in fields if name in changed
+        Change(name, _related(changed[name].old), _related(changed[name].new))
+        for name in fields
+        if name in changed
     ]
+
+
+def _related(value: Any) -> Any:
+    """A value of a diff, with an empty foreign key (simple-history's placeholder for a
+    missing object, with no key) as None."""
+    if isinstance(value, DeletedObject) and value.pk is None:
+        return None
+    return value
 
 
 def audit_rows(entries: Iterable[AuditEntry]) -> Iterator[tuple]:

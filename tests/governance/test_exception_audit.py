@@ -53,3 +53,19 @@ def test_notes_are_appended_never_overwritten(planner, manager):
     exception.refresh_from_db()
     assert exception.resolution_notes == "Asked buyer.\nCost loaded."
     assert exception.status == ExceptionStatus.RESOLVED
+
+
+def test_the_audit_page_lists_exception_changes(client, planner, manager):
+    exception = make_exception(make_item("AUD-1"), make_location())
+    planning_exception_update(exception=exception, user=manager, owner=planner)
+    planning_exception_update(
+        exception=exception, user=planner, status=ExceptionStatus.RESOLVED, resolution_notes="Done."
+    )
+    client.force_login(planner)
+    text = client.get("/audit/", {"sku": "AUD-1"}).content.decode()
+    assert f"Exception #{exception.pk} (data quality)" in text
+    assert "open → resolved" in text and "test-planner" in text
+    owner = client.get("/audit/", {"sku": "AUD-1", "field": "status"}).content.decode()
+    assert "open → resolved" in owner
+    csv = b"".join(client.get("/audit/csv/", {"sku": "AUD-1"}).streaming_content).decode()
+    assert ",exception," in csv and ",owner,,test-planner," in csv
