@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Abs, Coalesce, JSONObject
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -32,8 +43,20 @@ from sop_platform.bulk.insert_select import insert_history, insert_select
 
 DEFAULT_TOLERANCE = ServiceLevelClass._meta.get_field("accept_tolerance").default
 _CURRENT = {name: f"in_force_{name}" for name in PolicyValues.FIELDS}
-_EXPLANATION = ("expected_service", "demand_mean", "demand_pattern", "distribution")
-_EXPLANATION += ("binding_constraint",)
+_EXPLANATION = ("ss_demand", "ss_lead_time", "expected_service", "demand_mean")
+_EXPLANATION += ("demand_pattern", "distribution", "binding_constraint")
+_JSON_EXPLANATION = ("stockout_reasons", "excess_reasons")
+
+
+class _Json(Func):
+    """A JSON column as JSON inside ``JSONObject`` (SQLite keeps it as text, which
+    JSON_OBJECT would quote as a string)."""
+
+    template = "%(expressions)s"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra)
 
 
 @dataclass
@@ -130,7 +153,9 @@ def _insert_proposals(accepted: QuerySet, user: AbstractBaseUser, stamp) -> int:
     """One proposal per accepted recommendation, in one INSERT … SELECT; how many."""
     current = JSONObject(**{name: F(alias) for name, alias in _CURRENT.items()})
     recommended = JSONObject(
-        run=F("run_id"), **{name: F(name) for name in (*PolicyValues.FIELDS, *_EXPLANATION)}
+        run=F("run_id"),
+        **{name: F(name) for name in (*PolicyValues.FIELDS, *_EXPLANATION)},
+        **{name: _Json(name) for name in _JSON_EXPLANATION},
     )
     columns = {
         "item_id": F("item_id"),

@@ -419,6 +419,10 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
             ("Demand pattern", rec.get("demand_pattern") or EMPTY),
             ("Distribution", rec.get("distribution") or EMPTY),
             ("Binding constraint", rec.get("binding_constraint") or EMPTY),
+            ("Safety stock from demand variability", readable_number(rec.get("ss_demand"))),
+            ("Safety stock from lead-time variability", readable_number(rec.get("ss_lead_time"))),
+            ("Stock-out risk", ", ".join(rec.get("stockout_reasons") or []) or EMPTY),
+            ("Excess risk", ", ".join(rec.get("excess_reasons") or []) or EMPTY),
         ]
         return _table(["", ""], rows)
 

@@ -133,6 +133,10 @@ def recommendation_snapshot(recommendation: PolicyRecommendation | None) -> dict
         return {}
     names = (
         *PolicyValues.FIELDS,
+        "ss_demand",
+        "ss_lead_time",
+        "stockout_reasons",
+        "excess_reasons",
         "expected_service",
         "demand_mean",
         "demand_pattern",

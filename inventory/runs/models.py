@@ -152,6 +152,12 @@ class PolicyRecommendation(models.Model):
     lead_time_basis = models.CharField(max_length=8, choices=LeadTimeBasis.choices)
     distribution = models.CharField(max_length=12, blank=True)
     safety_stock = models.FloatField(null=True, blank=True)
+    ss_demand = models.FloatField(
+        null=True, blank=True, help_text="Part of the safety stock due to demand variability."
+    )
+    ss_lead_time = models.FloatField(
+        null=True, blank=True, help_text="Part of the safety stock due to lead-time variability."
+    )
     reorder_point = models.FloatField(null=True, blank=True)
     order_quantity = models.FloatField(null=True, blank=True)
     min_level = models.FloatField(null=True, blank=True)

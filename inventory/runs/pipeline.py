@@ -335,6 +335,8 @@ def _plan(
         "lead_time_basis": basis,
         "distribution": result.distribution,
         "safety_stock": result.safety_stock,
+        "ss_demand": result.ss_demand,
+        "ss_lead_time": result.ss_lead_time,
         "reorder_point": result.reorder_point,
         "order_quantity": result.order_quantity,
         "min_level": result.min_level,

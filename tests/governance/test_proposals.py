@@ -288,3 +288,23 @@ def test_approving_for_a_sku_location_without_a_policy_creates_one(planner, mana
         40,
     )
     assert policy.history.count() == 1
+
+
+def test_the_approver_sees_the_safety_stock_split_and_the_risk_flags(
+    pair, planner, manager, client
+):
+    item, location, _ = pair
+    recommendation = make_recommendation(
+        item,
+        location,
+        ss_demand=9.0,
+        ss_lead_time=3.0,
+        stockout_reasons=["POSITION_BELOW_SAFETY_STOCK"],
+        excess_reasons=[],
+    )
+    proposal = proposal_from_recommendation(user=planner, recommendation=recommendation)
+    assert (proposal.recommended["ss_demand"], proposal.recommended["ss_lead_time"]) == (9, 3)
+    client.force_login(manager)
+    page = client.get(f"/admin/governance/policyproposal/{proposal.pk}/change/")
+    text = page.content.decode()
+    assert "Safety stock from demand variability" in text and "POSITION_BELOW_SAFETY_STOCK" in text

@@ -128,3 +128,18 @@ def test_approving_many_stays_in_scope(run, planner, ungranted_planner, manager)
         user=ungranted_planner, proposals=PolicyProposal.objects.all()
     )
     assert decision.approved == 0 and decision.refused == {"outside your scope": 2}
+
+
+def test_accept_all_keeps_the_runs_explanation_beside_each_proposal(run, planner):
+    near = run.recommendations.get(item__sku="near")
+    near.stockout_reasons, near.ss_demand, near.ss_lead_time = (
+        ["POSITION_BELOW_SAFETY_STOCK"],
+        9.0,
+        3.0,
+    )
+    near.save()
+    proposals_accept_all(user=planner, run=run)
+    recommended = PolicyProposal.objects.get(item__sku="near").recommended
+    assert recommended["stockout_reasons"] == ["POSITION_BELOW_SAFETY_STOCK"]
+    assert (recommended["ss_demand"], recommended["ss_lead_time"]) == (9.0, 3.0)
+    assert recommended["excess_reasons"] == [] and recommended["run"] == run.pk
