@@ -8,8 +8,7 @@ check, no policy in force, outside tolerance), one UPDATE supersedes the open pr
 the SKU-locations proposed, one INSERT … SELECT writes the proposals (the policy in force and
 the run's values kept beside them, as ``proposal_from_recommendation`` keeps them) and one
 more their history rows, with who and why. The value checks are those of
-``governance.proposals.policy_values_check`` that a recommendation can fail (the engine
-already rounds its order quantity to the lane's MOQ and multiples).
+``governance.proposals.policy_values_check``, in SQL.
 """
 
 from dataclasses import dataclass
@@ -18,8 +17,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     JSONField,
@@ -29,7 +30,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Abs, Coalesce, JSONObject
+from django.db.models.functions import Abs, Coalesce, JSONObject, Round
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ from governance.selectors import location_scope
 from inventory.choices import ServiceType
 from inventory.models import InventoryPolicy, PolicyRun, PolicyValues, ServiceLevelClass
 from sop_platform.bulk.insert_select import insert_history, insert_select
+from supply.models import SupplierLane
 
 DEFAULT_TOLERANCE = ServiceLevelClass._meta.get_field("accept_tolerance").default
 _CURRENT = {name: f"in_force_{name}" for name in PolicyValues.FIELDS}
@@ -76,13 +78,17 @@ def proposals_accept_all(*, user: AbstractBaseUser, run: PolicyRun) -> AcceptAll
     if not user.is_active or not user.has_perm(PROPOSE):
         raise PermissionDenied("Proposing policy changes needs the planner or manager role.")
     recommendations = _compared(location_scope(user=user).restrict(run.recommendations.all()))
-    valid, known = _valid(), Q(in_force_id__isnull=False)
-    counts = recommendations.aggregate(
-        invalid=Count("pk", filter=~valid),
-        without_policy=Count("pk", filter=valid & ~known),
-        outside_tolerance=Count("pk", filter=valid & known & ~_within()),
+    recommendations = recommendations.annotate(
+        is_valid=ExpressionWrapper(_valid(), output_field=BooleanField()),
+        is_known=ExpressionWrapper(Q(in_force_id__isnull=False), output_field=BooleanField()),
+        is_within=ExpressionWrapper(_within(), output_field=BooleanField()),
     )
-    accepted = recommendations.filter(valid, known, _within())
+    counts = recommendations.aggregate(
+        invalid=Count("pk", filter=Q(is_valid=False)),
+        without_policy=Count("pk", filter=Q(is_valid=True, is_known=False)),
+        outside_tolerance=Count("pk", filter=Q(is_valid=True, is_known=True, is_within=False)),
+    )
+    accepted = recommendations.filter(is_valid=True, is_known=True, is_within=True)
     stamp = timezone.now()
     superseded = _supersede(accepted, user, stamp)
     proposed = _insert_proposals(accepted, user, stamp)
@@ -118,12 +124,29 @@ def _compared(recommendations: QuerySet) -> QuerySet:
 
 
 def _valid() -> Q:
-    """Not blocked; quantities present and ≥ 0; min ≤ reorder point ≤ max; 0 < target < 1."""
+    """Not blocked; quantities present and ≥ 0; min ≤ reorder point ≤ max; 0 < target < 1;
+    the order quantity at least the primary lane's MOQ and whole lots and cases of it."""
     valid = Q(blocked=False, service_type__in=ServiceType.values)
     for name in PolicyValues.QUANTITIES:
         valid &= Q(**{f"{name}__gte": 0})  # NULL fails the comparison too
     valid &= Q(min_level__lte=F("reorder_point"), reorder_point__lte=F("max_level"))
-    return valid & Q(service_target__gt=0, service_target__lt=1)
+    valid &= Q(service_target__gt=0, service_target__lt=1)
+    return valid & _order_terms_kept()
+
+
+def _order_terms_kept() -> Q:
+    """The order quantity against the primary supplier lane (the lowest id, as runs and
+    ``policy_values_check`` use): at least its MOQ, a whole number of lots and of cases (so
+    of their least common multiple). A SKU-location without a lane passes."""
+    lane = SupplierLane.objects.filter(
+        item_id=OuterRef("item_id"), destination_id=OuterRef("location_id")
+    ).order_by("pk")
+    kept = Q(~Exists(lane))
+    terms = Q(order_quantity__gte=Subquery(lane.values("moq")[:1]))
+    for name in ("lot_size", "case_pack"):
+        count = F("order_quantity") / Subquery(lane.values(name)[:1])
+        terms &= Q(LessThanOrEqual(Abs(count - Round(count)), Value(1e-9) * (Abs(count) + 1)))
+    return kept | terms
 
 
 def _within() -> Q:

@@ -12,7 +12,14 @@ from governance.proposals import proposal_from_recommendation
 from governance.proposals_bulk import proposals_approve_many
 from governance.services import location_scope_grant
 from inventory.models import InventoryPolicy, PolicyRun, ServiceLevelClass
-from tests.factories import make_item, make_location, make_policy, make_recommendation
+from tests.factories import (
+    make_item,
+    make_location,
+    make_policy,
+    make_recommendation,
+    make_supplier,
+    make_supplier_lane,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +150,16 @@ def test_accept_all_keeps_the_runs_explanation_beside_each_proposal(run, planner
     assert recommended["stockout_reasons"] == ["POSITION_BELOW_SAFETY_STOCK"]
     assert (recommended["ss_demand"], recommended["ss_lead_time"]) == (9.0, 3.0)
     assert recommended["excess_reasons"] == [] and recommended["run"] == run.pk
+
+
+def test_accept_all_checks_the_order_quantity_against_the_primary_lane(run, planner):
+    near, other = (run.recommendations.get(item__sku=sku) for sku in ("near", "other"))
+    supplier = make_supplier()
+    # Both order 60: not whole cases of 7 for 'near', below an MOQ of 70 for 'other'.
+    make_supplier_lane(supplier, near.item, near.location, lot_size=1, case_pack=7)
+    make_supplier_lane(supplier, other.item, other.location, moq=70)
+    result = proposals_accept_all(user=planner, run=run)
+    assert (result.proposed, result.invalid) == (0, 3)
+    near.order_quantity = 63.0  # whole cases now
+    near.save()
+    assert proposals_accept_all(user=planner, run=run).proposed == 1
