@@ -1,6 +1,7 @@
-"""The permission matrix on the pages and in the admin (the API's is test_permission_matrix):
-each role × propose (page), accept-all (page), approve (admin action), publish (admin page),
-view pending approvals (admin), on an object inside or outside the user's scope. Judged by
+"""The permission matrix on the pages and in the admin (the API's is test_permission_matrix,
+with load and export, which have no page): each role × view pending approvals, approve and
+reject (admin), propose, override and accept-all (pages), publish (admin), start and cancel a
+run (Runs pages), on an object inside or outside the user's scope. Judged by
 what happened in the database and by what the user is shown, not only by status codes (the
 admin answers a refused user with a redirect to its login)."""
 
@@ -10,8 +11,9 @@ from django.urls import reverse
 
 from governance.choices import ProposalStatus
 from governance.models import PolicyProposal, PublicationBatch
+from governance.proposals import proposal_from_recommendation
 from governance.services import location_scope_grant
-from inventory.models import Location
+from inventory.models import Location, PolicyRun, PolicyValues
 from tests.governance.test_permission_matrix import ALLOWED, ROLES, SCOPED, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +32,45 @@ def _login(client, django_user_model, role: str):
     return user
 
 
-def _propose(client, recommendation) -> bool:
-    """Post the propose page's form unchanged (an acceptance); whether a proposal was made."""
+def _propose(client, recommendation, **override) -> bool:
+    """Post the propose page's form, unchanged (an acceptance) or with ``override`` and a
+    justification; whether a proposal was made."""
     address = reverse(
         "inventory:run-recommendation-propose", args=[recommendation.run_id, recommendation.pk]
     )
-    form = {name: getattr(recommendation, name) for name in ("safety_stock", "reorder_point")}
-    form |= {
-        name: getattr(recommendation, name)
-        for name in ("min_level", "max_level", "order_quantity", "service_target", "service_type")
-    }
+    form = {name: getattr(recommendation, name) for name in PolicyValues.FIELDS}
+    form |= {**override, "justification": "Matrix." if override else ""}
     before = PolicyProposal.objects.filter(recommendation=recommendation).count()
-    client.post(address, {**form, "justification": ""})
+    client.post(address, form)
     return PolicyProposal.objects.filter(recommendation=recommendation).count() > before
+
+
+def _reject(client, proposal) -> bool:
+    """Post the admin's reject action with its comment; whether it was rejected."""
+    body = {"action": "reject_selected", "_selected_action": [proposal.pk]}
+    client.post(CHANGELIST, {**body, "apply": "1", "comment": "Matrix."})
+    proposal.refresh_from_db()
+    return proposal.status == ProposalStatus.REJECTED
+
+
+def _sees(client, proposal) -> bool:
+    """Whether the admin's pending approvals show the proposal."""
+    text = client.get(CHANGELIST).content.decode()
+    return f"/admin/governance/policyproposal/{proposal.pk}/change/" in text
+
+
+def _start_run(client, location) -> bool:
+    """Post the Runs page's start form over the location; whether a run started."""
+    before = PolicyRun.objects.count()
+    form = {"locations": [location.code], "categories": ["bench"], "history_periods": 26}
+    client.post(reverse("inventory:runs"), form)  # its own category: no overlap with theirs
+    return PolicyRun.objects.count() > before
+
+
+def _cancel_run(client, run) -> bool:
+    client.post(reverse("inventory:run-cancel", args=[run.pk]))
+    run.refresh_from_db()
+    return run.cancel_requested
 
 
 def _approve(client, proposal) -> bool:
@@ -58,11 +86,21 @@ def _publish(client) -> bool:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_and_admin_in_scope(client, django_user_model, world, role):  # noqa: F811
+def test_pages_and_admin_in_scope(client, django_user_model, world, settings, role):  # noqa: F811
+    settings.RUNS_SYNC = False
     _login(client, django_user_model, role)
     target = world["DC-IN"]
-    assert _approve(client, target["proposal"]) == ("approve" in ALLOWED[role])
-    assert _propose(client, target["recommendation"]) == ("propose" in ALLOWED[role])
+    may = ALLOWED[role]
+    assert _sees(client, target["proposal"]) == ("approve" in may)  # the approvers' home
+    assert _reject(client, target["proposal"]) == ("reject" in may)
+    author = django_user_model.objects.get(username="author")
+    fresh = proposal_from_recommendation(user=author, recommendation=target["recommendation"])
+    assert _approve(client, fresh) == ("approve" in may)
+    assert _propose(client, target["recommendation"]) == ("propose" in may)
+    override = _propose(client, target["recommendation"], order_quantity=61.0)
+    assert override == ("override" in may)
+    assert _cancel_run(client, target["run"]) == ("cancel run" in may)
+    assert _start_run(client, target["recommendation"].location) == ("start run" in may)
     assert _publish(client) == ("publish" in ALLOWED[role])
     accept_all = reverse("inventory:run-accept-all", args=[target["recommendation"].run_id])
     code = client.post(accept_all).status_code
@@ -70,11 +108,17 @@ def test_pages_and_admin_in_scope(client, django_user_model, world, role):  # no
 
 
 @pytest.mark.parametrize("role", sorted(SCOPED))
-def test_pages_and_admin_out_of_scope(client, django_user_model, world, role):  # noqa: F811
+def test_pages_and_admin_out_of_scope(client, django_user_model, world, settings, role):  # noqa: F811
+    settings.RUNS_SYNC = False
     _login(client, django_user_model, role)
     target = world["DC-OUT"]
+    assert not _sees(client, target["proposal"])
     assert not _approve(client, target["proposal"])
+    assert not _reject(client, target["proposal"])
     assert not _propose(client, target["recommendation"])
+    assert not _propose(client, target["recommendation"], order_quantity=61.0)
+    assert not _cancel_run(client, target["run"])
+    assert not _start_run(client, target["recommendation"].location)
     if "approve" in ALLOWED[role]:  # a manager sees the pending approvals: theirs only
         text = client.get(CHANGELIST).content.decode()
         assert "SKU-DC-IN" in text and "SKU-DC-OUT" not in text
