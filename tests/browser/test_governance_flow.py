@@ -13,7 +13,12 @@ from tests.browser.conftest import log_in
 from tests.browser.test_runs_page import screenshot
 from tests.factories import make_item, make_location, make_policy, make_recommendation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("pinned_now"),
+]
 PASSWORD = "pw-12345-x"
 
 

@@ -23,7 +23,8 @@ from tests.factories import (
     make_recommendation,
 )
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 CHANGELIST = reverse("admin:governance_policyproposal_changelist")
 LONG_FLOAT = re.compile(r"\d\.\d{4,}")

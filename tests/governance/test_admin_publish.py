@@ -9,7 +9,8 @@ from governance.models import PublicationBatch
 from governance.services import location_scope_grant
 from tests.factories import make_exception, make_item, make_location, make_policy
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 PUBLISH = reverse("admin:governance_publicationbatch_add")
 
 

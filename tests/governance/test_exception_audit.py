@@ -7,7 +7,8 @@ from governance.choices import ExceptionStatus
 from governance.services import planning_exception_update
 from tests.factories import make_exception, make_item, make_location
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 
 def test_every_change_of_an_exception_is_recorded_with_who_and_why(planner, manager):

@@ -25,7 +25,8 @@ from inventory.runs.scope import RunScope
 from tests.api_helpers import client_for
 from tests.factories import make_item, make_location, make_policy, make_recommendation
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 ROLES = ["planner", "manager", "executive", "integration", "admin", "none"]
 SCOPED = {"planner", "manager", "executive"}

@@ -16,7 +16,8 @@ from governance.services import location_scope_grant
 from inventory.models import Location, PolicyRun, PolicyValues
 from tests.governance.test_permission_matrix import ALLOWED, ROLES, SCOPED, world  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 CHANGELIST = reverse("admin:governance_policyproposal_changelist")
 
 

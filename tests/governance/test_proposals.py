@@ -26,7 +26,8 @@ from tests.factories import (
     make_supplier_lane,
 )
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 OVERRIDE = {"reorder_point": 45.0, "min_level": 45.0, "max_level": 110.0}
 

@@ -21,7 +21,8 @@ from tests.factories import (
     make_supplier_lane,
 )
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from tests.factories import make_item, make_location, make_policy, make_recommen
 PROPOSALS = "/api/v1/proposals/"
 PUBLICATIONS = "/api/v1/publications/"
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = pytest.mark.usefixtures("pinned_now")
 
 
 def _recommendation(sku: str = "SKU-1", code: str = "DC-1"):

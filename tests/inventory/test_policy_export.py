@@ -14,7 +14,8 @@ from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy
 from tests.factories import make_item, make_location, make_policy
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 URL = "/api/v1/policies/export/"
 
 

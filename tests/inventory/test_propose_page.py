@@ -14,7 +14,8 @@ from governance.services import location_scope_grant
 from inventory.models import PolicyRecommendation, PolicyRun
 from tests.factories import make_item, make_location, make_policy, make_recommendation
 
-pytestmark = pytest.mark.django_db
+# Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
 
 
 @pytest.fixture
