@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from governance.choices import ProposalKind, ProposalStatus
 from governance.models import PolicyProposal
-from governance.proposals import PROPOSE
+from governance.proposals import EXPLANATION, EXPLANATION_JSON, PROPOSE
 from governance.selectors import location_scope
 from inventory.choices import ServiceType
 from inventory.models import InventoryPolicy, PolicyRun, PolicyValues, ServiceLevelClass
@@ -45,9 +45,6 @@ from supply.models import SupplierLane
 
 DEFAULT_TOLERANCE = ServiceLevelClass._meta.get_field("accept_tolerance").default
 _CURRENT = {name: f"in_force_{name}" for name in PolicyValues.FIELDS}
-_EXPLANATION = ("ss_demand", "ss_lead_time", "expected_service", "demand_mean")
-_EXPLANATION += ("demand_pattern", "distribution", "binding_constraint")
-_JSON_EXPLANATION = ("stockout_reasons", "excess_reasons")
 
 
 class _Json(Func):
@@ -177,8 +174,8 @@ def _insert_proposals(accepted: QuerySet, user: AbstractBaseUser, stamp) -> int:
     current = JSONObject(**{name: F(alias) for name, alias in _CURRENT.items()})
     recommended = JSONObject(
         run=F("run_id"),
-        **{name: F(name) for name in (*PolicyValues.FIELDS, *_EXPLANATION)},
-        **{name: _Json(name) for name in _JSON_EXPLANATION},
+        **{name: F(name) for name in (*PolicyValues.FIELDS, *EXPLANATION)},
+        **{name: _Json(name) for name in EXPLANATION_JSON},
     )
     columns = {
         "item_id": F("item_id"),

@@ -40,6 +40,11 @@ from inventory.models import InventoryPolicy, Item, Location, PolicyRecommendati
 from supply.models import SupplierLane
 
 PROPOSE = "governance.add_policyproposal"
+# What a proposal keeps of its recommendation beside the values (``recommended``): the
+# safety stock's split, the explanation and, as JSON lists, the risk flags.
+EXPLANATION = ("ss_demand", "ss_lead_time", "expected_service", "demand_mean", "demand_pattern")
+EXPLANATION += ("distribution", "binding_constraint")
+EXPLANATION_JSON = ("stockout_reasons", "excess_reasons")
 DECIDE = "governance.decide_policyproposal"
 _RELATIVE = 1e-9  # rounding slack when checking whole multiples
 
@@ -131,18 +136,7 @@ def recommendation_snapshot(recommendation: PolicyRecommendation | None) -> dict
     """What the approver compares an override with: the run's values and its explanation."""
     if recommendation is None:
         return {}
-    names = (
-        *PolicyValues.FIELDS,
-        "ss_demand",
-        "ss_lead_time",
-        "stockout_reasons",
-        "excess_reasons",
-        "expected_service",
-        "demand_mean",
-        "demand_pattern",
-        "distribution",
-        "binding_constraint",
-    )
+    names = (*PolicyValues.FIELDS, *EXPLANATION, *EXPLANATION_JSON)
     return {"run": recommendation.run_id} | {n: getattr(recommendation, n) for n in names}
 
 
