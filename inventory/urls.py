@@ -3,13 +3,26 @@
 from django.urls import path
 
 from inventory import views
+from inventory.orders import views as order_views
+from inventory.policy_table import views as policy_views
 from inventory.runs import output_views, propose_views
 from inventory.runs import views as run_views
+from inventory.sku_location import views as sku_location_views
 
 app_name = "inventory"
 
 urlpatterns = [
     path("", views.network_overview, name="network"),
+    path("policies/", policy_views.policy_table, name="policies"),
+    path("policies/export/<str:fmt>/", policy_views.policy_table_export, name="policies-export"),
+    path("policies/propose/", policy_views.policy_table_propose, name="policies-propose"),
+    path(
+        "sku-locations/<int:item_pk>/<int:location_pk>/",
+        sku_location_views.sku_location,
+        name="sku-location",
+    ),
+    path("orders/", order_views.orders, name="orders"),
+    path("orders/export/<str:fmt>/", order_views.orders_export, name="orders-export"),
     path("runs/", run_views.run_list, name="runs"),
     path("runs/operations/", run_views.operations, name="runs-operations"),
     path("runs/<int:pk>/", run_views.run_detail, name="run-detail"),

@@ -14,6 +14,9 @@ class NavEntry:
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("Network", "inventory:network", "inventory.view_location"),
+    NavEntry("Policies", "inventory:policies", "inventory.view_inventorypolicy"),
+    NavEntry("Exceptions", "governance:exceptions", "governance.view_planningexception"),
+    NavEntry("Orders", "inventory:orders", "inventory.view_policyrecommendation"),
     NavEntry("Runs", "inventory:runs", "inventory.view_policyrun"),
     NavEntry("Operations", "inventory:runs-operations", "inventory.view_policyrun"),
     NavEntry("Audit", "governance:audit", "inventory.view_inventorypolicy"),

@@ -1,4 +1,4 @@
-"""CSV (and later XLSX) cells that a spreadsheet opens as text, never as a formula.
+"""CSV and XLSX cells that a spreadsheet opens as text, never as a formula.
 
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is taken for a
 formula by Excel, LibreOffice and Google Sheets ("CSV injection", OWASP). Such text cells get a
@@ -7,7 +7,12 @@ leading apostrophe, which the spreadsheet shows as text; numbers stay numbers.
 
 import csv
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
 from typing import Any
+
+import xlsxwriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,3 +33,38 @@ class SafeCsvWriter:
     def writerow(self, row: Iterable[Any]) -> Any:
         """Write one row; returns what the stream's ``write`` returned (for streaming)."""
         return self._writer.writerow([spreadsheet_safe(value) for value in row])
+
+
+def cell_value(value: Any) -> Any:
+    """A database value as a cell holds it: lists joined with ";", decimals as floats, dates
+    as ISO text, text made formula-safe."""
+    if isinstance(value, list | tuple):
+        value = ";".join(str(part) for part in value)
+    elif isinstance(value, Decimal):
+        return float(value)
+    elif isinstance(value, date):
+        return value.isoformat()
+    return spreadsheet_safe(value)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], *, sheet: str) -> bytes:
+    """One worksheet with a bold, frozen header row; text is never read as a formula, URL or
+    number. XlsxWriter's constant-memory mode keeps one row in memory at a time."""
+    buffer = BytesIO()
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
+    with xlsxwriter.Workbook(buffer, options) as workbook:
+        worksheet = workbook.add_worksheet(sheet[:31])
+        header = list(header)
+        worksheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
+        worksheet.freeze_panes(1, 0)
+        for number, row in enumerate(rows, start=1):
+            worksheet.write_row(number, 0, [cell_value(value) for value in row])
+    return buffer.getvalue()

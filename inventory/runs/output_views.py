@@ -32,6 +32,7 @@ from inventory.models import PolicyRecommendation
 from inventory.runs.models import PolicyRun
 from inventory.runs.scope import SEGMENTS
 from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
+from sop_platform.display import mean_sd, percent, units
 from sop_platform.spreadsheet import SafeCsvWriter
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
@@ -79,46 +80,26 @@ def run_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "runs/recommendations.html", context)
 
 
-def _units(value: float | None) -> str:
-    """Units to one decimal with thousands separators; an em dash when not computed."""
-    return "—" if value is None else f"{value:,.1f}"
-
-
-def _percent(share: float | None, *, signed: bool = False) -> str:
-    """A share as a percentage to one decimal, ".0" dropped: 0.95 -> "95 %"."""
-    if share is None:
-        return "—"
-    text = f"{share * 100:{'+' if signed else ''},.1f}".removesuffix(".0")
-    return f"{text} %"
-
-
-def _mean_sd(mean: float | None, sd: float | None) -> str:
-    """Mean ± deviation, "12.0 ± 3.5"; the mean alone without a deviation; "—" without a mean."""
-    if mean is None:
-        return "—"
-    return _units(mean) if sd is None else f"{_units(mean)} ± {_units(sd)}"
-
-
 def _recommendation_row(rec: PolicyRecommendation) -> dict:
     """A recommendation's figures as the table shows them."""
     return {
         "rec": rec,
-        "service_target": _percent(rec.service_target),
-        "demand": _mean_sd(rec.demand_mean, rec.demand_sd),
+        "service_target": percent(rec.service_target),
+        "demand": mean_sd(rec.demand_mean, rec.demand_sd),
         "demand_sd_source": rec.demand_sd_source.replace("_", " "),
-        "lead_time": _mean_sd(rec.lead_time_mean, rec.lead_time_sd),
-        "safety_stock": _units(rec.safety_stock),
-        "reorder_point": _units(rec.reorder_point),
-        "order_quantity": _units(rec.order_quantity),
+        "lead_time": mean_sd(rec.lead_time_mean, rec.lead_time_sd),
+        "safety_stock": units(rec.safety_stock),
+        "reorder_point": units(rec.reorder_point),
+        "order_quantity": units(rec.order_quantity),
         "min_max": (
             "—"
             if rec.min_level is None and rec.max_level is None
-            else f"{_units(rec.min_level)} / {_units(rec.max_level)}"
+            else f"{units(rec.min_level)} / {units(rec.max_level)}"
         ),
-        "expected_service": _percent(rec.expected_service),
-        "current_safety_stock": _units(rec.current_safety_stock),
-        "safety_stock_change": _percent(rec.safety_stock_change, signed=True),
-        "recommended_qty": _units(rec.recommended_qty),
+        "expected_service": percent(rec.expected_service),
+        "current_safety_stock": units(rec.current_safety_stock),
+        "safety_stock_change": percent(rec.safety_stock_change, signed=True),
+        "recommended_qty": units(rec.recommended_qty),
         "reasons": [
             (kind, code)
             for kind, codes in (

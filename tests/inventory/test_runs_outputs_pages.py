@@ -16,9 +16,9 @@ from governance.choices import ExceptionKind, ExceptionStatus
 from governance.models import PlanningException
 from inventory.models import Location, PolicyRecommendation
 from inventory.runs.models import PolicyRun
-from inventory.runs.output_views import _percent, _units
 from inventory.runs.scope import RunScope
 from inventory.runs.services import policy_run_start
+from sop_platform.display import percent, units
 
 # The demo history ends on the current Monday, so its exceptions depend on the date.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
@@ -138,15 +138,15 @@ def test_detail_page_links_to_the_output_pages_and_to_the_admin_only_for_staff(
 
 
 def test_number_formats():
-    assert (_units(None), _units(0.0), _units(1234.56), _units(-2.04)) == (
+    assert (units(None), units(0.0), units(1234.56), units(-2.04)) == (
         "—",
         "0.0",
         "1,234.6",
         "-2.0",
     )
-    assert (_percent(0.95), _percent(0.975), _percent(None)) == ("95 %", "97.5 %", "—")
-    assert _percent(-0.98599, signed=True) == "-98.6 %"
-    assert _percent(0.25, signed=True) == "+25 %" and _percent(0.0, signed=True) == "+0 %"
+    assert (percent(0.95), percent(0.975), percent(None)) == ("95 %", "97.5 %", "—")
+    assert percent(-0.98599, signed=True) == "-98.6 %"
+    assert percent(0.25, signed=True) == "+25 %" and percent(0.0, signed=True) == "+0 %"
 
 
 def test_recommendations_page_shows_the_figures_of_a_row(client, planner, run):

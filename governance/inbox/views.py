@@ -1,0 +1,10 @@
+"""Placeholder: being built (#12)."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def _not_built(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    raise Http404("Not built yet.")
+
+
+inbox = inbox_bulk = _not_built

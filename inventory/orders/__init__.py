@@ -1,0 +1,1 @@
+"""Recommended orders: quantity and date per SKU-location, with totals by supplier and week."""

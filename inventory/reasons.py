@@ -1,0 +1,29 @@
+"""Reason codes in plain words, as pages show them (the code itself goes in a tooltip)."""
+
+REASON_TEXT: dict[str, str] = {
+    "DEMAND_MISSING": "No demand history or forecast to compute from",
+    "DEMAND_NEGATIVE": "Mean demand is negative",
+    "DEMAND_SD_INVALID": "Demand variability is missing or negative",
+    "LEAD_TIME_INVALID": "Lead time is missing or not positive",
+    "LEAD_TIME_SD_INVALID": "Lead-time variability is missing or negative",
+    "REVIEW_PERIOD_INVALID": "Review period is negative",
+    "SERVICE_LEVEL_INVALID": "Service target is not between 0 and 100 %",
+    "SERVICE_TYPE_INVALID": "Service type is neither cycle service nor fill rate",
+    "DISTRIBUTION_INVALID": "Demand distribution is unknown",
+    "COST_INVALID": "Unit, holding or order cost is missing or negative",
+    "CONSTRAINT_INVALID": "MOQ, lot size, case pack, shelf life or capacity is invalid",
+    "POSITION_INVALID": "Stock record is incomplete: no order recommended",
+    "NEGATIVE_ON_HAND": "On hand is negative in the stock record",
+    "ORDER_CONSTRAINTS_CONFLICT": "MOQ or order multiple does not fit shelf life or capacity",
+    "POSITION_BELOW_SAFETY_STOCK": "Stock on hand and on order is below safety stock",
+    "ON_HAND_BELOW_LEAD_TIME_DEMAND": "On hand does not cover demand over the lead time",
+    "ON_HAND_ABOVE_MAX_PLUS_COVER": "On hand is above max plus the excess cover",
+    "ON_HAND_BEYOND_SHELF_LIFE": "On hand will not sell within its shelf life",
+    "RETURNS_IN_HISTORY": "Returns (negative periods) were left out of the demand",
+    "LEAD_TIME_PROMISED": "Lead time is the supplier's promise, not measured receipts",
+}
+
+
+def reason_text(code: str) -> str:
+    """The plain words for ``code``; an unknown code as itself, lower case with spaces."""
+    return REASON_TEXT.get(code, code.replace("_", " ").capitalize())
