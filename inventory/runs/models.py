@@ -175,6 +175,31 @@ class PolicyRecommendation(models.Model):
     excess_reasons = models.JSONField(default=list)
     data_quality_reasons = models.JSONField(default=list)
     blocked = models.BooleanField(default=False, help_text="A data-quality exception holds it.")
+    periods_until_order = models.FloatField(
+        null=True, blank=True, help_text="Periods from the run's as-of date to the next order."
+    )
+    order_date = models.DateField(null=True, blank=True, help_text="When to place the order.")
+    supplier_lane = models.ForeignKey(
+        "supply.SupplierLane",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The lane that supplies the order (none: a transfer or no lane known).",
+    )
+    policy = models.ForeignKey(
+        "inventory.InventoryPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The policy in force when the run computed it.",
+    )
+    is_latest = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The newest recommendation of its SKU-location (the one planner pages show).",
+    )
 
     class Meta:
         ordering = ["run", "item", "location"]
@@ -183,7 +208,20 @@ class PolicyRecommendation(models.Model):
                 fields=["run", "item", "location"], name="policyrecommendation_per_run"
             )
         ]
-        indexes = [models.Index(fields=["run", "batch_number"])]
+        indexes = [
+            models.Index(fields=["run", "batch_number"]),
+            # The planner pages read the newest recommendation per SKU-location, in key order.
+            models.Index(
+                fields=["item", "location"],
+                condition=models.Q(is_latest=True),
+                name="policyrec_latest_key",
+            ),
+            models.Index(
+                fields=["location", "item"],
+                condition=models.Q(is_latest=True),
+                name="policyrec_latest_location",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run #{self.run_id}: {self.item_id}@{self.location_id}"
