@@ -77,3 +77,11 @@ def _numpy(column: pa.ChunkedArray, kind: str) -> np.ndarray:
     if kind == "date":
         return column.to_numpy().astype("datetime64[D]")
     return np.array(column.to_pylist(), dtype=np.str_)
+
+
+def ids_or_none(values: np.ndarray) -> np.ndarray:
+    """Float ids (NaN = none) as an object array of Python ints and None, ready to insert."""
+    known = np.isfinite(values)
+    ids = np.where(known, values, 0).astype(np.int64).astype(object)
+    ids[~known] = None
+    return ids

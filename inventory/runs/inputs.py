@@ -56,6 +56,7 @@ class BatchInputs:
     current_safety_stock: np.ndarray
     current_reorder_point: np.ndarray
     current_max_level: np.ndarray  # the active policy's max / order-up-to level
+    current_policy_id: np.ndarray  # the active policy's id (NaN where none)
     open_exceptions: dict[str, np.ndarray]  # id, item_id, location_id, kind
 
     def __len__(self) -> int:
@@ -296,7 +297,7 @@ def _transfer_lead_times(keys, scope: RunScope, out: dict) -> None:
 
 
 def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> dict:
-    """Safety stock, reorder point and max level of the policy in force on as_of (NaN where
+    """Id, safety stock, reorder point and max level of the policy in force on as_of (NaN where
     none)."""
     policies = scoped(
         InventoryPolicy.objects.filter(
@@ -311,6 +312,7 @@ def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> 
     rows = query_columns(
         policies,
         {
+            "id": "int",
             "item_id": "int",
             "location_id": "int",
             "safety_stock": "float",
@@ -318,8 +320,8 @@ def _active_policies(keys, params: RunParameters, scope, item_from, item_to) -> 
             "max_level": "float",
         },
     )
-    names = ("safety_stock", "reorder_point", "max_level")
-    return _latest(keys, rows, {f"current_{name}": name for name in names})
+    names = {f"current_{name}": name for name in ("safety_stock", "reorder_point", "max_level")}
+    return _latest(keys, rows, {**names, "current_policy_id": "id"})
 
 
 def _items(items: np.ndarray, item_from: int, item_to: int) -> dict[str, np.ndarray]:

@@ -30,6 +30,7 @@ from inventory.runs.inputs import BatchInputs
 from inventory.runs.parameters import RunParameters
 from inventory.runs.portfolio import curves_of, portfolio_policies
 from inventory.runs.replay import replay_sums
+from sop_platform.arrays import ids_or_none
 
 FALLBACK_CLASS = "CZ"
 """Service class of a SKU-location that cannot be segmented (no demand statistics)."""
@@ -347,6 +348,7 @@ def _plan(
         "binding_constraint": result.binding_constraint,
         "current_safety_stock": current,
         "current_reorder_point": pick(inputs.current_reorder_point),
+        "policy_id": ids_or_none(pick(inputs.current_policy_id)),
         "safety_stock_change": np.where(np.isfinite(change), change, np.nan),
     }
     exceptions = _exceptions(result, reasons, blocked, large, change)

@@ -9,7 +9,7 @@ replaces its own rows and a killed one leaves nothing behind.
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Case, F, TextField, Value, When
+from django.db.models import Case, Exists, F, OuterRef, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -38,8 +38,27 @@ def _python(values: np.ndarray) -> list:
 
 
 def recommendations_write(run: PolicyRun, batch_number: int, planned: PlannedBatch) -> int:
-    """Replace the batch's recommendations with ``planned``; returns how many were written."""
+    """Replace the batch's recommendations with ``planned``; returns how many were written.
+    They become their SKU-locations' latest unless a newer run already planned them."""
     PolicyRecommendation.objects.filter(run=run, batch_number=batch_number).delete()
+    written = _recommendations_insert(run, batch_number, planned)
+    _latest_mark(run, batch_number)
+    return written
+
+
+def _latest_mark(run: PolicyRun, batch_number: int) -> None:
+    """Two set-based updates: older runs' recommendations of the batch's SKU-locations stop
+    being the latest; the batch's own stop being it where a newer run has one."""
+    batch = PolicyRecommendation.objects.filter(run=run, batch_number=batch_number)
+    same_pair = {"item_id": OuterRef("item_id"), "location_id": OuterRef("location_id")}
+    PolicyRecommendation.objects.filter(
+        Exists(batch.filter(**same_pair)), is_latest=True, run_id__lt=run.pk
+    ).update(is_latest=False)
+    newer = PolicyRecommendation.objects.filter(**same_pair, is_latest=True, run_id__gt=run.pk)
+    batch.filter(Exists(newer)).update(is_latest=False)
+
+
+def _recommendations_insert(run: PolicyRun, batch_number: int, planned: PlannedBatch) -> int:
     count = len(planned.blocked)
     columns = {name: _python(values) for name, values in planned.columns.items()}
     return columns_insert(
@@ -52,6 +71,7 @@ def recommendations_write(run: PolicyRun, batch_number: int, planned: PlannedBat
             "excess_reasons": planned.reasons["excess"],
             "data_quality_reasons": planned.reasons["data_quality"],
             "blocked": planned.blocked.tolist(),
+            "is_latest": [True] * count,
         },
     )
 

@@ -78,6 +78,7 @@ def inputs(n: int, **columns) -> BatchInputs:
         "current_safety_stock": column("current_safety_stock", NAN),
         "current_reorder_point": column("current_reorder_point", NAN),
         "current_max_level": column("current_max_level", NAN),
+        "current_policy_id": column("current_policy_id", NAN),
     }
     assert not columns, f"unknown columns {sorted(columns)}"
     empty = {

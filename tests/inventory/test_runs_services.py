@@ -597,3 +597,53 @@ def test_a_batch_whose_worker_is_gone_for_good_is_failed_and_its_run_ends(demo, 
     run.refresh_from_db()
     assert run.status == RunStatus.PARTIALLY_FAILED
     assert run_services.run_batches_lost_fail() == 0
+
+
+# --- the latest recommendation per SKU-location -------------------------------------------
+
+
+def latest_runs() -> dict[tuple[int, int], int]:
+    latest = PolicyRecommendation.objects.filter(is_latest=True)
+    pairs = list(latest.values_list("item_id", "location_id", "run_id"))
+    assert len(pairs) == len({(item, location) for item, location, _ in pairs}), "one per pair"
+    return {(item, location): run for item, location, run in pairs}
+
+
+def test_each_sku_location_has_one_latest_recommendation_the_newest_runs(demo, run_now):
+    first = run_now()
+    assert set(latest_runs().values()) == {first.pk}
+    location = Location.objects.order_by("code").first()
+    scoped = run_now(RunScope(location_ids=(location.pk,)))
+    latest = latest_runs()
+    assert len(latest) == first.recommendations.count()
+    assert {run for (_, loc), run in latest.items() if loc == location.pk} == {scoped.pk}
+    assert {run for (_, loc), run in latest.items() if loc != location.pk} == {first.pk}
+
+
+def test_an_older_run_finishing_last_does_not_take_the_latest_from_a_newer_one(
+    demo, run_now, hold_batches
+):
+    older = run_now()  # its batches are queued, not executed
+    older_batches = list(hold_batches)
+    PolicyRun.objects.filter(pk=older.pk).update(status=RunStatus.SUCCEEDED)  # let one overlap
+    newer = run_now()
+    for batch_id in hold_batches[len(older_batches) :]:
+        run_batch_execute(batch_id)
+    assert set(latest_runs().values()) == {newer.pk}
+    PolicyRun.objects.filter(pk=older.pk).update(status=RunStatus.RUNNING)
+    for batch_id in older_batches:
+        run_batch_execute(batch_id)
+    assert PolicyRecommendation.objects.filter(run=older).count() == newer.total_rows
+    assert set(latest_runs().values()) == {newer.pk}
+
+
+def test_a_recommendation_points_to_the_policy_in_force(demo, run_now):
+    run = run_now()
+    with_policy = PolicyRecommendation.objects.filter(run=run, policy__isnull=False)
+    assert with_policy.exists()
+    for rec in with_policy.select_related("policy")[:20]:
+        assert (rec.policy.item_id, rec.policy.location_id) == (rec.item_id, rec.location_id)
+        assert rec.policy.safety_stock == rec.current_safety_stock
+    assert not PolicyRecommendation.objects.filter(
+        run=run, policy__isnull=True, current_safety_stock__isnull=False
+    ).exists()
