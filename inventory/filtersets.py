@@ -1,6 +1,7 @@
-"""Filters of the inventory models, shared by the API and (later) the planner pages."""
+"""Filters of the inventory models, shared by the API and the planner pages."""
 
 import django_filters as filters
+from django.db.models import Q
 
 from inventory.models import (
     InventoryPosition,
@@ -11,7 +12,17 @@ from inventory.models import (
     PolicyRun,
     ServiceLevelClass,
 )
-from sop_platform.filtersets import IntegerFilter, StrictFilterSet
+from inventory.policy_table.selectors import (
+    RISK_CHOICES,
+    RISK_FILTERS,
+    STATUS_CHOICES,
+    STATUS_FILTERS,
+    TOLERANCE_FILTERS,
+)
+from inventory.runs.scope import SEGMENTS
+from sop_platform.filtersets import IntegerFilter, StrictBooleanFilter, StrictFilterSet
+
+DEMAND_PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "none")
 
 
 class ItemFilterSet(StrictFilterSet):
@@ -70,3 +81,39 @@ class PolicyRecommendationFilterSet(StrictFilterSet):
     class Meta:
         model = PolicyRecommendation
         fields = ["run", "item", "location", "segment", "blocked"]
+
+
+class PolicyTableFilterSet(StrictFilterSet):
+    """The policy table's filters, for its page and its API (``policy_table_rows``)."""
+
+    q = filters.CharFilter(method="search", label="SKU or description contains")
+    location = filters.CharFilter(field_name="location__code", label="Location code")
+    category = filters.CharFilter(field_name="item__category", label="Item category")
+    segment = filters.ChoiceFilter(choices=[(s, s) for s in SEGMENTS])
+    pattern = filters.ChoiceFilter(
+        field_name="demand_pattern", choices=[(p, p.capitalize()) for p in DEMAND_PATTERNS]
+    )
+    risk = filters.ChoiceFilter(choices=RISK_CHOICES, method="by_risk")
+    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="by_status")
+    beyond_tolerance = StrictBooleanFilter(
+        method="by_tolerance", label="Change beyond the class's accept-all tolerance"
+    )
+
+    class Meta:
+        model = PolicyRecommendation
+        fields = ["q", "location", "category", "segment", "pattern", "risk", "status"]
+
+    def search(self, queryset, name, value: str):
+        words = Q(item__sku__icontains=value) | Q(item__description__icontains=value)
+        return queryset.filter(words)
+
+    def by_risk(self, queryset, name, value: str):
+        return queryset.filter(RISK_FILTERS[value])
+
+    def by_status(self, queryset, name, value: str):
+        return queryset.filter(STATUS_FILTERS[value])
+
+    def by_tolerance(self, queryset, name, value: bool | None):
+        if value is None:
+            return queryset
+        return queryset.filter(TOLERANCE_FILTERS[value])

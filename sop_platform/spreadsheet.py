@@ -6,7 +6,7 @@ leading apostrophe, which the spreadsheet shows as text; numbers stay numbers.
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -33,6 +33,22 @@ class SafeCsvWriter:
     def writerow(self, row: Iterable[Any]) -> Any:
         """Write one row; returns what the stream's ``write`` returned (for streaming)."""
         return self._writer.writerow([spreadsheet_safe(value) for value in row])
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, for streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """CSV lines of ``header`` and ``rows`` one at a time, for a streaming response; lists
+    are joined with ";"."""
+    writer = SafeCsvWriter(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(";".join(v) if isinstance(v, list) else v for v in row)
 
 
 def cell_value(value: Any) -> Any:

@@ -1,10 +1,177 @@
-"""Placeholder: being built (#12)."""
+"""The policy table page, its CSV / XLSX export and proposing the selected rows.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Reads come from ``inventory.policy_table.selectors`` (limited to the user's locations),
+proposals go through ``governance.proposals``; these views translate HTTP.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from governance.proposals import PROPOSE, proposal_from_recommendation
+from governance.selectors import location_scope
+from inventory.filtersets import DEMAND_PATTERNS, PolicyTableFilterSet
+from inventory.policy_table.export import HEADER, XLSX_MAX_ROWS, export_rows
+from inventory.policy_table.selectors import (
+    RISK_CHOICES,
+    STATUS_CHOICES,
+    STATUS_WORDS,
+    open_proposals_of,
+    policy_table_rows,
+    row_status,
+)
+from inventory.runs.scope import SEGMENTS
+from sop_platform.keyset import BadCursor, Ordering, keyset_page
+from sop_platform.redirects import return_url
+from sop_platform.spreadsheet import XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
+
+VIEW_POLICIES = "inventory.view_inventorypolicy"
+ROWS_PER_PAGE = 50
+MAX_SELECTED = 200
+SORTS = {
+    "sku": ("SKU, then location", Ordering(("item__sku", "location__code", "pk"))),
+    "location": ("Location, then SKU", Ordering(("location__code", "item__sku", "pk"))),
+    "change": ("Largest money change first", Ordering(("-change_size", "pk"))),
+}
+NOT_FILTERS = ("sort", "after")
 
 
-def _not_built(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    raise Http404("Not built yet.")
+def _filters(request: HttpRequest) -> PolicyTableFilterSet:
+    data = request.GET.copy()
+    for name in NOT_FILTERS:
+        data.pop(name, None)
+    return PolicyTableFilterSet(data, queryset=policy_table_rows(user=request.user))
 
 
-policy_table = policy_table_export = policy_table_propose = _not_built
+@require_GET
+@permission_required(VIEW_POLICIES, raise_exception=True)
+def policy_table(request: HttpRequest) -> HttpResponse:
+    """Every SKU-location in the user's scope, filtered and sorted, 50 a page (keyset)."""
+    filters = _filters(request)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "sku"
+    try:
+        page = keyset_page(
+            filters.qs, SORTS[sort][1], cursor=request.GET.get("after"), size=ROWS_PER_PAGE
+        )
+    except BadCursor as error:
+        return HttpResponseBadRequest(str(error))
+    proposals = open_proposals_of(page.rows)
+    rows = [_row(rec, proposals.get((rec.item_id, rec.location_id))) for rec in page.rows]
+    query = _query_without(request, "after")
+    context = {
+        "filters": filters,
+        "rows": rows,
+        "page": page,
+        "query": query.urlencode(),
+        "export_query": _query_without(request, "after", "sort").urlencode(),
+        "next_query": _with(query, after=page.next_cursor) if page.has_next else "",
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "segments": SEGMENTS,
+        "patterns": DEMAND_PATTERNS,
+        "risks": RISK_CHOICES,
+        "statuses": STATUS_CHOICES,
+        "location_codes": location_scope(user=request.user)
+        .locations()
+        .order_by("code")
+        .values_list("code", flat=True),
+        "can_propose": request.user.has_perm(PROPOSE),
+        "max_selected": MAX_SELECTED,
+        "today": timezone.localdate(),
+    }
+    return render(request, "inventory/policy_table.html", context)
+
+
+def _row(rec, proposal) -> dict:
+    status = row_status(rec)
+    return {
+        "rec": rec,
+        "proposal": proposal,
+        "status": status,
+        "status_words": STATUS_WORDS[status],
+    }
+
+
+def _query_without(request: HttpRequest, *names: str) -> QueryDict:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query
+
+
+def _with(query: QueryDict, **values: str) -> str:
+    query = query.copy()
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
+
+
+@require_GET
+@permission_required(VIEW_POLICIES, raise_exception=True)
+def policy_table_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered rows as CSV (streamed, any size) or XLSX (up to XLSX_MAX_ROWS)."""
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponseBadRequest("Export as csv or xlsx.")
+    rows = _filters(request).qs
+    filename = f"policies-{timezone.localdate():%Y-%m-%d}"
+    if fmt == "csv":
+        lines = csv_lines(HEADER, export_rows(rows))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    else:
+        if rows.count() > XLSX_MAX_ROWS:
+            return HttpResponseBadRequest(
+                f"More than {XLSX_MAX_ROWS:,} rows match: narrow the filters or export CSV."
+            )
+        response = HttpResponse(
+            xlsx_bytes(HEADER, export_rows(rows), sheet="Policies"),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@require_POST
+@permission_required([VIEW_POLICIES, PROPOSE], raise_exception=True)
+def policy_table_propose(request: HttpRequest) -> HttpResponse:
+    """Propose the selected rows' recommendations as is, one proposal each (each audited);
+    rows the service refuses are named in the message. Back to the table as it was."""
+    ids = request.POST.getlist("rec")
+    if not ids or len(ids) > MAX_SELECTED or not all(i.isdigit() for i in ids):
+        return HttpResponseBadRequest(f"Select between 1 and {MAX_SELECTED} rows to propose.")
+    chosen = policy_table_rows(user=request.user).filter(pk__in=ids)
+    proposed, refused = 0, []
+    for recommendation in chosen:  # PermissionDenied goes on to Django: 403
+        try:
+            proposal_from_recommendation(user=request.user, recommendation=recommendation)
+        except ValidationError as error:
+            refused.append(
+                f"{recommendation.item.sku} at {recommendation.location.code}: "
+                f"{' '.join(error.messages)}"
+            )
+        else:
+            proposed += 1
+    missing = len(set(ids)) - proposed - len(refused)
+    if proposed:
+        messages.success(
+            request, f"{proposed} proposal{'s' if proposed != 1 else ''} sent for approval."
+        )
+    for reason in refused:
+        messages.error(request, f"Not proposed: {reason}")
+    if missing:
+        messages.error(
+            request,
+            f"{missing} selected row(s) are no longer in the table (a newer "
+            "run replaced them or they are outside your locations).",
+        )
+    return redirect(return_url(request, request.POST.get("next"), reverse("inventory:policies")))

@@ -4,8 +4,6 @@ raised, with a form to handle each through ``governance.services``.
 Rows are limited to the user's locations by the selectors; these views only translate HTTP.
 """
 
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -33,7 +31,7 @@ from inventory.runs.models import PolicyRun
 from inventory.runs.scope import SEGMENTS
 from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
 from sop_platform.display import mean_sd, percent, units
-from sop_platform.spreadsheet import SafeCsvWriter
+from sop_platform.spreadsheet import csv_lines
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
 VIEW_EXCEPTIONS = "governance.view_planningexception"
@@ -140,13 +138,6 @@ CSV_COLUMNS = {  # header: lookup of PolicyRecommendation
 }
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the line back, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @permission_required(VIEW_RECOMMENDATIONS, raise_exception=True)
 def run_recommendations_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
@@ -155,18 +146,11 @@ def run_recommendations_csv(request: HttpRequest, pk: int) -> StreamingHttpRespo
     run = get_object_or_404(PolicyRun, pk=pk)
     filters = _recommendation_filters(request, run)
     rows = filters.qs.values_list(*CSV_COLUMNS.values()).iterator(chunk_size=2000)
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-recommendations.csv"'
     return response
-
-
-def _csv_lines(rows: Iterator[tuple]) -> Iterator[str]:
-    writer = SafeCsvWriter(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        yield writer.writerow(
-            ";".join(value) if isinstance(value, list) else value for value in row
-        )
 
 
 @require_GET

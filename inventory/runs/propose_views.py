@@ -23,6 +23,7 @@ from governance.propose_form import ProposeForm
 from inventory.models import PolicyRecommendation, PolicyValues
 from inventory.runs.models import PolicyRun
 from inventory.runs.selectors import recommendations_visible_to
+from sop_platform.redirects import return_url
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
 
@@ -52,13 +53,19 @@ def recommendation_propose(request: HttpRequest, pk: int, rec_pk: int) -> HttpRe
             form.add_service_error(error)
         else:
             messages.success(request, f"Proposal #{proposal.pk} sent for approval.")
-            # Back to the page of recommendations the planner came from (its filters, its page).
-            url = reverse("inventory:run-recommendations", args=[run.pk])
-            query = request.GET.urlencode()
-            return redirect(
-                f"{url}{'?' + query if query else ''}#recommendation-{recommendation.pk}"
-            )
+            return redirect(_back(request, run, recommendation))
     return _propose_page(request, run, form, status=400)
+
+
+def _back(request: HttpRequest, run: PolicyRun, recommendation: PolicyRecommendation) -> str:
+    """The page the planner came from: ``?next=`` (e.g. the policy table), else the run's
+    recommendations with their filters and page."""
+    url = reverse("inventory:run-recommendations", args=[run.pk])
+    query = request.GET.copy()
+    query.pop("next", None)
+    query = query.urlencode()
+    default = f"{url}{'?' + query if query else ''}#recommendation-{recommendation.pk}"
+    return return_url(request, request.GET.get("next"), default)
 
 
 def _propose_page(
@@ -90,6 +97,7 @@ def _propose_page(
         "waiting": waiting,
         "rows": rows,
         "form": form,
+        "back": _back(request, run, recommendation),
     }
     return render(request, "runs/propose.html", context, status=status)
 
