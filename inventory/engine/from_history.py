@@ -192,7 +192,7 @@ def quanta(clean: NDArray, x: PolicyInputs) -> NDArray[np.float64]:
     return np.maximum(np.minimum(fine, 1.0), coarse)
 
 
-_QUANTITIES = ("moq", "lot_size", "case_pack", "max_stock", "on_hand", "on_order")
+_QUANTITIES = ("moq", "lot_size", "case_pack", "max_stock", "max_order", "on_hand", "on_order")
 _QUANTITY_INPUTS = ("demand_mean", "demand_sd", *_QUANTITIES, "allocated", "backordered")
 _RATIOS = ("expected_service", "safety_factor", "periods_until_order")
 _QUANTITY_OUTPUTS = tuple(name for name in FLOAT_OUTPUTS if name not in _RATIOS)

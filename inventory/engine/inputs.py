@@ -20,6 +20,8 @@ class PolicyInputs:
     ``service_type`` holds 'cycle' or 'fill'; ``demand_distribution`` 'auto', 'normal',
     'poisson', 'negbin' or 'empirical' (the row's own history: ``compute_policies`` then needs
     its ``samples``). ``shelf_life`` and ``max_stock`` are inf when there is no limit.
+    ``max_order`` is the most one order may be (units; a supplier lane's capacity per period,
+    as at most one order goes out per period): inf when there is no limit.
     """
 
     demand_mean: FloatArray
@@ -43,6 +45,7 @@ class PolicyInputs:
     allocated: FloatArray
     backordered: FloatArray
     demand_distribution: NDArray[np.str_] | None = None
+    max_order: FloatArray | float = np.inf
 
     def __post_init__(self) -> None:
         """Coerce every field to a 1-D array and broadcast scalars to the common length."""

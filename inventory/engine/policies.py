@@ -124,10 +124,11 @@ def _completed(
     quantity, binding, conflict = order
     levels = _levels(x, p, level, factor, quantity, service)
     stock_record = _stock_record(basis.inputs, blocked | no_position)
+    recommendation, order_capped = _recommendation(x, stock_record, levels)
     result = PolicyResult(
         **levels,
-        **_recommendation(x, stock_record, levels),
-        binding_constraint=binding,
+        **recommendation,
+        binding_constraint=np.where(order_capped & ~no_position, "capacity", binding),
         ltd_mean=p.mean,
         ltd_sd=p.sd,
         distribution=p.distribution,
@@ -157,12 +158,13 @@ def _raw_quantity(x: PolicyInputs) -> NDArray[np.float64]:
 
 def capped_quantity(basis: PolicyBasis, safety: NDArray):
     """The raw order quantity rounded to MOQ, lot size and case pack and capped so stock
-    sells within shelf life (Q ≤ d·shelf life − SS) and fits capacity (Q ≤ capacity − SS),
-    with safety stock ``safety`` (``compute_policies``: the uncapped quantity's). Returns
-    (quantity, binding constraint, constraint-conflict rows)."""
+    sells within shelf life (Q ≤ d·shelf life − SS) and fits capacity (Q ≤ capacity − SS,
+    and Q ≤ the most one order may be), with safety stock ``safety`` (``compute_policies``:
+    the uncapped quantity's). Returns (quantity, binding constraint, constraint-conflict
+    rows)."""
     x, raw = basis.x, basis.raw
     shelf_cap = np.where(np.isinf(x.shelf_life), np.inf, x.demand_mean * x.shelf_life - safety)
-    capacity_cap = x.max_stock - safety
+    capacity_cap = np.minimum(x.max_stock - safety, x.max_order)
     rounded = round_order_quantity(
         raw, x.moq, x.lot_size, x.case_pack, np.minimum(shelf_cap, capacity_cap)
     )
@@ -208,22 +210,30 @@ def _levels(x: PolicyInputs, p: Protection, level, factor, quantity, service) ->
     }
 
 
-def _recommendation(x: PolicyInputs, stock: PolicyInputs, levels: dict) -> dict[str, NDArray]:
-    """Inventory position, the order to place now and periods until the next order."""
+def _recommendation(
+    x: PolicyInputs, stock: PolicyInputs, levels: dict
+) -> tuple[dict[str, NDArray], NDArray[np.bool_]]:
+    """Inventory position, the order to place now and periods until the next order; and the
+    rows whose order now a capacity cut (below what the position needs, or to nothing)."""
     position = stock.on_hand + stock.on_order - stock.allocated - stock.backordered
     rop, q, target = levels["reorder_point"], levels["order_quantity"], levels["order_up_to"]
     periodic = x.review_period > 0
     multiples = np.floor(np.maximum(rop - position, 0.0) / q) + 1.0
     continuous_need = np.where(position <= rop, multiples * q, 0.0)
     periodic_need = np.maximum(target - position, 0.0)
-    cap = np.where(periodic, x.max_stock - position, np.inf)
+    cap = np.minimum(np.where(periodic, x.max_stock - position, np.inf), x.max_order)
     need = np.where(periodic, periodic_need, continuous_need)
     rounded = round_order_quantity(need, x.moq, x.lot_size, x.case_pack, cap)
+    capped = (rounded.binding_code == 3) | (rounded.binding_code == 4)
     # Capacity is physical: when no valid quantity fits, nothing is ordered.
     qty = np.where(rounded.binding_code == 4, 0.0, rounded.quantity)
     until = np.where(position <= rop, 0.0, (position - rop) / x.demand_mean)
     until = np.where(periodic, np.where(qty > 0, 0.0, x.review_period), until)
-    return {"inventory_position": position, "recommended_qty": qty, "periods_until_order": until}
+    return {
+        "inventory_position": position,
+        "recommended_qty": qty,
+        "periods_until_order": until,
+    }, capped
 
 
 def _flag_risks(r: PolicyResult, x: PolicyInputs, cover: float, skip: NDArray) -> None:

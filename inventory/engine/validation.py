@@ -33,6 +33,7 @@ _STAND_IN = {
     "case_pack": 1.0,
     "shelf_life": np.inf,
     "max_stock": np.inf,
+    "max_order": np.inf,
     "on_hand": 0.0,
     "on_order": 0.0,
     "allocated": 0.0,
@@ -83,7 +84,8 @@ def _cost_invalid(x: PolicyInputs) -> NDArray[np.bool_]:
 
 
 def _constraints_invalid(x: PolicyInputs) -> NDArray[np.bool_]:
-    """MOQ ≥ 0 and finite; lot size, case pack > 0 and finite; shelf life, capacity > 0."""
+    """MOQ ≥ 0 and finite; lot size, case pack > 0 and finite; shelf life, capacity and the
+    most one order may be > 0."""
     return (
         _bad(x.moq)
         | np.isinf(x.moq)
@@ -93,6 +95,7 @@ def _constraints_invalid(x: PolicyInputs) -> NDArray[np.bool_]:
         | np.isinf(x.case_pack)
         | _bad(x.shelf_life, strict=True)
         | _bad(x.max_stock, strict=True)
+        | _bad(x.max_order, strict=True)
     )
 
 

@@ -53,6 +53,8 @@ class BatchInputs:
     lot_size: np.ndarray
     case_pack: np.ndarray
     order_cost: np.ndarray
+    supplier_lane_id: np.ndarray  # the supplier lane whose terms these are (NaN: none)
+    lane_capacity: np.ndarray  # most that lane ships per period (inf: unlimited)
     current_safety_stock: np.ndarray
     current_reorder_point: np.ndarray
     current_max_level: np.ndarray  # the active policy's max / order-up-to level
@@ -240,7 +242,8 @@ def _latest(keys: np.ndarray, rows: dict, names: dict[str, str]) -> dict[str, np
 
 def _lead_times(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:
     """Supplier lane (actual, else promised) or, for a location fed by another, the transfer
-    lane; the order terms (MOQ, multiples, order cost) come from the supplier lane."""
+    lane; the order terms (MOQ, multiples, order cost, capacity) and the lane's id come from
+    the supplier lane."""
     n = len(keys)
     out = {
         "lead_time_days": np.full(n, np.nan),
@@ -250,13 +253,21 @@ def _lead_times(keys, params: RunParameters, scope, item_from, item_to) -> dict[
         "lot_size": np.ones(n),
         "case_pack": np.ones(n),
         "order_cost": np.full(n, params.default_order_cost),
+        "supplier_lane_id": np.full(n, np.nan),
+        "lane_capacity": np.full(n, np.inf),
     }
     _transfer_lead_times(keys, scope, out)
     lanes = scoped(SupplierLane.objects, scope, item_from, item_to, loc="destination")
     times = lead_time_for_lanes(lanes=lanes)
     terms = query_columns(
         lanes.order_by("pk"),
-        {"moq": "float", "lot_size": "float", "case_pack": "float", "order_cost": "float"},
+        {
+            "moq": "float",
+            "lot_size": "float",
+            "case_pack": "float",
+            "order_cost": "float",
+            "capacity_per_period": "float",
+        },
     )
     # Several suppliers for one SKU-location: the lane with the lowest id is the primary one.
     _, first = np.unique(pair_keys(times.item_id, times.destination_id), return_index=True)
@@ -270,6 +281,9 @@ def _lead_times(keys, params: RunParameters, scope, item_from, item_to) -> dict[
     )
     for name in ("moq", "lot_size", "case_pack", "order_cost"):
         out[name][rows] = terms[name][pick]
+    out["supplier_lane_id"][rows] = times.lane_id[pick]
+    capacity = terms["capacity_per_period"][pick]
+    out["lane_capacity"][rows] = np.where(np.isnan(capacity), np.inf, capacity)
     return out
 
 

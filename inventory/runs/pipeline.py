@@ -27,6 +27,7 @@ from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_
 from inventory.engine.portfolio import PortfolioCurves
 from inventory.runs.history_model import history_policies
 from inventory.runs.inputs import BatchInputs
+from inventory.runs.order_dates import order_dates
 from inventory.runs.parameters import RunParameters
 from inventory.runs.portfolio import curves_of, portfolio_policies
 from inventory.runs.replay import replay_sums
@@ -204,11 +205,12 @@ def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kin
         lot_size=pick(inputs.lot_size),
         case_pack=pick(inputs.case_pack),
         shelf_life=pick(inputs.shelf_life_days) / period,
-        max_stock=np.inf,
+        max_stock=np.inf,  # a location's capacity is shared: runs.capacity, after the batches
         on_hand=pick(inputs.on_hand),
         on_order=pick(inputs.on_order),
         allocated=pick(inputs.allocated),
         backordered=pick(inputs.backordered),
+        max_order=pick(inputs.lane_capacity),  # the supplier ships this much a period at most
     )
 
 
@@ -345,6 +347,9 @@ def _plan(
         "expected_service": result.expected_service,
         "inventory_position": result.inventory_position,
         "recommended_qty": result.recommended_qty,
+        "periods_until_order": result.periods_until_order,
+        "order_date": order_dates(params.as_of, params.period_days, result.periods_until_order),
+        "supplier_lane_id": ids_or_none(pick(inputs.supplier_lane_id)),
         "binding_constraint": result.binding_constraint,
         "current_safety_stock": current,
         "current_reorder_point": pick(inputs.current_reorder_point),

@@ -39,6 +39,7 @@ from inventory.engine.version import ENGINE_VERSION
 from inventory.models import ServiceLevelClass
 from inventory.runs import queue
 from inventory.runs.calibration import calibration_from_snapshot, calibration_text
+from inventory.runs.capacity import storage_capacity_apply
 from inventory.runs.curves_cache import curves_drop, curves_key, curves_load, curves_save
 from inventory.runs.inputs import BatchInputs, batch_inputs, stored_segments
 from inventory.runs.log import logger, run_log
@@ -383,6 +384,8 @@ def policy_run_finish_if_done(run_id: int) -> None:
         succeeded = [b for b in final if b["status"] == BatchStatus.SUCCEEDED]
         _replay_record(run, [b["replay"] for b in succeeded])
         portfolio_record(run, succeeded)
+        if succeeded:  # a location's orders come from every batch: cut them to its capacity
+            storage_capacity_apply(run)
         _finish(run, forced or _status_of(final))
 
 

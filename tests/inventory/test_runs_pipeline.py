@@ -75,6 +75,8 @@ def inputs(n: int, **columns) -> BatchInputs:
         "lot_size": column("lot_size", 1.0),
         "case_pack": column("case_pack", 1.0),
         "order_cost": column("order_cost", 50.0),
+        "supplier_lane_id": column("supplier_lane_id", NAN),
+        "lane_capacity": column("lane_capacity", np.inf),
         "current_safety_stock": column("current_safety_stock", NAN),
         "current_reorder_point": column("current_reorder_point", NAN),
         "current_max_level": column("current_max_level", NAN),
