@@ -251,13 +251,17 @@ def audit_entries(
         ids = [row["history_id"] for row in records if row["audit_table"] == source]
         if not ids:
             continue
+        # The audited foreign keys (an exception's owner) joined too: diffs read them.
+        related = [name for name in AUDITED[source] if model._meta.get_field(name).is_relation]
         found = (
             model.objects.filter(history_id__in=ids)
-            .select_related("item", "location", "history_user")
+            .select_related("item", "location", "history_user", *related)
             .annotate(_previous_id=Subquery(_previous(model).values("history_id")[:1]))
         )
         found = list(found)
-        previous = model.objects.in_bulk([r._previous_id for r in found if r._previous_id])
+        previous = model.objects.select_related(*related).in_bulk(
+            [r._previous_id for r in found if r._previous_id]
+        )
         for record in found:
             record._previous = previous.get(record._previous_id)
             loaded[source, record.history_id] = record
