@@ -49,6 +49,14 @@ class PlanningException(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_notes = models.TextField(blank=True)
+    money_at_risk = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="What the exception puts at stake, in currency at unit cost (by kind: see "
+        "docs/governance.md); 0 when the unit cost is unknown.",
+    )
     version = models.PositiveIntegerField(
         default=1,
         db_default=1,  # rows inserted by the run writer's raw INSERT start at 1 too
@@ -71,10 +79,65 @@ class PlanningException(models.Model):
         indexes = [
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["item", "location"]),
+            # The inbox's orders over the open exceptions (keyset pages: see governance.inbox).
+            models.Index(
+                fields=["-money_at_risk", "-id"],
+                condition=models.Q(status__in=["open", "in_progress"]),
+                name="planningexception_open_money",
+            ),
+            models.Index(
+                fields=["due_date", "id"],
+                condition=models.Q(status__in=["open", "in_progress"]),
+                name="planningexception_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item_id}@{self.location_id} ({self.status})"
+
+
+class ExceptionRule(models.Model):
+    """When a run raises an exception of one kind (governance.exception_rules): not at all
+    when disabled, else only when it puts at least ``min_money_at_risk`` at stake (and, for a
+    large policy change, when safety stock moves by at least ``min_relative_change``).
+
+    A run copies the rules when it is planned (its snapshot), so changing a rule applies
+    to the next run. Data-quality exceptions that block a policy are raised whatever the rule.
+    """
+
+    kind = models.CharField(max_length=20, choices=ExceptionKind.choices, unique=True)
+    enabled = models.BooleanField(default=True, help_text="Off: runs raise none of this kind.")
+    min_money_at_risk = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+        help_text="Raise only from this money at risk (currency at unit cost); 0: always.",
+    )
+    min_relative_change = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Large policy change only: raise only when safety stock moves by at least "
+        "this share of the active policy's (0.5 = 50 %), on top of the run's change tolerance; "
+        "blank: the run's tolerance alone.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            *non_negative("exceptionrule", "min_money_at_risk", "min_relative_change"),
+            models.CheckConstraint(
+                condition=models.Q(min_relative_change__isnull=True)
+                | models.Q(kind="large_policy_change"),
+                name="exceptionrule_relative_change_only_for_large_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rule for {self.get_kind_display().lower()} exceptions"
 
 
 class PolicyProposal(PolicyValues):

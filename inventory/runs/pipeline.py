@@ -43,7 +43,8 @@ class PlannedBatch:
 
     columns: dict[str, np.ndarray]
     reasons: dict[str, list[list[str]]]  # stockout / excess / data_quality code lists per row
-    exceptions: list[tuple[int, str, str, list[str], str]]  # row, kind, severity, codes, detail
+    # row, kind, severity, codes, detail, money at risk (currency)
+    exceptions: list[tuple[int, str, str, list[str], str, float]]
     blocked: np.ndarray
     replay: dict[str, float] = field(default_factory=dict)  # sums: see runs.replay
     portfolio: dict[str, float] = field(default_factory=dict)  # optimized: runs.portfolio.SUMS
@@ -356,7 +357,7 @@ def _plan(
         "policy_id": ids_or_none(pick(inputs.current_policy_id)),
         "safety_stock_change": np.where(np.isfinite(change), change, np.nan),
     }
-    exceptions = _exceptions(result, reasons, blocked, large, change)
+    exceptions = _exceptions(result, reasons, blocked, large, change, _at_risk(result, x, current))
     replayed = replay_sums(
         inputs.history[rows],
         x,
@@ -379,27 +380,57 @@ def _codes(masks: np.ndarray, extra: np.ndarray | None = None) -> list[list[str]
     return codes
 
 
-def _exceptions(result, reasons, blocked, large, change) -> list[tuple]:
+MONEY_AT_RISK_MAX = 99_999_999_999_999.99  # PlanningException.money_at_risk's digits
+
+
+def _at_risk(result: PolicyResult, x: PolicyInputs, current: np.ndarray) -> dict[str, np.ndarray]:
+    """Money at risk per row for each kind of exception, at unit cost (docs/governance.md):
+    stock-out, the shortfall of the inventory position to the reorder point; excess, the stock
+    on hand above the max level or above what sells within its shelf life, whichever is lower;
+    large policy change, the change of safety stock; data quality, the reorder point (a
+    blocked policy has none: the lead-time demand). An unknown cost or quantity counts 0."""
+    cost = np.nan_to_num(x.unit_cost, nan=0.0)
+    with np.errstate(invalid="ignore"):
+        sellable = np.fmin(result.max_level, x.demand_mean * x.shelf_life)
+        units = {
+            ExceptionKind.STOCKOUT_RISK: result.reorder_point - result.inventory_position,
+            ExceptionKind.EXCESS_RISK: x.on_hand - sellable,
+            ExceptionKind.LARGE_POLICY_CHANGE: np.abs(result.safety_stock - current),
+            ExceptionKind.DATA_QUALITY: np.where(
+                np.isnan(result.reorder_point),
+                x.demand_mean * x.lead_time_mean,
+                result.reorder_point,
+            ),
+        }
+    return {
+        kind: np.clip(np.nan_to_num(np.maximum(q, 0.0) * cost, nan=0.0), 0, MONEY_AT_RISK_MAX)
+        for kind, q in units.items()
+    }
+
+
+def _exceptions(result, reasons, blocked, large, change, at_risk) -> list[tuple]:
     found = []
+
+    def add(row, kind, severity, codes, detail) -> None:
+        found.append((row, kind, severity, codes, detail, round(float(at_risk[kind][row]), 2)))
+
     for row in np.flatnonzero(result.data_quality_reasons != 0):
         severity = Severity.HIGH if blocked[row] else Severity.MEDIUM
         detail = "Policy blocked until resolved." if blocked[row] else "Policy computed."
-        found.append(
-            (row, ExceptionKind.DATA_QUALITY, severity, reasons["data_quality"][row], detail)
-        )
+        add(row, ExceptionKind.DATA_QUALITY, severity, reasons["data_quality"][row], detail)
     both = np.uint32(Reason.POSITION_BELOW_SAFETY_STOCK | Reason.ON_HAND_BELOW_LEAD_TIME_DEMAND)
     for row in np.flatnonzero(result.stockout_risk):
         severity = Severity.HIGH if result.stockout_reasons[row] == both else Severity.MEDIUM
-        found.append((row, ExceptionKind.STOCKOUT_RISK, severity, reasons["stockout"][row], ""))
+        add(row, ExceptionKind.STOCKOUT_RISK, severity, reasons["stockout"][row], "")
     shelf = np.uint32(Reason.ON_HAND_BEYOND_SHELF_LIFE)
     for row in np.flatnonzero(result.excess_risk):
         severity = Severity.HIGH if result.excess_reasons[row] & shelf else Severity.MEDIUM
-        found.append((row, ExceptionKind.EXCESS_RISK, severity, reasons["excess"][row], ""))
+        add(row, ExceptionKind.EXCESS_RISK, severity, reasons["excess"][row], "")
     for row in np.flatnonzero(large):
         detail = (
             f"Safety stock {change[row]:+.0%} against the active policy."
             if np.isfinite(change[row])
             else "Safety stock from zero in the active policy."
         )
-        found.append((row, ExceptionKind.LARGE_POLICY_CHANGE, Severity.MEDIUM, [], detail))
+        add(row, ExceptionKind.LARGE_POLICY_CHANGE, Severity.MEDIUM, [], detail)
     return found

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
+from governance.exception_rules import exception_rules_current
 from governance.selectors import location_scope
 from inventory.choices import (
     ACTIVE_RUN_STATUSES,
@@ -168,7 +169,8 @@ def _batches_create(
     )
     run.total_batches = count * len(phases)
     run.total_rows = sum(rows for _, _, rows in plan.batches)
-    run.snapshot = {**run.snapshot, **plan.snapshot}
+    rules = exception_rules_current().as_json()  # read once: every batch applies the same
+    run.snapshot = {**run.snapshot, **plan.snapshot, "exception_rules": rules}
     segmentation = plan.segmentation
     if segmentation.source == SegmentationSource.RECOMPUTED:
         a_cutoff, b_cutoff = segmentation.stored_cutoffs

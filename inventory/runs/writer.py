@@ -13,7 +13,8 @@ from django.db.models import Case, Exists, F, OuterRef, TextField, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, Severity
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
+from governance.exception_rules import ExceptionRules, exception_rules_current
 from governance.models import PlanningException
 from inventory.runs.inputs import pair_keys
 from inventory.runs.models import (
@@ -102,14 +103,17 @@ def exceptions_write(
 ) -> int:
     """Raise new exceptions, refresh the ones still true, resolve the ones that cleared.
 
-    Only the batch's planned SKU-locations are judged. Returns how many are open for them.
+    Only the batch's planned SKU-locations are judged, and only the exceptions the run's
+    rules admit (governance.exception_rules) are raised; an open one now below its kind's
+    threshold is resolved, with a note saying so. Returns how many are open for them.
     """
     now = timezone.now()
     items, locations = planned.columns["item_id"], planned.columns["location_id"]
-    raised = {
-        (int(items[row]), int(locations[row]), str(kind)): (severity, codes, detail)
-        for row, kind, severity, codes, detail in planned.exceptions
+    found = {
+        (int(items[row]), int(locations[row]), str(kind)): (severity, codes, detail, money)
+        for row, kind, severity, codes, detail, money in planned.exceptions
     }
+    raised = {key: found[key] for key in _admitted(run, planned)}
     judged = np.isin(
         pair_keys(open_now["item_id"], open_now["location_id"]), pair_keys(items, locations)
     )
@@ -122,11 +126,35 @@ def exceptions_write(
     }
     _create(run, batch_number, now, {k: v for k, v in raised.items() if k not in existing})
     _refresh(run, now, {existing[k]: v for k, v in raised.items() if k in existing})
-    cleared = [pk for key, pk in existing.items() if key not in raised]
-    # Still open: a person may have closed one since ``open_now`` was read (their notes stay).
-    closing = f"Closed by run #{run.pk}: the condition no longer holds."
+    cleared = [pk for key, pk in existing.items() if key not in found]
+    below = [pk for key, pk in existing.items() if key in found and key not in raised]
+    _close(run, now, cleared, f"Closed by run #{run.pk}: the condition no longer holds.")
+    _close(run, now, below, f"Closed by run #{run.pk}: below the threshold of its kind.")
+    return len(raised)
+
+
+def _admitted(run: PolicyRun, planned: PlannedBatch) -> list[tuple[int, int, str]]:
+    """The keys of the exceptions found that the run's rules raise."""
+    rules = _rules(run)
+    items, locations = planned.columns["item_id"], planned.columns["location_id"]
+    change = planned.columns["safety_stock_change"]
+    return [
+        (int(items[row]), int(locations[row]), str(kind))
+        for row, kind, _, _, _, money in planned.exceptions
+        if rules.admits(
+            kind,
+            money=money,
+            change=float(change[row]),
+            blocking=kind == ExceptionKind.DATA_QUALITY and bool(planned.blocked[row]),
+        )
+    ]
+
+
+def _close(run: PolicyRun, now, pks: list[int], closing: str) -> None:
+    """Resolve the exceptions ``pks`` with the note ``closing``. Only those still open: a
+    person may have closed one since the batch read them (their notes stay)."""
     # The version moves, so a change based on what they read before is refused (409).
-    PlanningException.objects.filter(pk__in=cleared, status__in=OPEN_EXCEPTION_STATUSES).update(
+    PlanningException.objects.filter(pk__in=pks, status__in=OPEN_EXCEPTION_STATUSES).update(
         status=ExceptionStatus.RESOLVED,
         resolved_at=now,
         updated_at=now,
@@ -138,7 +166,13 @@ def exceptions_write(
         ),
         version=F("version") + 1,
     )
-    return len(raised)
+
+
+def _rules(run: PolicyRun) -> ExceptionRules:
+    """The rules the run copied when it was planned (a run planned before there were rules
+    reads them as they are now)."""
+    copied = run.snapshot.get("exception_rules")
+    return exception_rules_current() if copied is None else ExceptionRules.from_json(copied)
 
 
 def _create(run: PolicyRun, batch_number: int, now, new: dict) -> None:
@@ -150,26 +184,29 @@ def _create(run: PolicyRun, batch_number: int, now, new: dict) -> None:
             "item_id": [item for item, _, _ in keys],
             "location_id": [location for _, location, _ in keys],
             "kind": [kind for _, _, kind in keys],
-            "severity": [str(severity) for severity, _, _ in details],
-            "reasons": [codes for _, codes, _ in details],
-            "detail": [detail for _, _, detail in details],
+            "severity": [str(severity) for severity, _, _, _ in details],
+            "reasons": [codes for _, codes, _, _ in details],
+            "detail": [detail for _, _, detail, _ in details],
+            "money_at_risk": [money for _, _, _, money in details],
             "first_run_id": [run.pk] * len(keys),
             "last_run_id": [run.pk] * len(keys),
             "batch_number": [batch_number] * len(keys),
-            "due_date": [today + timedelta(days=DUE_DAYS[sev]) for sev, _, _ in details],
+            "due_date": [today + timedelta(days=DUE_DAYS[sev]) for sev, _, _, _ in details],
         },
     )
 
 
 def _refresh(run: PolicyRun, now, still: dict) -> None:
-    """New severity, reasons and detail of the exceptions still true, in one statement."""
+    """New severity, reasons, detail and money at risk of the exceptions still true, in one
+    statement."""
     columns_update(
         PlanningException,
         {
             "pk": list(still),
-            "severity": [str(severity) for severity, _, _ in still.values()],
-            "reasons": [codes for _, codes, _ in still.values()],
-            "detail": [detail for _, _, detail in still.values()],
+            "severity": [str(severity) for severity, _, _, _ in still.values()],
+            "reasons": [codes for _, codes, _, _ in still.values()],
+            "detail": [detail for _, _, detail, _ in still.values()],
+            "money_at_risk": [money for _, _, _, money in still.values()],
             "last_run_id": [run.pk] * len(still),
             "updated_at": [now] * len(still),
         },

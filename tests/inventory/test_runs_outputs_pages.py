@@ -13,7 +13,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from governance.choices import ExceptionKind, ExceptionStatus
-from governance.models import PlanningException
+from governance.models import ExceptionRule, PlanningException
 from inventory.models import Location, PolicyRecommendation
 from inventory.runs.models import PolicyRun
 from inventory.runs.scope import RunScope
@@ -30,6 +30,9 @@ def run(settings, django_capture_on_commit_callbacks) -> PolicyRun:
     blocked) and 65 exceptions, computed in this process (the counts are the parametric
     model's)."""
     settings.RUNS_SYNC = True
+    # Every exception found is raised (no thresholds): these pages need two pages of them.
+    # The thresholds themselves: tests/governance/test_inbox_rules.py.
+    ExceptionRule.objects.update(min_money_at_risk=0)
     call_command(
         "load_demo", "--skus", "20", "--locations", "3", "--weeks", "30", "--seed", "1",
         stdout=StringIO(),

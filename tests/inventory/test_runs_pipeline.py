@@ -94,7 +94,7 @@ def inputs(n: int, **columns) -> BatchInputs:
 
 def exceptions_by_row(planned) -> dict[int, dict[str, tuple]]:
     found: dict[int, dict[str, tuple]] = {}
-    for row, kind, severity, codes, detail in planned.exceptions:
+    for row, kind, severity, codes, detail, _money in planned.exceptions:
         found.setdefault(int(row), {})[str(kind)] = (str(severity), codes, detail)
     return found
 
@@ -396,7 +396,7 @@ def test_large_policy_change_against_the_current_safety_stock():
     ]
     large = {
         int(row): (severity, codes, detail)
-        for row, kind, severity, codes, detail in planned.exceptions
+        for row, kind, severity, codes, detail, _money in planned.exceptions
         if kind == ExceptionKind.LARGE_POLICY_CHANGE
     }
     assert large == {
