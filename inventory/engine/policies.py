@@ -124,11 +124,14 @@ def _completed(
     quantity, binding, conflict = order
     levels = _levels(x, p, level, factor, quantity, service)
     stock_record = _stock_record(basis.inputs, blocked | no_position)
-    recommendation, order_capped = _recommendation(x, stock_record, levels)
+    recommendation, order_binding = _recommendation(x, stock_record, levels)
+    # A cap that cut the order now (3), or left no valid order (4), says so over Q's.
+    order_binding = np.where(no_position, 0, order_binding)
+    binding = np.where(order_binding == 4, "infeasible", binding)
     result = PolicyResult(
         **levels,
         **recommendation,
-        binding_constraint=np.where(order_capped & ~no_position, "capacity", binding),
+        binding_constraint=np.where(order_binding == 3, "capacity", binding),
         ltd_mean=p.mean,
         ltd_sd=p.sd,
         distribution=p.distribution,
@@ -213,8 +216,9 @@ def _levels(x: PolicyInputs, p: Protection, level, factor, quantity, service) ->
 def _recommendation(
     x: PolicyInputs, stock: PolicyInputs, levels: dict
 ) -> tuple[dict[str, NDArray], NDArray[np.bool_]]:
-    """Inventory position, the order to place now and periods until the next order; and the
-    rows whose order now a capacity cut (below what the position needs, or to nothing)."""
+    """Inventory position, the order to place now and periods until the next order; and how
+    the order now was rounded (``round_order_quantity``'s code: 3 = cut to a capacity, 4 =
+    none fits it)."""
     position = stock.on_hand + stock.on_order - stock.allocated - stock.backordered
     rop, q, target = levels["reorder_point"], levels["order_quantity"], levels["order_up_to"]
     periodic = x.review_period > 0
@@ -224,7 +228,6 @@ def _recommendation(
     cap = np.minimum(np.where(periodic, x.max_stock - position, np.inf), x.max_order)
     need = np.where(periodic, periodic_need, continuous_need)
     rounded = round_order_quantity(need, x.moq, x.lot_size, x.case_pack, cap)
-    capped = (rounded.binding_code == 3) | (rounded.binding_code == 4)
     # Capacity is physical: when no valid quantity fits, nothing is ordered.
     qty = np.where(rounded.binding_code == 4, 0.0, rounded.quantity)
     until = np.where(position <= rop, 0.0, (position - rop) / x.demand_mean)
@@ -233,7 +236,7 @@ def _recommendation(
         "inventory_position": position,
         "recommended_qty": qty,
         "periods_until_order": until,
-    }, capped
+    }, rounded.binding_code
 
 
 def _flag_risks(r: PolicyResult, x: PolicyInputs, cover: float, skip: NDArray) -> None:
