@@ -113,7 +113,5 @@ class PolicyTableFilterSet(StrictFilterSet):
     def by_status(self, queryset, name, value: str):
         return queryset.filter(STATUS_FILTERS[value])
 
-    def by_tolerance(self, queryset, name, value: bool | None):
-        if value is None:
-            return queryset
+    def by_tolerance(self, queryset, name, value: bool):
         return queryset.filter(TOLERANCE_FILTERS[value])

@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from inventory import filtersets
+from inventory.api.policy_table import PolicyTableViewSet
 from inventory.api.runs import RecommendationViewSet, RunViewSet
 from inventory.models import InventoryPosition, Item, Location, NetworkLane, ServiceLevelClass
 from sop_platform.api.reads import natural_key_serializer, read_viewset
@@ -105,4 +106,5 @@ router.register(
 )
 router.register("runs", RunViewSet, basename="run")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
+router.register("policy-table", PolicyTableViewSet, basename="policy-table")
 urlpatterns = router.urls

@@ -3,12 +3,9 @@ now, what the newest run recommends, what awaits approval, and the change."""
 
 from collections.abc import Iterator
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
-from governance.choices import ProposalStatus
-from governance.models import PolicyProposal
-from inventory.models import PolicyValues
-from inventory.policy_table.selectors import STATUS_WORDS, status_of
+from inventory.policy_table.selectors import STATUS_WORDS, status_of, with_proposed_values
 
 XLSX_MAX_ROWS = 200_000  # a spreadsheet's practical size; CSV has no limit
 
@@ -41,17 +38,7 @@ HEADER = [*COLUMNS, "status"]
 
 def export_rows(rows: QuerySet) -> Iterator[list]:
     """The export's rows (without header) in SKU, location order, streamed in chunks."""
-    proposal = PolicyProposal.objects.filter(
-        item_id=OuterRef("item_id"),
-        location_id=OuterRef("location_id"),
-        status=ProposalStatus.PROPOSED,
-    )
-    rows = rows.annotate(
-        **{
-            f"proposed_{name}": Subquery(proposal.values(name)[:1])
-            for name in PolicyValues.QUANTITIES
-        }
-    ).order_by("item__sku", "location__code")
+    rows = with_proposed_values(rows).order_by("item__sku", "location__code")
     for values in rows.values_list(*COLUMNS.values(), *_FLAGS).iterator(chunk_size=2000):
         *cells, blocked, proposed, in_force, rejected, policy_id = values
         status = status_of(

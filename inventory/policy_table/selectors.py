@@ -17,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -26,7 +27,7 @@ from django.db.models.lookups import LessThanOrEqual
 from governance.choices import ProposalStatus
 from governance.models import PolicyProposal
 from governance.selectors import location_scope
-from inventory.models import PolicyRecommendation, ServiceLevelClass
+from inventory.models import PolicyRecommendation, PolicyValues, ServiceLevelClass
 
 NO_VALUE = -1.0  # sorts rows without a change after every real one (changes are ≥ 0)
 
@@ -107,6 +108,18 @@ def policy_table_rows(*, user: AbstractBaseUser) -> QuerySet[PolicyRecommendatio
             ),
         )
         .defer("run__snapshot", "run__timings", "run__parameters", "run__scope")
+    )
+
+
+def with_proposed_values(rows: QuerySet) -> QuerySet:
+    """``rows`` with the quantities of the proposal awaiting approval (``proposed_<name>``,
+    NULL without one), for exports and the API; the page reads them in one query instead."""
+    proposal = _open_proposal()
+    return rows.annotate(
+        **{
+            f"proposed_{name}": Subquery(proposal.values(name)[:1])
+            for name in PolicyValues.QUANTITIES
+        }
     )
 
 

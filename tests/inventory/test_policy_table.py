@@ -244,3 +244,51 @@ def test_csv_and_xlsx_exports_hold_the_filtered_rows(run, planner):
     assert list(values[0]) == HEADER
     assert {(row[0], row[2]) for row in values[1:]} == expected
     assert client.get(reverse("inventory:policies-export", args=["pdf"])).status_code == 400
+
+
+API = "/api/v1/policy-table/"
+
+
+def api_rows(client: Client, query: dict) -> list[dict]:
+    rows, url, params = [], API, {**query, "page_size": 7}
+    while url:
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content[:300]
+        rows += response.json()["results"]
+        url, params = response.json()["next"], {}
+    return rows
+
+
+@pytest.mark.parametrize("query", [{}, {"segment": "AX"}, {"status": "blocked"}, {"risk": "none"}])
+def test_the_api_serves_the_pages_rows_with_the_same_filters(run, planner, query):
+    client = client_for(planner)
+    page = all_pages(client, "&".join(f"{k}={v}" for k, v in query.items()))
+    rows = api_rows(client, query)
+    assert sorted(row["recommendation"] for row in rows) == sorted(r.pk for r in page)
+    by_id = {row["recommendation"]: row for row in rows}
+    for rec in page[:5]:
+        row = by_id[rec.pk]
+        assert (row["sku"], row["location"]) == (rec.item.sku, rec.location.code)
+        assert row["recommended"]["reorder_point"] == rec.reorder_point
+        assert row["active"] == (
+            None
+            if rec.policy is None
+            else {"safety_stock": rec.policy.safety_stock}
+            | {
+                name: getattr(rec.policy, name)
+                for name in ("reorder_point", "min_level", "max_level", "order_quantity")
+            }
+        )
+
+
+def test_the_api_shows_proposals_refuses_bad_filters_and_keeps_the_scope(
+    run, planner, ungranted_planner, django_user_model
+):
+    rec = PolicyRecommendation.objects.filter(is_latest=True, blocked=False).first()
+    client_for(planner).post(reverse("inventory:policies-propose"), {"rec": [rec.pk]})
+    (row,) = api_rows(client_for(planner), {"status": "proposed"})
+    assert row["status"] == "proposed" and row["proposed"]["max_level"] == rec.max_level
+    assert client_for(planner).get(API, {"segment": "QQ"}).status_code == 400
+    assert api_rows(client_for(ungranted_planner), {}) == []
+    nobody = django_user_model.objects.create_user("nobody", password="pw-123456789")
+    assert client_for(nobody).get(API).status_code == 403
