@@ -16,9 +16,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ProposalStatus
-from governance.models import PlanningException, PolicyProposal, PublicationBatch, PublishedPolicy
+from governance.models import (
+    ExceptionRule,
+    PlanningException,
+    PolicyProposal,
+    PublicationBatch,
+    PublishedPolicy,
+)
 from governance.proposals import (
     DECIDE,
     ProposalConflict,
@@ -637,3 +644,23 @@ def _refusal_text(refused: Exception) -> str:
     if isinstance(refused, ValidationError):
         return " ".join(m for texts in refused.message_dict.values() for m in texts)
     return str(refused)
+
+
+# --- Exception rules: when runs raise exceptions ------------------------------------------
+
+
+@admin.register(ExceptionRule)
+class ExceptionRuleAdmin(SimpleHistoryAdmin):
+    """One rule per kind, seeded by the migration: edited, never added or deleted (a kind
+    without a rule would raise every exception found). A change applies from the next run."""
+
+    list_display = ["kind", "enabled", "min_money_at_risk", "min_relative_change", "updated_at"]
+    list_editable = ["enabled", "min_money_at_risk"]
+    fields = ["kind", "enabled", "min_money_at_risk", "min_relative_change"]
+    readonly_fields = ["kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
