@@ -37,7 +37,7 @@ from inventory.sku_location.projection import (
     period_of,
     project,
 )
-from sop_platform.charts import figure_payload
+from sop_platform.display import percent
 from supply.models import SupplierLane
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
@@ -117,7 +117,7 @@ def sku_location_context(*, user, item: Item, location: Location) -> dict:
         "reasons": _reasons(rec),
         "against_policy": _against_policy(policy, rec, terms),
         "split_chart": (
-            figure_payload(charts.split_figure(explanation.ss_demand, explanation.ss_lead_time))
+            charts.split_figure(explanation.ss_demand, explanation.ss_lead_time)
             if explanation and explanation.safety_stock > 0
             else None
         ),
@@ -154,27 +154,38 @@ def _against_policy(policy: InventoryPolicy | None, rec, terms: OrderTerms) -> d
     return {"rows": rows, "safety_stock_money": money}
 
 
+RUN_FIGURES = (
+    ("demand_model", "Demand model", lambda v: v or "—"),
+    ("review_period", "Review period R (periods)", lambda v: f"{v:g}"),
+    ("target_used", "Target the level was set for", percent),
+)
+
+
+def _run_figures(params: RunParameters, explanation) -> dict:
+    """What a run decided for the row beyond its stored inputs: the demand model, the review
+    period, the target after calibration."""
+    return {
+        "demand_model": params.demand_model,
+        "review_period": params.review_period,
+        "target_used": explanation.target_used if explanation else None,
+    }
+
+
 def _previous(rec, params: RunParameters, explanation, terms: OrderTerms) -> dict:
-    """What moved since the recommendation of the run before: its inputs and results, the
-    review period, and the safety stock change split into variability and factor."""
+    """What moved since the recommendation of the run before: its inputs, the run's choices
+    and the results, and the safety stock change split into variability and factor."""
     previous = selectors.previous_recommendation(rec=rec)
     if previous is None:
         return {"previous": None}
     before = explain(previous, run_context(previous.run), terms)
-    inputs = moved(previous, rec, INPUTS)
-    old_review = run_parameters(previous.run).review_period
-    if old_review != params.review_period:
-        inputs.append(
-            compared(
-                {"review_period": old_review},
-                {"review_period": params.review_period},
-                (("review_period", "Review period R (periods)", lambda v: f"{v:g}"),),
-            )[0]
-        )
+    figures = (
+        _run_figures(run_parameters(previous.run), before),
+        _run_figures(params, explanation),
+    )
     split = safety_stock_change(before, explanation) if before and explanation else None
     return {
         "previous": previous,
-        "moved_inputs": inputs,
+        "moved_inputs": moved(previous, rec, INPUTS) + moved(*figures, RUN_FIGURES),
         "moved_results": moved(previous, rec, RESULTS),
         "ss_change": split,
     }
@@ -203,7 +214,7 @@ def _demand(item, location, rec, params: RunParameters | None) -> dict:
         "history_window": history,
         "demand_periods_shown": len(history),
         "forecast_periods_shown": len(forecast),
-        "demand_chart": figure_payload(figure) if history or forecast else None,
+        "demand_chart": figure if history or forecast else None,
     }
 
 
@@ -249,7 +260,7 @@ def _projection(rec, params: RunParameters, position: InventoryPosition | None, 
     return {
         "projection": projection,
         "projection_rows": _projection_rows(projection),
-        "projection_chart": figure_payload(charts.projection_figure(projection)),
+        "projection_chart": charts.projection_figure(projection),
         "open_lines": open_lines,
         "next_order": order,
         "next_order_arrival": first_day + timedelta(days=days * arrive),
@@ -300,7 +311,7 @@ def _lead_times(item: Item, location: Location) -> dict:
         )
         for line in lines
     ]
-    figure = figure_payload(charts.lead_time_figure(points)) if points else None
+    figure = charts.lead_time_figure(points) if points else None
     return {"received_lines": len(points), "lead_time_chart": figure}
 
 

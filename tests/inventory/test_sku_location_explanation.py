@@ -8,10 +8,12 @@ from datetime import date
 from types import SimpleNamespace
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from inventory.engine import PolicyInputs, compute_policies
 from inventory.engine.calibration import Calibration, CalibrationGroup
+from inventory.sku_location import charts
 from inventory.sku_location.explanation import (
     OrderTerms,
     RunContext,
@@ -207,3 +209,25 @@ def test_the_explanation_and_the_projection_are_pure():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_charts_are_valid_plotly_figures():
+    projection = project(
+        start_stock=15.0,
+        demand_per_period=10.0,
+        arrivals=[Arrival(2, 30.0, "PO-1/1")],
+        periods=4,
+        first_day=date(2026, 11, 23),
+        period_days=7,
+        reorder_point=30.0,
+        safety_stock=15.0,
+    )
+    day = date(2026, 11, 23)
+    figures = [
+        charts.demand_figure([(day, 4.0)], [charts.ForecastPoint(day, 5.0, 3.0, 7.0)], day),
+        charts.projection_figure(projection),
+        charts.lead_time_figure([charts.LeadTimePoint(day, 16.0, 14.0, "SUP-1")]),
+        charts.split_figure(8.0, 2.0),
+    ]
+    for figure in figures:
+        go.Figure(figure)  # plotly.py validates every trace and layout property
