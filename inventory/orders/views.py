@@ -1,10 +1,142 @@
-"""Placeholder: being built (#12)."""
+"""The recommended orders page and its CSV / XLSX export.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Reads come from ``inventory.orders.selectors`` (limited to the user's locations); these views
+translate HTTP.
+"""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from governance.selectors import NO_SCOPE_MESSAGE, location_scope
+from inventory.orders.charts import orders_by_week_figure
+from inventory.orders.export import HEADER, XLSX_MAX_ROWS, export_rows
+from inventory.orders.filtersets import NO_LANE, OrderFilterSet
+from inventory.orders.selectors import (
+    BINDING_WORDS,
+    DEFAULT_HORIZON_WEEKS,
+    NO_SUPPLIER,
+    orders_visible_to,
+    totals_by_supplier,
+    totals_by_week,
+)
+from sop_platform.charts import figure_payload
+from sop_platform.keyset import BadCursor, Ordering, keyset_page
+from sop_platform.spreadsheet import XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
+from supply.models import Supplier
+
+VIEW_ORDERS = "inventory.view_policyrecommendation"
+ROWS_PER_PAGE = 50
+SORTS = {
+    "date": ("Order date, then SKU", Ordering(("order_date", "item__sku", "location__code", "pk"))),
+    "sku": ("SKU, then location", Ordering(("item__sku", "location__code", "pk"))),
+    "value": ("Largest value first", Ordering(("-value", "pk"))),
+}
+NOT_FILTERS = ("sort", "after")
 
 
-def _not_built(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    raise Http404("Not built yet.")
+def _filters(request: HttpRequest) -> OrderFilterSet:
+    data = _query_without(request, *NOT_FILTERS)
+    return OrderFilterSet(data, queryset=orders_visible_to(user=request.user))
 
 
-orders = orders_export = _not_built
+def _query_without(request: HttpRequest, *names: str) -> QueryDict:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query
+
+
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def orders(request: HttpRequest) -> HttpResponse:
+    """The orders due now or within the horizon at the user's locations, filtered and
+    sorted, 50 a page (keyset), with the totals of the filtered set by supplier and week."""
+    filters = _filters(request)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "date"
+    try:
+        page = keyset_page(
+            filters.qs, SORTS[sort][1], cursor=request.GET.get("after"), size=ROWS_PER_PAGE
+        )
+    except BadCursor as error:
+        return HttpResponseBadRequest(str(error))
+    weeks = totals_by_week(filters.qs)
+    scope = location_scope(user=request.user)
+    query = _query_without(request, "after")
+    next_query = query.copy()
+    next_query["after"] = page.next_cursor or ""
+    context = {
+        "filters": filters,
+        "rows": [_row(rec) for rec in page.rows],
+        "page": page,
+        "query": query.urlencode(),
+        "next_query": next_query.urlencode() if page.has_next else "",
+        "export_query": _query_without(request, "after", "sort").urlencode(),
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "bindings": list(BINDING_WORDS.items()),
+        "location_codes": scope.locations().order_by("code").values_list("code", flat=True),
+        "supplier_codes": Supplier.objects.order_by("code").values_list("code", flat=True),
+        "no_lane": NO_LANE,
+        "no_supplier": NO_SUPPLIER,
+        "default_horizon": DEFAULT_HORIZON_WEEKS,
+        "by_supplier": totals_by_supplier(filters.qs),
+        "by_week": weeks,
+        "total": _total(weeks),
+        "week_chart": figure_payload(orders_by_week_figure(weeks)) if weeks else None,
+        "today": timezone.localdate(),
+        "no_scope": NO_SCOPE_MESSAGE if scope.is_empty else "",
+    }
+    return render(request, "inventory/orders.html", context)
+
+
+def _row(rec) -> dict:
+    """A row as the table shows it: the order's timing and how its quantity was rounded."""
+    today = timezone.localdate()
+    lane = rec.supplier_lane
+    return {
+        "rec": rec,
+        "lane": lane,
+        "now": rec.periods_until_order == 0,
+        "overdue": rec.periods_until_order != 0 and rec.order_date < today,
+        "binding_words": BINDING_WORDS.get(rec.binding_constraint, rec.binding_constraint),
+    }
+
+
+def _total(weeks: list[dict]) -> dict:
+    return {
+        "orders": sum(week["orders"] for week in weeks),
+        "units": sum(week["units"] or 0.0 for week in weeks),
+        "value": sum(week["value"] or 0.0 for week in weeks),
+    }
+
+
+@require_GET
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def orders_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered orders as CSV (streamed, any size) or XLSX (up to XLSX_MAX_ROWS)."""
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponseBadRequest("Export as csv or xlsx.")
+    rows = _filters(request).qs
+    filename = f"orders-{timezone.localdate():%Y-%m-%d}"
+    if fmt == "csv":
+        lines = csv_lines(HEADER, export_rows(rows))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    else:
+        if rows.count() > XLSX_MAX_ROWS:
+            return HttpResponseBadRequest(
+                f"More than {XLSX_MAX_ROWS:,} orders match: narrow the filters or export CSV."
+            )
+        response = HttpResponse(
+            xlsx_bytes(HEADER, export_rows(rows), sheet="Orders"), content_type=XLSX_CONTENT_TYPE
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
