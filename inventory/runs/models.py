@@ -54,6 +54,17 @@ class PolicyRun(models.Model):
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
     @property
+    def started_by(self) -> str:
+        """Who started it, in words: the user, or what started it without one."""
+        if self.actor_id is not None:
+            return self.actor.get_username()
+        return {
+            RunTrigger.USER: "The command line (manage.py optimize)",
+            RunTrigger.SCHEDULE: "The monthly schedule",
+            RunTrigger.EVENT: "A lead-time change event",
+        }.get(self.trigger, "—")
+
+    @property
     def duration_seconds(self) -> float | None:
         """Wall time from start to finish (so far, while running)."""
         if self.started_at is None:

@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 
 from inventory.api.export import PolicyExportView
 from sop_platform.api.bulk import bulk_view
+from sop_platform.api.root import ROOT, api_root
 from sop_platform.bulk.registry import RESOURCES
 from sop_platform.content_policy import api_docs_policy
 
@@ -31,6 +32,7 @@ def _reads(module: str) -> list:
 
 
 urlpatterns = [
+    path("", _open(api_root), name=ROOT),
     *(
         path(f"{name}/bulk/", bulk_view(resource), name=f"{name}-bulk")
         for name, resource in RESOURCES.items()
