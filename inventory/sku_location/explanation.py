@@ -32,7 +32,7 @@ BINDING_TEXT = {
     "moq": "Raised to the supplier's minimum order quantity (MOQ)",
     "multiple": "Rounded up to a whole number of lots and case packs",
     "shelf_life": "Capped so the stock sells within its shelf life",
-    "capacity": "Capped so the stock fits the location's capacity",
+    "capacity": "Cut to a capacity: the lane's per period or the location's storage",
     "infeasible": "MOQ and multiples cannot fit the shelf-life or capacity cap: the MOQ-valid "
     "quantity is kept",
 }
@@ -84,6 +84,7 @@ class Step:
     formula: str
     numbers: str
     value: str
+    code: str = ""  # the engine's code behind ``formula``, for a tooltip
 
 
 @dataclass(frozen=True)
@@ -426,7 +427,9 @@ def _order_steps(e: Explanation, run: RunContext) -> list[Step]:
             f"× {percent(run.holding_rate)}",
             units(e.economic_quantity),
         )
-    binding = Step("Order quantity", "Q", e.binding_text, "", units(e.order_quantity))
+    binding = Step(
+        "Order quantity", "Q", e.binding_text, "", units(e.order_quantity), e.binding_constraint
+    )
     return [raw, binding]
 
 

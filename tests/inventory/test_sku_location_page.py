@@ -2,6 +2,7 @@
 computes for that row; access (scope, permission); a constant number of queries; a real demo
 run with both demand models."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from io import StringIO
 
@@ -13,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
+from demand.models import DemandHistory
 from governance.choices import ExceptionKind
 from inventory.engine import PolicyInputs, compute_policies
+from inventory.engine.from_history import policies_from_history
 from inventory.models import PolicyRecommendation
 from inventory.reasons import reason_text
 from inventory.runs.models import PolicyRun
@@ -67,10 +70,17 @@ def engine_result(rec: PolicyRecommendation):
     """The row computed again by ``compute_policies`` from its stored inputs and today's
     terms (the parametric model: what the run did)."""
     params = RunParameters.from_json(rec.run.parameters)
+    return compute_policies(engine_inputs(rec), excess_cover_periods=params.excess_cover_periods)
+
+
+def engine_inputs(rec: PolicyRecommendation) -> PolicyInputs:
+    """The engine's inputs of the row: its stored demand and lead time, its run's
+    parameters, the item's cost and shelf life and the primary lane's terms."""
+    params = RunParameters.from_json(rec.run.parameters)
     lane = SupplierLane.objects.filter(item=rec.item, destination=rec.location).order_by("pk")
     lane = lane.first()
     shelf = rec.item.shelf_life_days
-    x = PolicyInputs(
+    return PolicyInputs(
         demand_mean=rec.demand_mean,
         demand_sd=rec.demand_sd,
         lead_time_mean=rec.lead_time_mean,
@@ -92,7 +102,6 @@ def engine_result(rec: PolicyRecommendation):
         allocated=0.0,
         backordered=0.0,
     )
-    return compute_policies(x, excess_cover_periods=params.excess_cover_periods)
 
 
 def assert_explained_as_engine(page, rec: PolicyRecommendation) -> None:
@@ -134,18 +143,39 @@ def test_parametric_run_every_row_is_explained_as_the_engine_computes_it(
     assert projected == recs.count() and lead_times > 0
 
 
+def history_result(rec: PolicyRecommendation, target: float):
+    """The row computed again by ``policies_from_history`` from its history over the run's
+    window, at the page's target (after calibration)."""
+    params = RunParameters.from_json(rec.run.parameters)
+    history = np.full((1, params.history_periods), np.nan)
+    rows = DemandHistory.objects.filter(
+        item=rec.item, location=rec.location, period_start__gte=params.window_start,
+        period_start__lt=params.as_of,
+    )  # fmt: skip
+    for day, quantity in rows.values_list("period_start", "quantity"):
+        history[0, (day - params.window_start).days // params.period_days] = quantity
+    x = replace(engine_inputs(rec), demand_mean=np.nan, demand_sd=np.nan, service_level=target)
+    return policies_from_history(history, x, excess_cover_periods=params.excess_cover_periods)
+
+
 def test_history_run_pages_show_the_calibrated_target_and_the_implied_factor(
     client, planner, history_run
 ):
     client.force_login(planner)
     recs = history_run.recommendations.filter(blocked=False, distribution="empirical")
-    rec = recs.order_by("pk").first()
+    rec = recs.select_related("item", "location", "run").order_by("pk").first()
     assert rec is not None
     page = client.get(page_url(rec.item_id, rec.location_id))
     assert page.status_code == 200
     shown = page.context["explanation"]
     assert shown.factor_kind == "implied"
     assert shown.factor == pytest.approx(rec.safety_stock / shown.ltd_sd)
+    result = history_result(rec, shown.target_used)
+    assert result.distribution[0] == "empirical"
+    assert shown.safety_stock == pytest.approx(result.safety_stock[0], rel=1e-9)
+    assert shown.level == pytest.approx(result.reorder_point[0], rel=1e-9)
+    assert shown.ltd_sd == pytest.approx(result.ltd_sd[0], rel=1e-9)
+    assert shown.factor == pytest.approx(result.safety_factor[0], rel=1e-9)
     if history_run.snapshot.get("calibration", {}).get("groups"):
         assert shown.calibration_factor is not None
         expected = 1 - (1 - rec.service_target) * shown.calibration_factor
@@ -217,6 +247,7 @@ def pair():
         ss_demand=10.0,
         ss_lead_time=2.5,
         stockout_reasons=["POSITION_BELOW_SAFETY_STOCK"],
+        binding_constraint="moq",
         is_latest=True,
     )
     make_policy(item, location)
@@ -232,6 +263,7 @@ def test_reason_codes_are_in_plain_words_with_the_code_as_title(client, planner,
     for code in ("POSITION_BELOW_SAFETY_STOCK", "COST_INVALID", "NEGATIVE_ON_HAND"):
         assert f'title="{code}">{reason_text(code)}</span>' in text
     assert ">POSITION_BELOW_SAFETY_STOCK<" not in text
+    assert 'title="moq">Raised to the supplier&#x27;s minimum order quantity (MOQ)<' in text
 
 
 def test_what_moved_against_the_previous_recommendation(client, planner, pair):
