@@ -17,111 +17,25 @@ history rows. ``BENCH_ADMIN_URL`` names the server (default
 """
 
 import argparse
-import os
 import subprocess
 import sys
 import time
-from datetime import date
-from pathlib import Path
 
 import numpy as np
-import psycopg
+from scratch import bench_users, fresh_database, policies_network, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 LOCATIONS = 10
-
-
-def _url(database: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
-
-
-def _fresh(database: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database}"')
-    env = {**os.environ, "DATABASE_URL": _url(database), "DEBUG": "1"}
-    manage = [sys.executable, "manage.py", "migrate", "--no-input", "-v0"]
-    subprocess.run(manage, cwd=ROOT, env=env, check=True)
-
-
-def _setup_django(database: str) -> None:
-    os.environ.update(DATABASE_URL=_url(database), DEBUG="1")
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sop_platform.settings")
-    import django
-
-    django.setup()
 
 
 def _network(rows: int):
     """Items, locations, policies (with history) and a run recommending 5 % more."""
     from django.db import connection
-    from django.utils import timezone
 
-    from inventory.models import InventoryPolicy, Item, Location, PolicyRecommendation, PolicyRun
+    from inventory.models import InventoryPolicy, Item, PolicyRecommendation, PolicyRun
     from sop_platform.bulk.writer import bulk_writer
 
-    writer, now, items = bulk_writer(connection), timezone.now(), rows // LOCATIONS
-    stamps = {"source": "bench", "loaded_at": now, "updated_at": now}
-    writer.write(
-        Item,
-        {
-            "id": np.arange(1, items + 1),
-            "sku": np.array([f"B-{n:07d}" for n in range(items)]),
-            "description": "",
-            "category": "bench",
-            "business_unit": "",
-            "unit_cost": 10.0,
-            "unit_price": 15.0,
-            "unit_of_measure": "EA",
-            "lifecycle_status": "active",
-            **stamps,
-        },
-    )
-    for number in range(LOCATIONS):
-        code = f"L-{number:02d}"
-        Location.objects.create(code=code, name=code, location_type="dc", echelon=2)
-    item = np.repeat(np.arange(1, items + 1), LOCATIONS)
-    location = np.tile(np.arange(1, LOCATIONS + 1), items)
-    level = np.arange(rows) % 97 + 20.0
-    values = {
-        "safety_stock": level / 4,
-        "reorder_point": level,
-        "min_level": level,
-        "max_level": level * 2,
-        "order_quantity": level,
-        "service_target": 0.95,
-        "service_type": "fill",
-    }
-    policy = {"item_id": item, "location_id": location, **values}
-    writer.write(
-        InventoryPolicy,
-        {
-            "id": np.arange(1, rows + 1),
-            **policy,
-            "effective_from": date(2026, 1, 5),
-            "policy_source": "manual",
-            "policy_version": 1,
-            "status": "active",
-            **stamps,
-        },
-    )
-    writer.write(
-        InventoryPolicy.history.model,
-        {
-            "id": np.arange(1, rows + 1),
-            **policy,
-            "effective_from": date(2026, 1, 5),
-            "policy_source": "manual",
-            "policy_version": 1,
-            "status": "active",
-            **stamps,
-            "history_date": now,
-            "history_type": "+",
-            "history_change_reason": "loaded",
-        },
-    )
+    writer = bulk_writer(connection)
+    item, location, values = policies_network(writer, rows, LOCATIONS)
     run = PolicyRun.objects.create(algorithm_version="bench", status="succeeded")
     quantities = ("safety_stock", "reorder_point", "min_level", "max_level", "order_quantity")
     near = values | {name: values[name] * 1.05 for name in quantities}
@@ -154,21 +68,6 @@ def _network(rows: int):
     return run
 
 
-def _users():
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from governance.services import location_scope_grant
-
-    users = []
-    for role in ("planner", "manager"):
-        user = get_user_model().objects.create_user(username=f"bench-{role}")
-        user.groups.add(Group.objects.get(name=role))
-        location_scope_grant(user=user, whole_network=True)
-        users.append(get_user_model().objects.get(pk=user.pk))
-    return users
-
-
 def _timed(label: str, rows: int, work) -> None:
     start = time.perf_counter()
     outcome = work()
@@ -178,8 +77,8 @@ def _timed(label: str, rows: int, work) -> None:
 
 def bench(rows: int) -> None:
     database = f"sop_bench_governance_{rows}"
-    _fresh(database)
-    _setup_django(database)
+    fresh_database(database)
+    setup_django(database)
     from governance.accept_all import proposals_accept_all
     from governance.models import PolicyProposal
     from governance.proposals_bulk import proposals_approve_many
@@ -187,7 +86,7 @@ def bench(rows: int) -> None:
 
     start = time.perf_counter()
     run = _network(rows)
-    planner, manager = _users()
+    planner, manager = bench_users("planner", "manager")
     print(f"{rows:,} SKU-locations (written in {time.perf_counter() - start:.1f} s):", flush=True)
     _timed("accept-all", rows, lambda: proposals_accept_all(user=planner, run=run))
     proposals = PolicyProposal.objects.all()

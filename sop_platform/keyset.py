@@ -71,7 +71,7 @@ def keyset_page(
     more = len(rows) > size
     rows = rows[:size]
     last = [_value(rows[-1], name) for name in ordering.names] if more else None
-    return KeysetPage(rows, _encode(last) if last else None, first=not cursor)
+    return KeysetPage(rows, encode_cursor(last) if last else None, first=not cursor)
 
 
 def _order(name: str):
@@ -86,7 +86,8 @@ def _value(row: Any, path: str) -> Any:
     return row
 
 
-def _encode(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
+    """The cursor of the page after a row with these sort values."""
     text = json.dumps(values, default=str, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 

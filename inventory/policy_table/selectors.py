@@ -158,15 +158,16 @@ TOLERANCE_FILTERS = {True: COMPARABLE & Q(within_tolerance=False), False: Q(with
 def open_proposals_of(
     rows: Iterable[PolicyRecommendation],
 ) -> dict[tuple[int, int], PolicyProposal]:
-    """The proposal awaiting approval of each row's SKU-location, in one query."""
-    rows = list(rows)
-    if not rows:
+    """The proposal awaiting approval of each row's SKU-location, in one query (by the
+    rows' items, then their pairs kept)."""
+    pairs = {(row.item_id, row.location_id) for row in rows if row.proposed}
+    if not pairs:
         return {}
-    pairs = Q()
-    for row in rows:
-        pairs |= Q(item_id=row.item_id, location_id=row.location_id)
-    proposals = PolicyProposal.objects.filter(pairs, status=ProposalStatus.PROPOSED)
-    return {(p.item_id, p.location_id): p for p in proposals.select_related("proposed_by")}
+    proposals = PolicyProposal.objects.filter(
+        item_id__in={item for item, _ in pairs}, status=ProposalStatus.PROPOSED
+    ).select_related("proposed_by")
+    proposals = [p for p in proposals if (p.item_id, p.location_id) in pairs]
+    return {(p.item_id, p.location_id): p for p in proposals}
 
 
 STATUS_WORDS = dict(STATUS_CHOICES)

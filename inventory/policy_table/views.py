@@ -4,6 +4,8 @@ Reads come from ``inventory.policy_table.selectors`` (limited to the user's loca
 proposals go through ``governance.proposals``; these views translate HTTP.
 """
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -23,13 +25,12 @@ from governance.proposals import PROPOSE, proposal_from_recommendation
 from governance.selectors import location_scope
 from inventory.filtersets import DEMAND_PATTERNS, PolicyTableFilterSet
 from inventory.policy_table.export import HEADER, XLSX_MAX_ROWS, export_rows
+from inventory.policy_table.rows import table_row
 from inventory.policy_table.selectors import (
     RISK_CHOICES,
     STATUS_CHOICES,
-    STATUS_WORDS,
     open_proposals_of,
     policy_table_rows,
-    row_status,
 )
 from inventory.runs.scope import SEGMENTS
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
@@ -67,7 +68,11 @@ def policy_table(request: HttpRequest) -> HttpResponse:
     except BadCursor as error:
         return HttpResponseBadRequest(str(error))
     proposals = open_proposals_of(page.rows)
-    rows = [_row(rec, proposals.get((rec.item_id, rec.location_id))) for rec in page.rows]
+    back = quote(request.get_full_path(), safe="")
+    rows = [
+        table_row(rec, proposals.get((rec.item_id, rec.location_id)), back=back)
+        for rec in page.rows
+    ]
     query = _query_without(request, "after")
     context = {
         "filters": filters,
@@ -91,16 +96,6 @@ def policy_table(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "inventory/policy_table.html", context)
-
-
-def _row(rec, proposal) -> dict:
-    status = row_status(rec)
-    return {
-        "rec": rec,
-        "proposal": proposal,
-        "status": status,
-        "status_words": STATUS_WORDS[status],
-    }
 
 
 def _query_without(request: HttpRequest, *names: str) -> QueryDict:
