@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,24 @@ def log_in(page, live_server, username: str, password: str):
     page.click("button[type=submit]")
     page.wait_for_selector("h1:has-text('Network')")
     return page
+
+
+FAILURE_SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "failures"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, a screenshot of every page it has open, named after it."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or browser is None:
+        return
+    FAILURE_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = item.name.replace("/", "_").replace("[", "-").replace("]", "")
+    pages = [page for context in browser.contexts for page in context.pages]
+    for number, page in enumerate(pages):
+        try:
+            page.screenshot(path=str(FAILURE_SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
+        except Exception as error:  # a closed page must not hide the test's own failure
+            report.sections.append(("screenshot", f"page {number}: {error}"))
