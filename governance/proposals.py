@@ -324,7 +324,8 @@ def _policy_apply(
     policy: InventoryPolicy | None, proposal: PolicyProposal, user: AbstractBaseUser, comment: str
 ) -> InventoryPolicy:
     """The policy with the proposal's values (a new one when there is none), saved."""
-    if policy is None:
+    created = policy is None
+    if created:
         policy = InventoryPolicy(
             item_id=proposal.item_id,
             location_id=proposal.location_id,
@@ -334,6 +335,10 @@ def _policy_apply(
         )
     policy = policy_approved(policy, proposal, user, comment)
     policy.save()
+    if created:  # the SKU-location's latest recommendation now compares with this policy
+        PolicyRecommendation.objects.filter(
+            item_id=proposal.item_id, location_id=proposal.location_id, is_latest=True
+        ).update(policy=policy)
     return policy
 
 

@@ -274,11 +274,12 @@ def test_a_stale_version_is_refused(pair, planner, manager):
 
 def test_approving_for_a_sku_location_without_a_policy_creates_one(planner, manager):
     item, location = make_item(), make_location()
+    recommendation = make_recommendation(item, location, is_latest=True)
     proposal = proposal_create(
         user=planner,
         item=item,
         location=location,
-        values=make_recommendation(item, location).__dict__,
+        values=recommendation.__dict__,
         justification="First policy of a new item.",
     )
     assert proposal.policy is None and proposal.current == {}
@@ -289,6 +290,8 @@ def test_approving_for_a_sku_location_without_a_policy_creates_one(planner, mana
         40,
     )
     assert policy.history.count() == 1
+    recommendation.refresh_from_db()  # the planner pages now compare it with the new policy
+    assert recommendation.policy == policy
 
 
 def test_the_approver_sees_the_safety_stock_split_and_the_risk_flags(
