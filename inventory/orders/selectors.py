@@ -6,6 +6,7 @@ later one is the policy's order quantity, placed when the position reaches the r
 (docs/runs.md, "Orders: date, lane and capacity"). Value = quantity × the item's unit cost.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -106,25 +107,46 @@ def within_horizon(
     return queryset.filter(order_date__lte=today + timedelta(weeks=weeks))
 
 
-def totals_by_supplier(queryset: QuerySet[PolicyRecommendation]) -> list[dict]:
-    """Orders, units and value per supplier (one aggregate query), largest value first;
-    ``supplier`` is None for transfers and SKU-locations without a lane."""
-    rows = (
-        queryset.order_by()
-        .values(supplier=F("supplier_lane__supplier__code"))
-        .annotate(orders=Count("pk"), units=Sum("quantity"), value=Sum("value"))
-        .order_by("-value", "supplier")
-    )
-    return list(rows)
+@dataclass(frozen=True)
+class OrderTotals:
+    """Orders, units and value of a set of orders: by supplier (largest value first;
+    ``supplier`` None for transfers and SKU-locations without a lane), by week of order date
+    (``week``: its Monday, in date order) and in all."""
+
+    by_supplier: list[dict]
+    by_week: list[dict]
+    total: dict
 
 
-def totals_by_week(queryset: QuerySet[PolicyRecommendation]) -> list[dict]:
-    """Orders, units and value per week of order date (``week``: the Monday it starts), in
-    date order (one aggregate query)."""
-    rows = (
+def order_totals(queryset: QuerySet[PolicyRecommendation]) -> OrderTotals:
+    """The totals of ``queryset`` (``orders_visible_to``'s, filtered) from one aggregate query
+    by supplier and week: one pass over the orders, whose groups (suppliers × weeks) are then
+    added up here."""
+    groups = (
         queryset.order_by()
-        .values(week=TruncWeek("order_date"))
+        .values(supplier=F("supplier_lane__supplier__code"), week=TruncWeek("order_date"))
         .annotate(orders=Count("pk"), units=Sum("quantity"), value=Sum("value"))
-        .order_by("week")
     )
-    return list(rows)
+    by_supplier: dict[str | None, dict] = {}
+    by_week: dict[date, dict] = {}
+    total = _sums({})
+    for group in groups:
+        for sums in (
+            by_supplier.setdefault(group["supplier"], _sums({"supplier": group["supplier"]})),
+            by_week.setdefault(group["week"], _sums({"week": group["week"]})),
+            total,
+        ):
+            for name in _MEASURES:
+                sums[name] += group[name] or 0
+    return OrderTotals(
+        by_supplier=sorted(by_supplier.values(), key=lambda s: (-s["value"], s["supplier"] or "")),
+        by_week=[by_week[week] for week in sorted(by_week)],
+        total=total,
+    )
+
+
+_MEASURES = ("orders", "units", "value")
+
+
+def _sums(key: dict) -> dict:
+    return {**key, "orders": 0, "units": 0.0, "value": 0.0}

@@ -24,9 +24,8 @@ from inventory.orders.selectors import (
     BINDING_WORDS,
     DEFAULT_HORIZON_WEEKS,
     NO_SUPPLIER,
+    order_totals,
     orders_visible_to,
-    totals_by_supplier,
-    totals_by_week,
 )
 from sop_platform.charts import figure_payload
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
@@ -35,11 +34,12 @@ from supply.models import Supplier
 
 VIEW_ORDERS = "inventory.view_policyrecommendation"
 ROWS_PER_PAGE = 50
-SORTS = {
-    "date": ("Order date, then SKU", Ordering(("order_date", "item__sku", "location__code", "pk"))),
+SORTS = {  # the first is the default: it pages by index, at 1M rows too (docs/runs.md)
     "sku": ("SKU, then location", Ordering(("item__sku", "location__code", "pk"))),
+    "date": ("Order date", Ordering(("order_date", "item_id", "location_id", "pk"))),
     "value": ("Largest value first", Ordering(("-value", "pk"))),
 }
+DEFAULT_SORT = next(iter(SORTS))
 NOT_FILTERS = ("sort", "after")
 
 
@@ -59,16 +59,17 @@ def _query_without(request: HttpRequest, *names: str) -> QueryDict:
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def orders(request: HttpRequest) -> HttpResponse:
     """The orders due now or within the horizon at the user's locations, filtered and
-    sorted, 50 a page (keyset), with the totals of the filtered set by supplier and week."""
+    sorted, 50 a page (keyset); the first page has the totals of the filtered set by supplier
+    and week (one aggregate over every matching order: later pages leave it out)."""
     filters = _filters(request)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "date"
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else DEFAULT_SORT
     try:
         page = keyset_page(
             filters.qs, SORTS[sort][1], cursor=request.GET.get("after"), size=ROWS_PER_PAGE
         )
     except BadCursor as error:
         return HttpResponseBadRequest(str(error))
-    weeks = totals_by_week(filters.qs)
+    totals = order_totals(filters.qs) if page.first else None
     scope = location_scope(user=request.user)
     query = _query_without(request, "after")
     next_query = query.copy()
@@ -88,10 +89,12 @@ def orders(request: HttpRequest) -> HttpResponse:
         "no_lane": NO_LANE,
         "no_supplier": NO_SUPPLIER,
         "default_horizon": DEFAULT_HORIZON_WEEKS,
-        "by_supplier": totals_by_supplier(filters.qs),
-        "by_week": weeks,
-        "total": _total(weeks),
-        "week_chart": figure_payload(orders_by_week_figure(weeks)) if weeks else None,
+        "totals": totals,
+        "week_chart": (
+            figure_payload(orders_by_week_figure(totals.by_week))
+            if totals and totals.by_week
+            else None
+        ),
         "today": timezone.localdate(),
         "no_scope": NO_SCOPE_MESSAGE if scope.is_empty else "",
     }
@@ -108,14 +111,6 @@ def _row(rec) -> dict:
         "now": rec.periods_until_order == 0,
         "overdue": rec.periods_until_order != 0 and rec.order_date < today,
         "binding_words": BINDING_WORDS.get(rec.binding_constraint, rec.binding_constraint),
-    }
-
-
-def _total(weeks: list[dict]) -> dict:
-    return {
-        "orders": sum(week["orders"] for week in weeks),
-        "units": sum(week["units"] or 0.0 for week in weeks),
-        "value": sum(week["value"] or 0.0 for week in weeks),
     }
 
 
