@@ -172,6 +172,10 @@ def test_run_log_tells_the_story(demo, run_now):
         r"achieved before → after: .+\.",
         calibrated[1],
     )
+    capacity = messages.pop(2)  # this demo's orders overfill some locations' storage
+    assert re.fullmatch(
+        r"Storage capacity: \d+ order\(s\) cut, .+ at \d location\(s\) \(.+\)\.", capacity[1]
+    )
     assert messages == [
         ("info", "Queued by a user; scope: whole network."),
         ("info", f"Planned {SKUS * LOCATIONS} SKU-locations in 3 batches."),
