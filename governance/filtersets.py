@@ -18,7 +18,9 @@ class PlanningExceptionFilterSet(StrictFilterSet):
     ``overdue`` open or in progress and due before today; ``min_money`` a least money at
     risk. The inbox (governance.inbox) and ``/api/v1/exceptions/`` use it alike."""
 
-    status = filters.MultipleChoiceFilter(choices=ExceptionStatus.choices)
+    # No DISTINCT (django-filter's default here): no filter joins many rows, and DISTINCT over
+    # every column keeps PostgreSQL from walking the inbox's indexes in order.
+    status = filters.MultipleChoiceFilter(choices=ExceptionStatus.choices, distinct=False)
     run = IntegerFilter(field_name="last_run_id")
     item = filters.CharFilter(field_name="item__sku")
     sku = filters.CharFilter(field_name="item__sku", lookup_expr="icontains", max_length=64)

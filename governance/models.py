@@ -3,6 +3,7 @@ decided by managers; publications of active policies to the ERP."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from simple_history.models import HistoricalRecords
 
 from governance.choices import (
@@ -14,6 +15,16 @@ from governance.choices import (
 )
 from inventory.models import PolicyValues
 from sop_platform.constraints import non_negative, open_unit_interval
+
+SEVERITY_RANK = models.Case(
+    *(
+        models.When(severity=value, then=models.Value(rank))
+        for rank, value in enumerate(Severity.values)
+    ),
+    default=models.Value(len(Severity.values)),
+    output_field=models.IntegerField(),
+)
+"""High 0, medium 1, low 2: the order of the inbox's severity sort (indexed as is)."""
 
 
 class PlanningException(models.Model):
@@ -79,11 +90,15 @@ class PlanningException(models.Model):
         indexes = [
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["item", "location"]),
-            # The inbox's orders over the open exceptions (keyset pages: see governance.inbox).
+            # The inbox's orders (keyset pages: see governance.inbox.selectors). Money and
+            # severity over every status (closed ones are interleaved: a page of open ones
+            # skips few); due dates over the open ones (the closed ones come first otherwise).
+            models.Index(F("money_at_risk").desc(), F("id").desc(), name="planningexception_money"),
             models.Index(
-                fields=["-money_at_risk", "-id"],
-                condition=models.Q(status__in=["open", "in_progress"]),
-                name="planningexception_open_money",
+                SEVERITY_RANK,
+                F("money_at_risk").desc(),
+                F("id").desc(),
+                name="planningexception_severity",
             ),
             models.Index(
                 fields=["due_date", "id"],

@@ -178,9 +178,24 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="planningexception",
             index=models.Index(
-                condition=models.Q(("status__in", ["open", "in_progress"])),
-                fields=["-money_at_risk", "-id"],
-                name="planningexception_open_money",
+                models.OrderBy(models.F("money_at_risk"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="planningexception_money",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="planningexception",
+            index=models.Index(
+                models.Case(
+                    models.When(severity="high", then=models.Value(0)),
+                    models.When(severity="medium", then=models.Value(1)),
+                    models.When(severity="low", then=models.Value(2)),
+                    default=models.Value(3),
+                    output_field=models.IntegerField(),
+                ),
+                models.OrderBy(models.F("money_at_risk"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="planningexception_severity",
             ),
         ),
         migrations.AddIndex(

@@ -98,7 +98,7 @@ def shown(response) -> list[str]:
 
 
 def counts(response) -> dict[str, int]:
-    return {kind: n for kind, _, n in response.context["counts"]}
+    return {count.kind: count.count for count in response.context["counts"]}
 
 
 # --- Access -------------------------------------------------------------------------------
@@ -213,6 +213,15 @@ def test_counts_by_kind_follow_the_filters_but_the_kind(client, planner, inbox):
         "large_policy_change": 1,
     }
     assert "1 exception<" in chosen.content.decode()  # the total is the chosen kind's
+
+
+def test_counts_stop_at_the_cap(client, planner, inbox, monkeypatch):
+    monkeypatch.setattr("governance.inbox.selectors.COUNT_CAP", 1)
+    client.force_login(planner)
+    response = client.get(INBOX)
+    assert counts(response)["stockout_risk"] == 1
+    text = response.content.decode()
+    assert "4+ exceptions" in text and '<span class="count">1+</span>' in text
 
 
 @pytest.mark.parametrize(
