@@ -100,6 +100,7 @@ class PlanningExceptionAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
         "item",
         "location",
         "reasons",
+        "money_at_risk",
         "owner",
         "due_date",
         "last_run",

@@ -81,6 +81,7 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
             "updated_at",
             "resolved_at",
             "resolution_notes",
+            "money_at_risk",
             "version",
         ]
         read_only_fields = [
@@ -89,6 +90,7 @@ class PlanningExceptionSerializer(StrictInputSerializer, serializers.ModelSerial
             "severity",
             "reasons",
             "detail",
+            "money_at_risk",
             "batch_number",
             "created_at",
             "updated_at",

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from governance.choices import ExceptionKind
 from governance.selectors import location_scope
 from inventory.runs.calibration import origins_text
 from inventory.runs.charts import (
@@ -193,10 +194,28 @@ SHOWN_APART = ("backtest", "calibration", "portfolio")  # snapshot entries with 
 
 def _snapshot_rows(snapshot: dict) -> list[tuple[str, str]]:
     return [
-        (_label(name), _value_text(value))
+        (_label(name), rules_text(value) if name == "exception_rules" else _value_text(value))
         for name, value in snapshot.items()
         if name not in SHOWN_APART
     ]
+
+
+def rules_text(rules: dict) -> str:
+    """The exception rules a run applied, one clause per kind: "Stock-out risk: from 50 at
+    risk; Data quality: always; Excess risk: off"."""
+    kinds = dict(ExceptionKind.choices)
+    clauses = []
+    for kind, rule in rules.items():
+        if not rule["enabled"]:
+            clauses.append(f"{kinds.get(kind, kind)}: off")
+            continue
+        terms = (
+            [f"from {rule['min_money_at_risk']:,g} at risk"] if rule["min_money_at_risk"] else []
+        )
+        if rule.get("min_relative_change"):
+            terms.append(f"safety stock change of {rule['min_relative_change']:.0%} or more")
+        clauses.append(f"{kinds.get(kind, kind)}: {' and '.join(terms) or 'always'}")
+    return "; ".join(clauses)
 
 
 def backtest_text(summary: dict | None) -> dict | None:

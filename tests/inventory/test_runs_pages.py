@@ -528,3 +528,22 @@ def test_operations_queries_do_not_grow_with_history(
     assert len(after) == len(before)
     with django_assert_max_num_queries(10):
         client.get(OPERATIONS)
+
+
+def test_the_exception_rules_a_run_applied_read_as_words():
+    from inventory.runs.views import rules_text
+
+    rules = {
+        "data_quality": {"enabled": True, "min_money_at_risk": 0.0, "min_relative_change": 0.0},
+        "excess_risk": {"enabled": False, "min_money_at_risk": 50.0, "min_relative_change": 0.0},
+        "large_policy_change": {
+            "enabled": True,
+            "min_money_at_risk": 250.0,
+            "min_relative_change": 0.5,
+        },
+        "stockout_risk": {"enabled": True, "min_money_at_risk": 1500.0, "min_relative_change": 0},
+    }
+    assert rules_text(rules) == (
+        "Data quality: always; Excess risk: off; Large policy change: from 250 at risk and "
+        "safety stock change of 50% or more; Stock-out risk: from 1,500 at risk"
+    )
