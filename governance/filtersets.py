@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, ProposalStatus
 from governance.models import PlanningException, PolicyProposal
-from sop_platform.filtersets import IntegerFilter, StrictBooleanFilter, StrictFilterSet
+from sop_platform.filtersets import IntegerFilter, MoneyFilter, StrictBooleanFilter, StrictFilterSet
 
 MINE, UNASSIGNED = "mine", "unassigned"
 
@@ -31,13 +31,7 @@ class PlanningExceptionFilterSet(StrictFilterSet):
     )
     due_by = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     overdue = StrictBooleanFilter(method="filter_overdue")
-    min_money = filters.NumberFilter(
-        field_name="money_at_risk",
-        lookup_expr="gte",
-        min_value=0,
-        max_digits=16,
-        decimal_places=2,
-    )
+    min_money = MoneyFilter(field_name="money_at_risk", lookup_expr="gte")
 
     class Meta:
         model = PlanningException

@@ -50,6 +50,26 @@ class IntegerFilter(filters.NumberFilter):
     field_class = BoundedIntegerField
 
 
+MONEY_MAX = 10**14  # a money column holds 14 digits before the decimal point at the most
+
+
+class BoundedMoneyField(forms.DecimalField):
+    """An amount from 0 to MONEY_MAX, any number of decimals (it is only compared)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MONEY_MAX)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": MONEY_MAX})
+class MoneyFilter(filters.NumberFilter):
+    """A filter on an amount of money: its bounds are in the schema, so nothing the schema
+    allows is refused."""
+
+    field_class = BoundedMoneyField
+
+
 class StrictFilterSet(filters.FilterSet):
     """FilterSet whose generated boolean and whole-number filters are strict."""
 
