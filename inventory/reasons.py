@@ -1,4 +1,5 @@
-"""Reason codes in plain words, as pages show them (the code itself goes in a tooltip)."""
+"""Reason codes and binding order constraints in plain words, as pages show them (the code
+itself goes in a tooltip). No Django import: the engine's explanations use it too."""
 
 REASON_TEXT: dict[str, str] = {
     "DEMAND_MISSING": "No demand history or forecast to compute from",
@@ -27,3 +28,21 @@ REASON_TEXT: dict[str, str] = {
 def reason_text(code: str) -> str:
     """The plain words for ``code``; an unknown code as itself, lower case with spaces."""
     return REASON_TEXT.get(code, code.replace("_", " ").capitalize())
+
+
+BINDING_TEXT: dict[str, str] = {
+    "none": "No constraint: the economic quantity is already a valid order",
+    "moq": "Raised to the supplier's minimum order quantity (MOQ)",
+    "multiple": "Rounded up to a whole number of lots and case packs",
+    "max_qty": "Cut to a cap",
+    "shelf_life": "Capped so the stock sells within its shelf life",
+    "capacity": "Cut to a capacity: the lane's per period or the location's storage",
+    "infeasible": "MOQ and multiples cannot fit the shelf-life or capacity cap: the MOQ-valid "
+    "quantity is kept",
+}
+"""Which order constraint set an order quantity (``binding_constraint``)."""
+
+
+def binding_text(code: str) -> str:
+    """The plain words for a binding constraint code; an unknown code as itself."""
+    return BINDING_TEXT.get(code, code)

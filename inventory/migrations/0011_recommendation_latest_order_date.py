@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # Existing recommendations: the newest run's of each SKU-location is the latest.
 MARK_LATEST = """
 UPDATE inventory_policyrecommendation SET is_latest = TRUE WHERE id IN (

@@ -5,8 +5,6 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-XLSX_MAX_ROWS = 200_000  # a spreadsheet's practical size; CSV has no limit
-
 COLUMNS = {  # header: lookup on orders_visible_to
     "order_date": "order_date",
     "periods_until_order": "periods_until_order",

@@ -29,17 +29,6 @@ from inventory.models import PolicyRecommendation
 DEFAULT_HORIZON_WEEKS = 13
 NO_SUPPLIER = "Transfer or no lane"
 
-BINDING_WORDS = {
-    "none": "As needed: no rounding",
-    "moq": "Raised to the minimum order quantity (MOQ)",
-    "multiple": "Rounded up to whole lots and case packs",
-    "max_qty": "Cut to a cap",
-    "shelf_life": "Capped so the stock sells within its shelf life",
-    "capacity": "Cut to a capacity: the lane's per period or the location's storage",
-    "infeasible": "No multiple fits between the MOQ and the cap: the MOQ-valid quantity",
-}
-"""The binding constraint of an order in plain words (the code goes in a tooltip)."""
-
 
 def _quantity() -> Case:
     return Case(

@@ -10,26 +10,25 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance.selectors import NO_SCOPE_MESSAGE, location_scope
+from inventory.filtersets import NO_LANE, OrderFilterSet
 from inventory.orders.charts import orders_by_week_figure
-from inventory.orders.export import HEADER, XLSX_MAX_ROWS, export_rows
-from inventory.orders.filtersets import NO_LANE, OrderFilterSet
+from inventory.orders.export import HEADER, export_rows
 from inventory.orders.selectors import (
-    BINDING_WORDS,
     DEFAULT_HORIZON_WEEKS,
     NO_SUPPLIER,
     order_totals,
     orders_visible_to,
 )
+from inventory.reasons import BINDING_TEXT, binding_text
 from sop_platform.charts import figure_payload
+from sop_platform.exports import export_response
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
-from sop_platform.spreadsheet import XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
 from supply.models import Supplier
 
 VIEW_ORDERS = "inventory.view_policyrecommendation"
@@ -83,7 +82,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         "export_query": _query_without(request, "after", "sort").urlencode(),
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-        "bindings": list(BINDING_WORDS.items()),
+        "bindings": list(BINDING_TEXT.items()),
         "location_codes": scope.locations().order_by("code").values_list("code", flat=True),
         "supplier_codes": Supplier.objects.order_by("code").values_list("code", flat=True),
         "no_lane": NO_LANE,
@@ -110,28 +109,14 @@ def _row(rec) -> dict:
         "lane": lane,
         "now": rec.periods_until_order == 0,
         "overdue": rec.periods_until_order != 0 and rec.order_date < today,
-        "binding_words": BINDING_WORDS.get(rec.binding_constraint, rec.binding_constraint),
+        "binding_words": binding_text(rec.binding_constraint),
     }
 
 
 @require_GET
 @permission_required(VIEW_ORDERS, raise_exception=True)
 def orders_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered orders as CSV (streamed, any size) or XLSX (up to XLSX_MAX_ROWS)."""
-    if fmt not in ("csv", "xlsx"):
-        return HttpResponseBadRequest("Export as csv or xlsx.")
-    rows = _filters(request).qs
-    filename = f"orders-{timezone.localdate():%Y-%m-%d}"
-    if fmt == "csv":
-        lines = csv_lines(HEADER, export_rows(rows))
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    else:
-        if rows.count() > XLSX_MAX_ROWS:
-            return HttpResponseBadRequest(
-                f"More than {XLSX_MAX_ROWS:,} orders match: narrow the filters or export CSV."
-            )
-        response = HttpResponse(
-            xlsx_bytes(HEADER, export_rows(rows), sheet="Orders"), content_type=XLSX_CONTENT_TYPE
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    """The filtered orders as CSV (streamed, any size) or XLSX (sop_platform.exports)."""
+    return export_response(
+        fmt, _filters(request).qs, name="orders", header=HEADER, lines=export_rows
+    )

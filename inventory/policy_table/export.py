@@ -7,8 +7,6 @@ from django.db.models import QuerySet
 
 from inventory.policy_table.selectors import STATUS_WORDS, status_of, with_proposed_values
 
-XLSX_MAX_ROWS = 200_000  # a spreadsheet's practical size; CSV has no limit
-
 _VALUES = ("safety_stock", "reorder_point", "min_level", "max_level", "order_quantity")
 COLUMNS = {  # header: lookup on policy_table_rows
     "sku": "item__sku",

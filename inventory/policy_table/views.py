@@ -14,7 +14,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from governance.proposals import PROPOSE, proposal_from_recommendation
 from governance.selectors import location_scope
 from inventory.filtersets import DEMAND_PATTERNS, PolicyTableFilterSet
-from inventory.policy_table.export import HEADER, XLSX_MAX_ROWS, export_rows
+from inventory.policy_table.export import HEADER, export_rows
 from inventory.policy_table.rows import table_row
 from inventory.policy_table.selectors import (
     RISK_CHOICES,
@@ -33,9 +32,9 @@ from inventory.policy_table.selectors import (
     policy_table_rows,
 )
 from inventory.runs.scope import SEGMENTS
+from sop_platform.exports import export_response
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
 from sop_platform.redirects import return_url
-from sop_platform.spreadsheet import XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
 
 VIEW_POLICIES = "inventory.view_inventorypolicy"
 ROWS_PER_PAGE = 50
@@ -115,25 +114,10 @@ def _with(query: QueryDict, **values: str) -> str:
 @require_GET
 @permission_required(VIEW_POLICIES, raise_exception=True)
 def policy_table_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered rows as CSV (streamed, any size) or XLSX (up to XLSX_MAX_ROWS)."""
-    if fmt not in ("csv", "xlsx"):
-        return HttpResponseBadRequest("Export as csv or xlsx.")
-    rows = _filters(request).qs
-    filename = f"policies-{timezone.localdate():%Y-%m-%d}"
-    if fmt == "csv":
-        lines = csv_lines(HEADER, export_rows(rows))
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    else:
-        if rows.count() > XLSX_MAX_ROWS:
-            return HttpResponseBadRequest(
-                f"More than {XLSX_MAX_ROWS:,} rows match: narrow the filters or export CSV."
-            )
-        response = HttpResponse(
-            xlsx_bytes(HEADER, export_rows(rows), sheet="Policies"),
-            content_type=XLSX_CONTENT_TYPE,
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    """The filtered rows as CSV (streamed, any size) or XLSX (sop_platform.exports)."""
+    return export_response(
+        fmt, _filters(request).qs, name="policies", header=HEADER, lines=export_rows
+    )
 
 
 @require_POST

@@ -232,6 +232,12 @@ class PolicyRecommendation(models.Model):
                 condition=models.Q(is_latest=True),
                 name="policyrec_latest_location",
             ),
+            # The orders page in date order (inventory.orders), at 1M rows too.
+            models.Index(
+                fields=["order_date", "item", "location"],
+                condition=models.Q(is_latest=True, order_date__isnull=False),
+                name="policyrec_latest_order_date",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from inventory.engine import cycle_service_factor, eoq, fill_rate_factor, lead_t
 from inventory.engine.calibration import Calibration, corrected
 from inventory.engine.from_history import EMPIRICAL_MIN_PERIODS
 from inventory.engine.levels import DISCRETE_MEAN_LIMIT, POISSON_DISPERSION_LIMIT
+from inventory.reasons import binding_text
 from sop_platform.display import MISSING, percent, units
 
 DISCRETE = ("poisson", "negbin", "empirical")
@@ -26,15 +27,6 @@ DISTRIBUTION_NAMES = {
     "poisson": "Poisson",
     "negbin": "Negative binomial",
     "empirical": "Empirical (the row's own history)",
-}
-BINDING_TEXT = {
-    "none": "No constraint: the economic quantity is already a valid order",
-    "moq": "Raised to the supplier's minimum order quantity (MOQ)",
-    "multiple": "Rounded up to a whole number of lots and case packs",
-    "shelf_life": "Capped so the stock sells within its shelf life",
-    "capacity": "Cut to a capacity: the lane's per period or the location's storage",
-    "infeasible": "MOQ and multiples cannot fit the shelf-life or capacity cap: the MOQ-valid "
-    "quantity is kept",
 }
 SD_SOURCE_TEXT = {
     "forecast_error": "forecast RMSE (actual − forecast over the history window)",
@@ -139,7 +131,7 @@ class Explanation:
 
     @property
     def binding_text(self) -> str:
-        return BINDING_TEXT.get(self.binding_constraint, self.binding_constraint)
+        return binding_text(self.binding_constraint)
 
 
 def explain(rec: Any, run: RunContext, terms: OrderTerms) -> Explanation | None:

@@ -292,3 +292,11 @@ def test_the_api_shows_proposals_refuses_bad_filters_and_keeps_the_scope(
     assert api_rows(client_for(ungranted_planner), {}) == []
     nobody = django_user_model.objects.create_user("nobody", password="pw-123456789")
     assert client_for(nobody).get(API).status_code == 403
+
+
+def test_an_xlsx_beyond_its_row_limit_is_refused_with_the_reason(run, planner, monkeypatch):
+    monkeypatch.setattr("sop_platform.exports.XLSX_MAX_ROWS", 10)
+    response = client_for(planner).get(reverse("inventory:policies-export", args=["xlsx"]))
+    assert response.status_code == 400 and b"More than 10 rows match" in response.content
+    csv_export = client_for(planner).get(reverse("inventory:policies-export", args=["csv"]))
+    assert len(b"".join(csv_export.streaming_content).splitlines()) == 61
