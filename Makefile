@@ -46,3 +46,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/load_demo.py
 	$(PY) bench/runs.py
 	$(PY) bench/governance.py
+	$(PY) bench/workspace.py

@@ -254,6 +254,7 @@ def bench(rows: int, reuse: bool) -> None:
         ["/exceptions/?kind=stockout_risk" for _ in repeat],
     )
     _timed(client, "Recommended orders, first page", ["/orders/" for _ in repeat])
+    _timed(client, "Recommended orders by date", ["/orders/?sort=date" for _ in repeat])
 
 
 def main() -> None:
