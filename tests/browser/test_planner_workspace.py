@@ -57,7 +57,7 @@ def planner_user(django_user_model):
 def _shown_skus(page) -> list[tuple[str, str]]:
     rows = page.locator("table.policy-table tbody tr")
     return [
-        (row.locator("th.item").inner_text(), row.locator("td.nowrap").inner_text())
+        (row.locator("th.item a").inner_text(), row.locator("td.nowrap").inner_text())
         for row in rows.all()
     ]
 
