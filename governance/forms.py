@@ -1,4 +1,4 @@
-"""The form that handles a planning exception from the Runs pages.
+"""The form that handles a planning exception from the Runs pages and the inbox.
 
 It only shapes input: who owns the exception, its status, its due date and the resolution
 notes. The rules (notes needed to resolve or dismiss, who may own an exception, reopening)
@@ -7,6 +7,7 @@ back on the field it names.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -16,7 +17,11 @@ from django.db.models import Q, QuerySet
 
 from governance.choices import ExceptionStatus
 from governance.models import PlanningException
-from governance.services import HANDLE_EXCEPTIONS
+from governance.services import (
+    HANDLE_EXCEPTIONS,
+    PlanningExceptionConflict,
+    planning_exception_update,
+)
 
 
 def exception_owner_candidates() -> QuerySet:
@@ -121,3 +126,37 @@ class ExceptionHandleForm(forms.Form):
             return
         for name, errors in error.error_dict.items():
             self.add_error(name if name in self.fields else None, errors)
+
+
+@dataclass
+class HandleOutcome:
+    """What posting a handling form did: ``saved`` (with ``changed`` fields, or none), or
+    not, with the form to show again: its errors, or, after a ``conflict``, the exception as
+    stored now."""
+
+    form: ExceptionHandleForm
+    saved: bool = False
+    changed: bool = False
+    conflict: bool = False
+
+
+def exception_handle(
+    data, *, exception: PlanningException, user: AbstractBaseUser, owners: Iterable
+) -> HandleOutcome:
+    """Apply a posted handling form through ``planning_exception_update`` (the pages' one
+    way to change an exception); PermissionDenied goes on to the caller (a 403)."""
+    form = ExceptionHandleForm(data, exception=exception, owners=owners)
+    if not form.is_valid():
+        return HandleOutcome(form)
+    changes = form.changes()
+    try:
+        planning_exception_update(
+            exception=exception, user=user, version=form.version_read(), **changes
+        )
+    except ValidationError as error:
+        form.add_service_error(error)
+        return HandleOutcome(form)
+    except PlanningExceptionConflict as conflict:
+        stored = ExceptionHandleForm.as_stored(conflict.current, owners=owners, error=str(conflict))
+        return HandleOutcome(stored, conflict=True)
+    return HandleOutcome(form, saved=True, changed=bool(changes))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
 from governance.exceptions_bulk import BulkOutcome, planning_exceptions_update_many
 from governance.filtersets import MINE, UNASSIGNED, PlanningExceptionFilterSet
-from governance.forms import ExceptionHandleForm, exception_owner_candidates
+from governance.forms import ExceptionHandleForm, exception_handle, exception_owner_candidates
 from governance.inbox.forms import ExceptionBulkForm
 from governance.inbox.selectors import (
     DEFAULT_SORT,
@@ -27,11 +27,7 @@ from governance.inbox.selectors import (
 )
 from governance.models import PlanningException
 from governance.selectors import NO_SCOPE_MESSAGE, location_scope
-from governance.services import (
-    HANDLE_EXCEPTIONS,
-    PlanningExceptionConflict,
-    planning_exception_update,
-)
+from governance.services import HANDLE_EXCEPTIONS
 from sop_platform.keyset import BadCursor, keyset_page
 
 VIEW_EXCEPTIONS = "governance.view_planningexception"
@@ -103,27 +99,16 @@ def _handle(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("exception: the number of an exception is expected.")
     exception = get_object_or_404(inbox_exceptions(user=request.user), pk=int(pk))
     owners = list(exception_owner_candidates())
-    form = ExceptionHandleForm(request.POST, exception=exception, owners=owners)
-    if form.is_valid():
-        changes = form.changes()
-        try:  # PermissionDenied goes on to Django: 403
-            planning_exception_update(
-                exception=exception, user=request.user, version=form.version_read(), **changes
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        except PlanningExceptionConflict as conflict:
-            stored = ExceptionHandleForm.as_stored(
-                conflict.current, owners=owners, error=str(conflict)
-            )
-            return _page(request, bound=stored, status=409)
-        else:
-            done = "updated" if changes else "nothing changed"
-            messages.success(request, f"Exception #{exception.pk}: {done}.")
-            query = request.GET.copy()
-            query.pop("handle", None)
-            return redirect(_inbox_url(query, f"#exception-{exception.pk}"))
-    return _page(request, bound=form, status=400)
+    outcome = exception_handle(request.POST, exception=exception, user=request.user, owners=owners)
+    if outcome.conflict:
+        return _page(request, bound=outcome.form, status=409)
+    if not outcome.saved:
+        return _page(request, bound=outcome.form, status=400)
+    done = "updated" if outcome.changed else "nothing changed"
+    messages.success(request, f"Exception #{exception.pk}: {done}.")
+    query = request.GET.copy()
+    query.pop("handle", None)
+    return redirect(_inbox_url(query, f"#exception-{exception.pk}"))
 
 
 def _filter_data(request: HttpRequest) -> QueryDict:

@@ -6,7 +6,6 @@ Rows are limited to the user's locations by the selectors; these views only tran
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,15 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
 from governance.filtersets import PlanningExceptionFilterSet
-from governance.forms import ExceptionHandleForm, exception_owner_candidates
+from governance.forms import ExceptionHandleForm, exception_handle, exception_owner_candidates
 from governance.models import PlanningException
 from governance.proposals import PROPOSE
 from governance.selectors import location_scope
-from governance.services import (
-    HANDLE_EXCEPTIONS,
-    PlanningExceptionConflict,
-    planning_exception_update,
-)
+from governance.services import HANDLE_EXCEPTIONS
 from inventory.filtersets import PolicyRecommendationFilterSet
 from inventory.models import PolicyRecommendation
 from inventory.runs.models import PolicyRun
@@ -174,31 +169,18 @@ def run_exception_update(request: HttpRequest, pk: int, exception_pk: int) -> Ht
         exceptions_visible_to(user=request.user, run=run), pk=exception_pk
     )
     owners = exception_owner_candidates()
-    form = ExceptionHandleForm(request.POST, exception=exception, owners=owners)
-    if form.is_valid():
-        changes = form.changes()
-        try:  # PermissionDenied goes on to Django: 403
-            planning_exception_update(
-                exception=exception, user=request.user, version=form.version_read(), **changes
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        except PlanningExceptionConflict as conflict:
-            stored = ExceptionHandleForm.as_stored(
-                conflict.current, owners=owners, error=str(conflict)
-            )
-            response = _exceptions_page(request, run, bound=stored)
-            response.status_code = 409
-            return response
-        else:
-            if changes:
-                messages.success(request, f"Exception #{exception.pk} updated.")
-            else:
-                messages.info(request, f"Exception #{exception.pk}: nothing changed.")
-            url = reverse("inventory:run-exceptions", args=[run.pk])
-            query = _query_without(request, "handle").urlencode()
-            return redirect(f"{url}{'?' + query if query else ''}#exception-{exception.pk}")
-    return _exceptions_page(request, run, bound=form)
+    outcome = exception_handle(request.POST, exception=exception, user=request.user, owners=owners)
+    if not outcome.saved:
+        response = _exceptions_page(request, run, bound=outcome.form)
+        response.status_code = 409 if outcome.conflict else 200
+        return response
+    if outcome.changed:
+        messages.success(request, f"Exception #{exception.pk} updated.")
+    else:
+        messages.info(request, f"Exception #{exception.pk}: nothing changed.")
+    url = reverse("inventory:run-exceptions", args=[run.pk])
+    query = _query_without(request, "handle").urlencode()
+    return redirect(f"{url}{'?' + query if query else ''}#exception-{exception.pk}")
 
 
 def _exceptions_page(
