@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm
 from governance.choices import ExceptionKind, ExceptionStatus
 from governance.models import ExceptionRule, PlanningException
 from inventory.models import Location, PolicyRecommendation
+from inventory.reasons import reason_text
 from inventory.runs.models import PolicyRun
 from inventory.runs.scope import RunScope
 from inventory.runs.services import policy_run_start
@@ -159,7 +160,10 @@ def test_recommendations_page_shows_the_figures_of_a_row(client, planner, run):
     response = client.get(url("run-recommendations", run))
     text = response.content.decode()
     assert "60 recommendations" in text and "Page 1 of 2" in text
-    row = text[text.index(f'<span title="{rec.item.description}">SKU-000002</span>') :]
+    sku_location = reverse("inventory:sku-location", args=[rec.item_id, rec.location_id])
+    row = text[
+        text.index(f'<a href="{sku_location}" title="{rec.item.description}">SKU-000002</a>') :
+    ]
     row = row.split("</tr>")[0]
     expected = [
         "CDC-01",
@@ -177,11 +181,13 @@ def test_recommendations_page_shows_the_figures_of_a_row(client, planner, run):
     ]
     for fragment in expected:
         assert fragment in row, fragment
-    for code in rec.stockout_reasons:
-        assert f'<span class="reason reason-stockout">{code}</span>' in row
+    for code in rec.stockout_reasons:  # in plain words, the code as the tooltip
+        assert (
+            f'<span class="reason reason-stockout" title="{code}">{reason_text(code)}</span>' in row
+        )
     assert "Blocked</span>" not in row
 
-    blocked_row = text[text.index(f'>{blocked.item.sku}</span><div><span class="badge flag') :]
+    blocked_row = text[text.index(f'>{blocked.item.sku}</a><div><span class="badge flag') :]
     assert '<td class="num">—</td>' in blocked_row.split("</tr>")[0]  # min / max
 
 
