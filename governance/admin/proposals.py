@@ -1,30 +1,27 @@
-"""Admin of planning exceptions (a read-only view: assigning, resolving and dismissing go
-through ``planning_exception_update``, the API's PATCH, where the rules live); the approvers'
-home, pending policy proposals approved or rejected through governance.proposals; the
-publications; and the mixin that limits every admin of located rows to the user's location
-scope."""
+"""The approvers' home: pending policy proposals compared with the policy in force and
+the recommendation, approved or rejected through governance.proposals."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, FloatField, ForeignKey, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Abs, Cast
 from django.http import HttpRequest
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
+from governance.admin.common import (
+    COMPARED,
+    LocationScopedAdmin,
+    html_table,
+    scoped_location_filter,
+)
 from governance.choices import OPEN_EXCEPTION_STATUSES, ProposalStatus
 from governance.models import (
-    ExceptionRule,
     PlanningException,
     PolicyProposal,
-    PublicationBatch,
-    PublishedPolicy,
 )
 from governance.proposals import (
     DECIDE,
@@ -33,87 +30,15 @@ from governance.proposals import (
     proposal_reject,
 )
 from governance.proposals_bulk import proposals_approve_many
-from governance.publication import (
-    PUBLISH,
-    publication_create,
-    publication_preview,
-    publications_visible,
-)
-from governance.selectors import location_scope
-from inventory.models import Location
+from inventory.runs.scope import SEGMENTS
 from sop_platform.admin import (
     EMPTY,
-    ReadOnlyAdmin,
     ReadOnlyHistoryAdmin,
-    number_column,
     readable_number,
     readable_share,
     signed_number,
 )
 
-COMPARED = (  # (field, label): the policy values compared on the proposals' pages
-    ("reorder_point", "Reorder point"),
-    ("min_level", "Min"),
-    ("max_level", "Max"),
-    ("order_quantity", "Order quantity"),
-    ("safety_stock", "Safety stock"),
-)
-# Changelist columns of the policy quantities, readable (no 15-decimal floats).
-POLICY_QUANTITY_COLUMNS = [number_column(name, label) for name, label in COMPARED]
-
-
-class LocationScopedAdmin(admin.ModelAdmin):
-    """Changelists, change pages, filters and location choices limited to the locations in
-    the user's scope (``location_path`` leads from the model to its Location)."""
-
-    location_path = "location"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        return location_scope(user=request.user).restrict(queryset, self.location_path)
-
-    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs):
-        if db_field.related_model is Location:
-            kwargs["queryset"] = location_scope(user=request.user).locations()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ScopedLocationListFilter(admin.RelatedFieldListFilter):
-    """Offers the locations in the user's scope (not a scan of the rows: tables are large)."""
-
-    def field_choices(self, field, request: HttpRequest, model_admin) -> list[tuple]:
-        locations = location_scope(user=request.user).locations().order_by("code")
-        return [(location.pk, str(location)) for location in locations]
-
-
-def scoped_location_filter(path: str = "location") -> tuple:
-    """A changelist filter by location offering only the locations in the user's scope."""
-    return (path, ScopedLocationListFilter)
-
-
-@admin.register(PlanningException)
-class PlanningExceptionAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
-    list_display = [
-        "kind",
-        "severity",
-        "status",
-        "item",
-        "location",
-        "reasons",
-        "money_at_risk",
-        "owner",
-        "due_date",
-        "last_run",
-    ]
-    list_filter = ["status", "kind", "severity", scoped_location_filter(), "last_run__id"]
-    list_select_related = ["item", "location", "owner", "last_run"]
-    search_fields = ["item__sku", "location__code"]
-    show_full_result_count = False
-
-
-# --- Policy proposals: the approvers' home ------------------------------------------------
-
-SEGMENTS = [f"{abc}{xyz}" for abc in "ABC" for xyz in "XYZ"]
 ALL = "all"
 MESSAGES_PER_ACTION = 20  # refusals listed one by one; beyond, counted
 
@@ -411,7 +336,7 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
                 "",
             )
         )
-        return _table(["", "In force", "Proposed", "Recommended", "Change"], rows)
+        return html_table(["", "In force", "Proposed", "Recommended", "Change"], rows)
 
     @admin.display(description="Explanation")
     def recommendation_display(self, proposal: PolicyProposal) -> str:
@@ -432,7 +357,7 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
             ("Stock-out risk", ", ".join(rec.get("stockout_reasons") or []) or EMPTY),
             ("Excess risk", ", ".join(rec.get("excess_reasons") or []) or EMPTY),
         ]
-        return _table(["", ""], rows)
+        return html_table(["", ""], rows)
 
     @admin.display(description="Open exceptions")
     def open_exceptions(self, proposal: PolicyProposal) -> str:
@@ -447,7 +372,7 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
         ]
         if not rows:
             return "None."
-        return _table(["Kind", "Severity", "Reasons", "Detail"], rows)
+        return html_table(["Kind", "Severity", "Reasons", "Detail"], rows)
 
     @admin.display(description="History")
     def history_table(self, proposal: PolicyProposal) -> str:
@@ -461,7 +386,7 @@ class PolicyProposalAdmin(LocationScopedAdmin, ReadOnlyHistoryAdmin):
             )
             for r in records
         ]
-        return _table(["When", "Who", "Status", "Why"], rows)
+        return html_table(["When", "Who", "Status", "Why"], rows)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -536,132 +461,4 @@ def _message(error: Exception) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
-def _table(headers: list[str], rows: list[tuple]) -> str:
-    """A small HTML table of text cells (escaped)."""
-    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
-    body = format_html_join(
-        "",
-        "<tr>{}</tr>",
-        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
-    )
-    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
-
-
 # --- Publications --------------------------------------------------------------------------
-
-
-@admin.register(PublicationBatch)
-class PublicationBatchAdmin(ReadOnlyAdmin):
-    """Publications to the ERP. "Publish" (the add page, for managers) shows what awaits
-    publication in the user's scope and what open data-quality exceptions hold back, and
-    publishes through ``governance.publication.publication_create``."""
-
-    list_display = [
-        "id",
-        "created_by",
-        "created_at",
-        "policies",
-        "held_back",
-        "released",
-        "justification",
-    ]
-    list_select_related = ["created_by"]
-    date_hierarchy = "created_at"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        """Every publication for a whole-network user, one's own otherwise (a batch's counts
-        span locations), as the API lists them."""
-        return publications_visible(super().get_queryset(request), user=request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm(PUBLISH)
-
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
-        """The publish page: a preview, then the service on POST."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = PublishForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                batch = publication_create(user=request.user, **form.cleaned_data)
-            except (PermissionDenied, ValidationError) as refused:
-                self.message_user(request, _refusal_text(refused), messages.ERROR)
-            else:
-                self.message_user(request, _published_text(batch), messages.SUCCESS)
-                return redirect("admin:governance_publicationbatch_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Publish policies to the ERP",
-            "form": form,
-            "preview": publication_preview(user=request.user),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/governance/publish.html", context)
-
-
-@admin.register(PublishedPolicy)
-class PublishedPolicyAdmin(LocationScopedAdmin, ReadOnlyAdmin):
-    """What each publication gave the ERP, per policy (in the user's scope)."""
-
-    list_display = [
-        "batch",
-        "item",
-        "location",
-        "policy_version",
-        "effective_from",
-        *POLICY_QUANTITY_COLUMNS,
-        "current",
-        "released",
-    ]
-    list_select_related = ["batch", "item", "location"]
-    list_filter = ["current", "released", scoped_location_filter(), "batch__id"]
-    search_fields = ["item__sku", "location__code"]
-    show_full_result_count = False
-
-
-class PublishForm(forms.Form):
-    """What a publication asks: whether to release the held-back policies, and why."""
-
-    release_held = forms.BooleanField(
-        required=False, label="Also publish the policies held back by data-quality exceptions"
-    )
-    justification = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required to release held-back policies: why they may go out.",
-    )
-
-
-def _published_text(batch: PublicationBatch) -> str:
-    text = f"Publication #{batch.pk}: {batch.policies:,} policies published"
-    if batch.held_back:
-        text += f", {batch.held_back:,} held back by open data-quality exceptions"
-    if batch.released:
-        text += f", {batch.released:,} released despite them"
-    return text + "."
-
-
-def _refusal_text(refused: Exception) -> str:
-    if isinstance(refused, ValidationError):
-        return " ".join(m for texts in refused.message_dict.values() for m in texts)
-    return str(refused)
-
-
-# --- Exception rules: when runs raise exceptions ------------------------------------------
-
-
-@admin.register(ExceptionRule)
-class ExceptionRuleAdmin(SimpleHistoryAdmin):
-    """One rule per kind, seeded by the migration: edited, never added or deleted (a kind
-    without a rule would raise every exception found). A change applies from the next run."""
-
-    list_display = ["kind", "enabled", "min_money_at_risk", "min_relative_change", "updated_at"]
-    list_editable = ["enabled", "min_money_at_risk"]
-    fields = ["kind", "enabled", "min_money_at_risk", "min_relative_change"]
-    readonly_fields = ["kind"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
