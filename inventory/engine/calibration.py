@@ -8,14 +8,20 @@ measures the slip without looking ahead and corrects it:
 1. rolling origins inside the history: at each origin o (the last ``window`` periods, the
    ``window`` before them, ...), policies are computed from the periods before o only and
    replayed (engine.backtest) over the ``window`` periods after it;
-2. per group of rows (demand pattern at the latest origin × service type; groups of fewer
-   than ``GROUP_MIN_ROWS`` rows pooled as pattern 'any'; rows without demand before the
-   origin left out: no level serves them) the achieved service
+2. per group of rows (demand pattern at the latest origin × service type; rows without
+   demand before the origin left out: no level serves them) the achieved service
    (units served / demanded, or periods without a stock-out) is set against the promise
    (the targets, weighted as the achieved figure is);
 3. the group's allowed shortfall is scaled: target' = 1 − (1 − target) · factor, with
    factor ← factor · (1 − promised) / (1 − achieved), repeated ``iterations`` times (each
    time replaying the corrected targets), bounded to [``MIN_FACTOR``, ``MAX_FACTOR``].
+
+A group of fewer than ``GROUP_MIN_ROWS`` rows is too small to measure its own factor: it
+backs off to its parent, the factor calibrated over all rows of its service type (group
+'any'), as hierarchical estimators shrink sparse cells to their parent (Gelman & Hill (2007),
+*Data Analysis Using Regression and Multilevel/Hierarchical Models*, ch. 12). That one is
+calibrated first; the groups large enough then get their own with the small groups' rows
+held at it.
 
 The final policies use the factor of the group each row is in on its full history. This is
 the empirical calibration of probabilistic forecasts by rolling-origin evaluation (Tashman
@@ -35,7 +41,7 @@ from inventory.engine.inputs import PolicyInputs
 MIN_FACTOR, MAX_FACTOR = 0.02, 4.0
 MAX_TARGET = 0.9995
 MIN_TRAINING_PERIODS = 26
-GROUP_MIN_ROWS = 20  # smaller groups share the factor of all rows of their service type
+GROUP_MIN_ROWS = 20  # smaller groups take the factor of all rows of their service type
 POOLED = "any"
 
 
@@ -110,7 +116,22 @@ def calibrate(
         return Calibration((), window, 0)
     folds = [_Fold(h[:, : c + window], x, window) for c in cuts]
     keys = _keys(folds[0].pattern, x.service_type)
-    factor = np.ones(len(x))
+    pooled = np.char.startswith(keys, f"{POOLED}|")
+    factor, groups = np.ones(len(x)), []
+    if pooled.any():  # small groups back off to the factor of all rows of their type
+        every = np.where(keys == "", "", np.char.add(f"{POOLED}|", x.service_type.astype(str)))
+        factor, shared = _iterate(folds, x, factor, every, iterations)
+        groups += [g for g in _groups(every, factor, *shared) if g.service_type in _types(keys)]
+        factor = np.where(pooled, factor, 1.0)
+    own = np.where(pooled, "", keys)
+    factor, evidence = _iterate(folds, x, factor, own, iterations)
+    groups += _groups(own, factor, *evidence)
+    return Calibration(tuple(sorted(groups, key=_order)), window, len(cuts))
+
+
+def _iterate(folds, x: PolicyInputs, factor: NDArray, keys: NDArray, iterations: int):
+    """The factors of the groups ``keys`` names (other rows keep theirs) after
+    ``iterations`` corrections, with (promised, achieved before, achieved after) per group."""
     before = None
     for step in range(iterations + 1):
         promised, achieved = _measure(folds, x, factor, keys)
@@ -118,7 +139,16 @@ def calibrate(
         if step == iterations:
             break
         factor = _update(factor, keys, promised, achieved)
-    return Calibration(_groups(keys, factor, promised, before, achieved), window, len(cuts))
+    return factor, (promised, before, achieved)
+
+
+def _types(keys: NDArray) -> set[str]:
+    """The service types that have a pooled group."""
+    return {str(key).split("|")[1] for key in keys if str(key).startswith(f"{POOLED}|")}
+
+
+def _order(group: CalibrationGroup) -> tuple[str, str]:
+    return group.pattern, group.service_type
 
 
 class _Fold:

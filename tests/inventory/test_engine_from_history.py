@@ -220,6 +220,28 @@ def test_calibration_corrects_a_slipping_promise_and_records_why():
     assert np.allclose(corrected(np.array([0.95]), np.array([0.5])), 0.975)
 
 
+def test_a_group_too_small_to_measure_takes_the_factor_of_all_rows_of_its_type():
+    rng = np.random.default_rng(5)
+    # 200 rows of compound-Poisson demand (growing, as above) and 8 smooth rows: too few for
+    # a factor of their own.
+    many = np.hstack([_compound_poisson(rng, 200, 104), 2 * _compound_poisson(rng, 200, 52)])
+    smooth = rng.poisson(20.0, (8, 156)).astype(float)
+    history = np.vstack([many, smooth])
+    x = _inputs(208)
+    result = calibrate(history, x, window=13, origins=3, iterations=3)
+    by_pattern = {g.pattern: g for g in result.groups}
+    pooled = by_pattern["any"]
+    assert pooled.rows == 208  # calibrated over every row of the service type ...
+    own = [g for g in result.groups if g.pattern != "any"]
+    assert own and all(g.rows >= 20 for g in own)  # ... the large groups on their own rows
+    assert sum(g.rows for g in own) + 8 == 208
+    alone = calibrate(history, x, window=13, origins=3, iterations=3, sample=None)
+    assert alone.groups == result.groups  # no sampling below 20,000 rows
+    factors = result.factor(np.array(["smooth", own[0].pattern]), np.array(["fill", "fill"]))
+    assert factors[0] == pooled.factor and factors[1] == own[0].factor
+    assert pooled.factor != 1.0
+
+
 def test_policies_from_history_keeps_a_callers_mean_and_distribution():
     history = _fixed_size_history()
     given = policies_from_history(history, _inputs(demand_mean=0.1, demand_sd=0.4))
