@@ -11,6 +11,7 @@ more their history rows, with who and why. The value checks are those of
 ``governance.proposals.policy_values_check``, in SQL.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -109,15 +110,19 @@ def _compared(recommendations: QuerySet) -> QuerySet:
         .order_by("-effective_from")
     )
     fields = {alias: Subquery(in_force.values(name)[:1]) for name, alias in _CURRENT.items()}
-    tolerance = ServiceLevelClass.objects.filter(code=OuterRef("service_class"))
     return recommendations.order_by().annotate(
         **fields,
         in_force_id=Subquery(in_force.values("pk")[:1]),
         in_force_version=Subquery(in_force.values("policy_version")[:1]),
-        tolerance=Coalesce(
-            Subquery(tolerance.values("accept_tolerance")[:1]), Value(DEFAULT_TOLERANCE)
-        ),
+        tolerance=class_tolerance(),
     )
+
+
+def class_tolerance() -> Coalesce:
+    """The accept-all tolerance of a recommendation's service class (the default for an
+    unknown class)."""
+    tolerance = ServiceLevelClass.objects.filter(code=OuterRef("service_class"))
+    return Coalesce(Subquery(tolerance.values("accept_tolerance")[:1]), Value(DEFAULT_TOLERANCE))
 
 
 def _valid() -> Q:
@@ -147,11 +152,16 @@ def _order_terms_kept() -> Q:
 
 
 def _within() -> Q:
-    """Reorder point and max level each within the tolerance of the policy's."""
+    return within_tolerance(_CURRENT, F("tolerance"))
+
+
+def within_tolerance(current: Mapping[str, str], tolerance) -> Q:
+    """Reorder point and max level each within ``tolerance`` (a share) of the policy's,
+    whose fields ``current`` names (field → lookup)."""
     within = Q()
     for name in ("reorder_point", "max_level"):
-        change = Abs(F(name) - F(_CURRENT[name]))
-        within &= Q(LessThanOrEqual(change, F("tolerance") * Abs(F(_CURRENT[name]))))
+        change = Abs(F(name) - F(current[name]))
+        within &= Q(LessThanOrEqual(change, tolerance * Abs(F(current[name]))))
     return within
 
 

@@ -29,6 +29,7 @@ from governance.models import PlanningException
 from governance.selectors import NO_SCOPE_MESSAGE, location_scope
 from governance.services import HANDLE_EXCEPTIONS
 from sop_platform.keyset import BadCursor, keyset_page
+from sop_platform.querystrings import int_or_none
 
 VIEW_EXCEPTIONS = "governance.view_planningexception"
 PAGE_SIZE = 50
@@ -185,7 +186,7 @@ def _keyset_page(request: HttpRequest, rows, sort: str):
 def _rows(request: HttpRequest, exceptions: list[PlanningException], bound, owners) -> list:
     """What each row shows; the handling form on the row named by ``?handle=`` (or ``bound``'s
     row), when the user may handle exceptions."""
-    handle = bound.exception.pk if bound else _int_or_none(request.GET.get("handle"))
+    handle = bound.exception.pk if bound else int_or_none(request.GET.get("handle"))
     today = timezone.localdate()
     rows = []
     for exception in exceptions:
@@ -206,7 +207,3 @@ def _rows(request: HttpRequest, exceptions: list[PlanningException], bound, owne
             }
         )
     return rows
-
-
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 19 else None

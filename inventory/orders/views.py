@@ -9,7 +9,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    QueryDict,
 )
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,6 +28,7 @@ from inventory.reasons import BINDING_TEXT, binding_text
 from sop_platform.charts import figure_payload
 from sop_platform.exports import export_response
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
+from sop_platform.querystrings import query_without
 from supply.models import Supplier
 
 VIEW_ORDERS = "inventory.view_policyrecommendation"
@@ -43,15 +43,8 @@ NOT_FILTERS = ("sort", "after")
 
 
 def _filters(request: HttpRequest) -> OrderFilterSet:
-    data = _query_without(request, *NOT_FILTERS)
+    data = query_without(request, *NOT_FILTERS)
     return OrderFilterSet(data, queryset=orders_visible_to(user=request.user))
-
-
-def _query_without(request: HttpRequest, *names: str) -> QueryDict:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query
 
 
 @require_GET
@@ -70,7 +63,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(str(error))
     totals = order_totals(filters.qs) if page.first else None
     scope = location_scope(user=request.user)
-    query = _query_without(request, "after")
+    query = query_without(request, "after")
     next_query = query.copy()
     next_query["after"] = page.next_cursor or ""
     context = {
@@ -79,7 +72,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "next_query": next_query.urlencode() if page.has_next else "",
-        "export_query": _query_without(request, "after", "sort").urlencode(),
+        "export_query": query_without(request, "after", "sort").urlencode(),
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
         "bindings": list(BINDING_TEXT.items()),

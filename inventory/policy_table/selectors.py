@@ -22,12 +22,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Abs, Cast, Coalesce
-from django.db.models.lookups import LessThanOrEqual
 
+from governance.accept_all import class_tolerance, within_tolerance
 from governance.choices import ProposalStatus
 from governance.models import PolicyProposal
 from governance.selectors import location_scope
-from inventory.models import PolicyRecommendation, PolicyValues, ServiceLevelClass
+from inventory.models import PolicyRecommendation, PolicyValues
 
 NO_VALUE = -1.0  # sorts rows without a change after every real one (changes are ≥ 0)
 
@@ -66,20 +66,10 @@ def _in_force() -> Q:
 
 
 def _within_tolerance() -> Q:
-    """Reorder point and max level each within the class's accept-all tolerance of the
-    policy's (a share of its value), as accept-all judges it; false without a policy or a
-    value to compare."""
-    tolerance = Coalesce(
-        ServiceLevelClass.objects.filter(code=OuterRef("service_class")).values("accept_tolerance")[
-            :1
-        ],
-        Value(ServiceLevelClass._meta.get_field("accept_tolerance").default),
-    )
-    within = Q(policy__isnull=False)
-    for name in ("reorder_point", "max_level"):
-        change = Abs(F(name) - F(f"policy__{name}"))
-        within &= Q(LessThanOrEqual(change, tolerance * Abs(F(f"policy__{name}"))))
-    return within
+    """Within the class's accept-all tolerance of the policy, as accept-all judges it; false
+    without a policy to compare."""
+    current = {name: f"policy__{name}" for name in ("reorder_point", "max_level")}
+    return Q(policy__isnull=False) & within_tolerance(current, class_tolerance())
 
 
 def policy_table_rows(*, user: AbstractBaseUser) -> QuerySet[PolicyRecommendation]:

@@ -13,7 +13,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    QueryDict,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from inventory.policy_table.selectors import (
 from inventory.runs.scope import SEGMENTS
 from sop_platform.exports import export_response
 from sop_platform.keyset import BadCursor, Ordering, keyset_page
+from sop_platform.querystrings import query_with, query_without
 from sop_platform.redirects import return_url
 
 VIEW_POLICIES = "inventory.view_inventorypolicy"
@@ -48,9 +48,7 @@ NOT_FILTERS = ("sort", "after")
 
 
 def _filters(request: HttpRequest) -> PolicyTableFilterSet:
-    data = request.GET.copy()
-    for name in NOT_FILTERS:
-        data.pop(name, None)
+    data = query_without(request, *NOT_FILTERS)
     return PolicyTableFilterSet(data, queryset=policy_table_rows(user=request.user))
 
 
@@ -72,14 +70,14 @@ def policy_table(request: HttpRequest) -> HttpResponse:
         table_row(rec, proposals.get((rec.item_id, rec.location_id)), back=back)
         for rec in page.rows
     ]
-    query = _query_without(request, "after")
+    query = query_without(request, "after")
     context = {
         "filters": filters,
         "rows": rows,
         "page": page,
         "query": query.urlencode(),
-        "export_query": _query_without(request, "after", "sort").urlencode(),
-        "next_query": _with(query, after=page.next_cursor) if page.has_next else "",
+        "export_query": query_without(request, "after", "sort").urlencode(),
+        "next_query": query_with(query, after=page.next_cursor) if page.has_next else "",
         "sort": sort,
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
         "segments": SEGMENTS,
@@ -95,20 +93,6 @@ def policy_table(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "inventory/policy_table.html", context)
-
-
-def _query_without(request: HttpRequest, *names: str) -> QueryDict:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query
-
-
-def _with(query: QueryDict, **values: str) -> str:
-    query = query.copy()
-    for name, value in values.items():
-        query[name] = value
-    return query.urlencode()
 
 
 @require_GET

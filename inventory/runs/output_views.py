@@ -26,6 +26,7 @@ from inventory.runs.models import PolicyRun
 from inventory.runs.scope import SEGMENTS
 from inventory.runs.selectors import exceptions_visible_to, recommendations_visible_to
 from sop_platform.display import mean_sd, percent, units
+from sop_platform.querystrings import int_or_none, query_without
 from sop_platform.spreadsheet import csv_lines
 
 VIEW_RECOMMENDATIONS = "inventory.view_policyrecommendation"
@@ -33,18 +34,10 @@ VIEW_EXCEPTIONS = "governance.view_planningexception"
 OUTPUTS_PER_PAGE = 50
 
 
-def _query_without(request: HttpRequest, *names: str) -> QueryDict:
-    """The query string less ``names``."""
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query
-
-
 def _filter_data(request: HttpRequest) -> QueryDict:
     """The query string as filter input: the run comes from the URL; page and handle (the
     exception whose form is open) are not filters."""
-    return _query_without(request, "run", "page", "handle")
+    return query_without(request, "run", "page", "handle")
 
 
 def _recommendation_filters(request: HttpRequest, run: PolicyRun):
@@ -179,7 +172,7 @@ def run_exception_update(request: HttpRequest, pk: int, exception_pk: int) -> Ht
     else:
         messages.info(request, f"Exception #{exception.pk}: nothing changed.")
     url = reverse("inventory:run-exceptions", args=[run.pk])
-    query = _query_without(request, "handle").urlencode()
+    query = query_without(request, "handle").urlencode()
     return redirect(f"{url}{'?' + query if query else ''}#exception-{exception.pk}")
 
 
@@ -193,7 +186,7 @@ def _exceptions_page(
     )
     page = Paginator(filters.qs, OUTPUTS_PER_PAGE).get_page(request.GET.get("page"))
     can_handle = request.user.has_perm(HANDLE_EXCEPTIONS)
-    handle = bound.exception.pk if bound else _int_or_none(request.GET.get("handle"))
+    handle = bound.exception.pk if bound else int_or_none(request.GET.get("handle"))
     today = timezone.localdate()
     rows = []
     for exception in page.object_list:
@@ -217,13 +210,6 @@ def _exceptions_page(
         "chosen_statuses": request.GET.getlist("status"),
     }
     return render(request, "runs/exceptions.html", context)
-
-
-def _int_or_none(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 def _exception_row(exception: PlanningException, form, today) -> dict:
