@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from governance.choices import ExceptionStatus
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus
 from governance.models import PlanningException
 from governance.services import (
     HANDLE_EXCEPTIONS,
@@ -160,3 +161,15 @@ def exception_handle(
         stored = ExceptionHandleForm.as_stored(conflict.current, owners=owners, error=str(conflict))
         return HandleOutcome(stored, conflict=True)
     return HandleOutcome(form, saved=True, changed=bool(changes))
+
+
+def exception_row(exception: PlanningException, form: ExceptionHandleForm | None, today) -> dict:
+    """What a list of exceptions shows of one: its age in days ("today" when new), whether
+    it is overdue, and its handling form when open."""
+    age = (today - timezone.localdate(exception.created_at)).days
+    return {
+        "exception": exception,
+        "form": form,
+        "age": "today" if age <= 0 else f"{age} d",
+        "overdue": exception.status in OPEN_EXCEPTION_STATUSES and exception.due_date < today,
+    }

@@ -12,10 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
+from governance.choices import ExceptionKind, ExceptionStatus, Severity
 from governance.exceptions_bulk import BulkOutcome, planning_exceptions_update_many
 from governance.filtersets import MINE, UNASSIGNED, PlanningExceptionFilterSet
-from governance.forms import ExceptionHandleForm, exception_handle, exception_owner_candidates
+from governance.forms import (
+    ExceptionHandleForm,
+    exception_handle,
+    exception_owner_candidates,
+    exception_row,
+)
 from governance.inbox.forms import ExceptionBulkForm
 from governance.inbox.selectors import (
     DEFAULT_SORT,
@@ -195,15 +200,8 @@ def _rows(request: HttpRequest, exceptions: list[PlanningException], bound, owne
             form = bound
         elif owners is not None and exception.pk == handle:
             form = ExceptionHandleForm(exception=exception, owners=owners)
-        age = (today - timezone.localdate(exception.created_at)).days
         rows.append(
-            {
-                "exception": exception,
-                "form": form,
-                "reason_css": REASON_CSS.get(exception.kind, ""),
-                "age": "today" if age <= 0 else f"{age} d",
-                "overdue": exception.status in OPEN_EXCEPTION_STATUSES
-                and exception.due_date < today,
-            }
+            exception_row(exception, form, today)
+            | {"reason_css": REASON_CSS.get(exception.kind, "")}
         )
     return rows

@@ -13,10 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
+from governance.choices import ExceptionKind, ExceptionStatus, Severity
 from governance.filtersets import PlanningExceptionFilterSet
-from governance.forms import ExceptionHandleForm, exception_handle, exception_owner_candidates
-from governance.models import PlanningException
+from governance.forms import (
+    ExceptionHandleForm,
+    exception_handle,
+    exception_owner_candidates,
+    exception_row,
+)
 from governance.proposals import PROPOSE
 from governance.selectors import location_scope
 from governance.services import HANDLE_EXCEPTIONS
@@ -196,7 +200,7 @@ def _exceptions_page(
         elif can_handle and exception.pk == handle:
             owners = exception_owner_candidates()
             form = ExceptionHandleForm(exception=exception, owners=owners)
-        rows.append(_exception_row(exception, form, today))
+        rows.append(exception_row(exception, form, today))
     page.object_list = rows
     context = {
         "run": run,
@@ -210,13 +214,3 @@ def _exceptions_page(
         "chosen_statuses": request.GET.getlist("status"),
     }
     return render(request, "runs/exceptions.html", context)
-
-
-def _exception_row(exception: PlanningException, form, today) -> dict:
-    age = (today - timezone.localdate(exception.created_at)).days
-    return {
-        "exception": exception,
-        "form": form,
-        "age": "today" if age == 0 else f"{age} d",
-        "overdue": exception.status in OPEN_EXCEPTION_STATUSES and exception.due_date < today,
-    }
