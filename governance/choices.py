@@ -20,6 +20,19 @@ class ExceptionKind(models.TextChoices):
     EXCESS_RISK = "excess_risk", "Excess risk"
     DATA_QUALITY = "data_quality", "Data quality"
     LARGE_POLICY_CHANGE = "large_policy_change", "Large policy change"
+    # Raised by escalation rules (governance.escalations), not by runs.
+    DAYS_ON_HAND = "days_on_hand", "Days on hand above target"
+    FORECAST_BIAS = "forecast_bias", "Forecast bias"
+    SERVICE_BELOW_TARGET = "service_below_target", "Service below target"
+    RECEIPT_TIMING = "receipt_timing", "Receipts off their promised date"
+
+
+RUN_EXCEPTION_KINDS = [
+    (value, label)
+    for value, label in ExceptionKind.choices
+    if value not in ("days_on_hand", "forecast_bias", "service_below_target", "receipt_timing")
+]
+"""The kinds optimization runs raise (and ``ExceptionRule`` governs)."""
 
 
 class Severity(models.TextChoices):
@@ -56,3 +69,38 @@ class ProposalKind(models.TextChoices):
 
     ACCEPTED = "accepted", "Recommendation accepted"
     OVERRIDE = "override", "Override"
+
+
+class EscalationKind(models.TextChoices):
+    """What an escalation rule watches; its exceptions carry the same kind."""
+
+    DAYS_ON_HAND = "days_on_hand", "Days on hand above target"
+    FORECAST_BIAS = "forecast_bias", "Forecast bias"
+    SERVICE_BELOW_TARGET = "service_below_target", "Service below target"
+    RECEIPT_TIMING = "receipt_timing", "Receipts off their promised date"
+
+
+class KpiRefreshStatus(models.TextChoices):
+    """Where a KPI snapshot computation is."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SopCycleStatus(models.TextChoices):
+    """An S&OP cycle is open until it is signed off and closed."""
+
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class DiagnosticArea(models.TextChoices):
+    """The five areas of the 15-check diagnostic, three checks each, in the seed's order."""
+
+    POLICY_LOGIC = "policy", "Policy Logic"
+    FORECAST = "forecast", "Forecast Integration"
+    SUPPLY = "supply", "Supply Constraints"
+    GOVERNANCE = "governance", "Governance & Cadence"
+    OUTCOMES = "outcomes", "Outcome KPIs"

@@ -7,14 +7,35 @@ from django.db.models import F
 from simple_history.models import HistoricalRecords
 
 from governance.choices import (
+    RUN_EXCEPTION_KINDS,
     ExceptionKind,
     ExceptionStatus,
     ProposalKind,
     ProposalStatus,
     Severity,
 )
+from governance.escalations.models import EscalationRule
+from governance.kpis.models import Expedite, KpiRefresh, KpiSettings, KpiSnapshot, WriteOff
+from governance.sop.models import DiagnosticAnswer, ScorecardArea, SopCycle
 from inventory.models import PolicyValues
 from sop_platform.constraints import non_negative, open_unit_interval
+
+__all__ = [
+    "DiagnosticAnswer",
+    "EscalationRule",
+    "ExceptionRule",
+    "Expedite",
+    "KpiRefresh",
+    "KpiSettings",
+    "KpiSnapshot",
+    "PlanningException",
+    "PolicyProposal",
+    "PublicationBatch",
+    "PublishedPolicy",
+    "ScorecardArea",
+    "SopCycle",
+    "WriteOff",
+]
 
 SEVERITY_RANK = models.Case(
     *(
@@ -51,7 +72,17 @@ class PlanningException(models.Model):
     last_run = models.ForeignKey(
         "inventory.PolicyRun", on_delete=models.SET_NULL, null=True, related_name="exceptions"
     )
-    batch_number = models.PositiveIntegerField(help_text="Batch of the run that raised it.")
+    batch_number = models.PositiveIntegerField(
+        help_text="Batch of the run that raised it (0: raised by an escalation rule)."
+    )
+    escalation_rule = models.ForeignKey(
+        "governance.EscalationRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exceptions",
+        help_text="The escalation rule that raised it (none: an optimization run did).",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -120,7 +151,7 @@ class ExceptionRule(models.Model):
     to the next run. Data-quality exceptions that block a policy are raised whatever the rule.
     """
 
-    kind = models.CharField(max_length=20, choices=ExceptionKind.choices, unique=True)
+    kind = models.CharField(max_length=20, choices=RUN_EXCEPTION_KINDS, unique=True)
     enabled = models.BooleanField(default=True, help_text="Off: runs raise none of this kind.")
     min_money_at_risk = models.DecimalField(
         max_digits=16,

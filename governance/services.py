@@ -30,14 +30,27 @@ RUN_GRANTS = [
     "governance.change_planningexception",
     "governance.add_policyproposal",
 ]
+# The monthly cycle: managers and executives answer the diagnostic checks no evidence settles
+# and close a signed-off cycle; only executives edit the scorecard and sign off.
+DIAGNOSTIC_GRANTS = ["governance.add_diagnosticanswer", "governance.change_diagnosticanswer"]
 _EXTRA_GRANTS: dict[str, list[str]] = {
     Role.PLANNER: RUN_GRANTS,
     Role.MANAGER: [
         "governance.decide_policyproposal",
         "governance.add_publicationbatch",
+        "governance.add_sopcycle",
+        "governance.close_sopcycle",
+        "governance.refresh_kpis",
+        *DIAGNOSTIC_GRANTS,
         *RUN_GRANTS,
     ],
-    Role.EXECUTIVE: [],
+    Role.EXECUTIVE: [
+        "governance.change_scorecardarea",
+        "governance.sign_off_sopcycle",
+        "governance.close_sopcycle",
+        "governance.add_sopcycle",
+        *DIAGNOSTIC_GRANTS,
+    ],
     Role.INTEGRATION: [],
 }
 

@@ -1,0 +1,1 @@
+"""Threshold rules that raise exceptions with an owner from what happened (KPIs, receipts)."""

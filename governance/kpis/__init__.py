@@ -1,0 +1,1 @@
+"""Inventory KPIs per week, stored as additive snapshots (docs/kpis.md)."""
