@@ -105,7 +105,7 @@ def proposal_create(
 ) -> PolicyProposal:
     """Propose ``values`` for the policy of ``item`` at ``location``; an open proposal of the
     SKU-location is superseded."""
-    _require(user, PROPOSE, "Proposing policy changes needs the planner or manager role.")
+    require_permission(user, PROPOSE, "Proposing policy changes needs the planner or manager role.")
     _require_scope(user, location.pk, "propose")
     if kind == ProposalKind.OVERRIDE and not justification.strip():
         raise ValidationError(
@@ -258,7 +258,9 @@ def _order_errors(values: dict[str, Any], item_id: int, location_id: int) -> dic
     return {}
 
 
-def _require(user: AbstractBaseUser, permission: str, message: str) -> None:
+def require_permission(user: AbstractBaseUser, permission: str, message: str) -> None:
+    """Refuse (``PermissionDenied`` with ``message``) unless ``user`` is active and holds
+    ``permission``."""
     if not user.is_active or not user.has_perm(permission):
         raise PermissionDenied(message)
 
@@ -281,7 +283,7 @@ def _supersede_open(item_id: int, location_id: int, user: AbstractBaseUser) -> N
 
 def _decidable(proposal: PolicyProposal, user: AbstractBaseUser, version: int | None):
     """The proposal as stored now, locked, once ``user`` may decide it."""
-    _require(user, DECIDE, "Approving or rejecting proposals needs the manager role.")
+    require_permission(user, DECIDE, "Approving or rejecting proposals needs the manager role.")
     locked = PolicyProposal.objects.select_for_update().get(pk=proposal.pk)
     _require_scope(user, locked.location_id, "decide proposals")
     if locked.proposed_by_id == user.pk:
@@ -357,7 +359,7 @@ def policy_approved(
         policy.last_optimized_at = timezone.now()
     reason = f"Proposal #{proposal.pk} approved by {user.get_username()}. "
     reason += proposal_reason(proposal) + (f" Approval: {comment.strip()}" if comment else "")
-    return _audited(policy, user, reason)
+    return audited(policy, user, reason)
 
 
 def _decide(proposal: PolicyProposal, user: AbstractBaseUser, status: str, comment: str) -> None:
@@ -374,15 +376,15 @@ def proposal_decided(
     proposal.decision_comment = comment.strip()
     proposal.version += 1
     verb = "Approved" if status == ProposalStatus.APPROVED else "Rejected"
-    return _audited(proposal, user, f"{verb}: {comment.strip()}" if comment else verb + ".")
+    return audited(proposal, user, f"{verb}: {comment.strip()}" if comment else verb + ".")
 
 
 def _audited_save(instance, user: AbstractBaseUser, reason: str) -> None:
     """Save with who and why in its history (django-simple-history)."""
-    _audited(instance, user, reason).save()
+    audited(instance, user, reason).save()
 
 
-def _audited(instance, user: AbstractBaseUser, reason: str):
+def audited(instance, user: AbstractBaseUser, reason: str):
     """``instance`` carrying who and why for the history row its next save writes."""
     instance._history_user = user
     instance._change_reason = reason
