@@ -11,6 +11,7 @@ import io
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -44,7 +45,10 @@ def _array(values: list, kind: str) -> np.ndarray:
 
 
 def _copied(values: QuerySet, columns: dict[str, str]) -> dict[str, np.ndarray]:
-    sql, params = values.query.sql_with_params()
+    try:
+        sql, params = values.query.sql_with_params()
+    except EmptyResultSet:  # e.g. ``pk__in=[]``: Django knows there are no rows, no SQL
+        return {name: _array([], kind) for name, kind in columns.items()}
     buffer = io.BytesIO()
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
     with (

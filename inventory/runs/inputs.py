@@ -11,7 +11,8 @@ import numpy as np
 from django.db.models import Q, QuerySet
 
 from demand.models import DemandHistory, Forecast
-from governance.choices import OPEN_EXCEPTION_STATUSES
+from demand.selectors import forecasts_latest_before_period
+from governance.choices import OPEN_EXCEPTION_STATUSES, RUN_EXCEPTION_KINDS
 from governance.models import PlanningException
 from inventory.choices import LeadTimeBasis, PolicyStatus
 from inventory.models import (
@@ -187,24 +188,8 @@ def _history(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarr
 def _forecasts(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
     """The most recent forecast made before each period (the shortest lag), per period."""
     queryset = _in_window(scoped(Forecast.objects, scope, item_from, item_to), params)
-    rows = query_columns(
-        queryset.filter(as_of__lt=params.as_of).order_by(),
-        {
-            "item_id": "int",
-            "location_id": "int",
-            "period_start": "date",
-            "as_of": "date",
-            "quantity": "float",
-        },
-    )
-    ahead = np.flatnonzero(rows["as_of"] < rows["period_start"])  # made before the period
-    key = pair_keys(rows["item_id"][ahead], rows["location_id"][ahead])
-    period = rows["period_start"][ahead].astype(np.int64)
-    order = np.lexsort((-rows["as_of"][ahead].astype(np.int64), period, key))
-    first = np.ones(len(order), bool)  # per (SKU-location, period): the latest as_of first
-    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
-    chosen = ahead[order[first]]
-    return _period_grid(keys, params, {name: values[chosen] for name, values in rows.items()})
+    rows = forecasts_latest_before_period(forecasts=queryset.filter(as_of__lt=params.as_of))
+    return _period_grid(keys, params, rows)
 
 
 def _positions(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:
@@ -352,8 +337,11 @@ def _items(items: np.ndarray, item_from: int, item_to: int) -> dict[str, np.ndar
 
 
 def _open_exceptions(scope: RunScope, item_from: int, item_to: int) -> dict[str, np.ndarray]:
+    """The open exceptions of the kinds runs raise: a run never refreshes or resolves the
+    escalation rules' (governance.escalations)."""
+    kinds = [kind for kind, _ in RUN_EXCEPTION_KINDS]
     open_ones = scoped(
-        PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES),
+        PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES, kind__in=kinds),
         scope,
         item_from,
         item_to,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from governance.choices import ExceptionKind, ExceptionStatus, Severity
+from governance.choices import RUN_EXCEPTION_KINDS, ExceptionStatus, Severity
 from governance.filtersets import PlanningExceptionFilterSet
 from governance.forms import (
     ExceptionHandleForm,
@@ -208,7 +208,7 @@ def _exceptions_page(
         "filters": filters,
         "can_handle": can_handle,
         "unplaced_form": bound,  # a failed form whose row is no longer on this page
-        "kinds": ExceptionKind.choices,
+        "kinds": RUN_EXCEPTION_KINDS,  # what runs raise (escalations are not theirs)
         "severities": Severity.choices,
         "statuses": ExceptionStatus.choices,
         "chosen_statuses": request.GET.getlist("status"),
