@@ -1,0 +1,36 @@
+"""The 15-check inventory optimization diagnostic of an S&OP cycle: evidence, manual answers,
+scores, traffic lights and the maturity level (docs/sop.md, "Diagnostic")."""
+
+from governance.sop.diagnostic.evaluate import (
+    CHECK_BY_NUMBER,
+    CHECKS,
+    AreaResult,
+    CheckResult,
+    CheckSpec,
+    Diagnostic,
+    check_evidence,
+    diagnostic_evaluate,
+    maturity_level,
+    rag_for,
+)
+from governance.sop.diagnostic.services import (
+    DiagnosticAnswerConflict,
+    answer_version,
+    diagnostic_answer_set,
+)
+
+__all__ = [
+    "CHECKS",
+    "CHECK_BY_NUMBER",
+    "AreaResult",
+    "CheckResult",
+    "CheckSpec",
+    "Diagnostic",
+    "DiagnosticAnswerConflict",
+    "answer_version",
+    "check_evidence",
+    "diagnostic_answer_set",
+    "diagnostic_evaluate",
+    "maturity_level",
+    "rag_for",
+]

@@ -1,0 +1,244 @@
+"""The 15-check inventory optimization diagnostic (seed 000 §2–5): each check evaluated from
+evidence in the system where it can be, else answered by a person; scores per area with the
+seed's traffic-light rule, and the maturity level with its recommended actions.
+
+Which evidence each check reads, and why its thresholds: docs/sop.md, "Diagnostic".
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from governance.choices import DiagnosticArea
+from governance.selectors import LocationScope
+from governance.sop.diagnostic import cadence, forecast, outcomes, policy, supply
+from governance.sop.diagnostic.context import Context, Finding, diagnostic_as_of
+from governance.sop.models import DiagnosticAnswer, SopCycle
+
+Area = DiagnosticArea
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check: its number, area, the seed's wording, and how evidence answers it."""
+
+    number: int
+    area: str
+    text: str
+    evaluate: Callable[[Context], Finding]
+
+
+CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec(1, Area.POLICY_LOGIC, "Safety stock is recalculated using demand and lead-time "
+              "variability (not static constants).", policy.check_variability),
+    CheckSpec(2, Area.POLICY_LOGIC, "Reorder points are dynamically updated on a recurring "
+              "cadence.", policy.check_cadence),
+    CheckSpec(3, Area.POLICY_LOGIC, "Service level targets are segmented (e.g., A/B/C, "
+              "strategic vs non-strategic items).", policy.check_segmentation),
+    CheckSpec(4, Area.FORECAST, "Forecast error (bias/variance/MAPE) is used in policy "
+              "calculation.", forecast.check_forecast_error),
+    CheckSpec(5, Area.FORECAST, "Promotions/seasonality are reflected in policy updates.",
+              forecast.check_seasonality),
+    CheckSpec(6, Area.FORECAST, "Consensus/approved demand plan feeds inventory policy (not "
+              "only historical averages).", forecast.check_consensus),
+    CheckSpec(7, Area.SUPPLY, "Lead-time distributions are tracked by supplier/lane (not only "
+              "single values).", supply.check_lead_time_distributions),
+    CheckSpec(8, Area.SUPPLY, "MOQ, lot size, case-pack, and similar constraints are built "
+              "into recommendations.", supply.check_order_constraints),
+    CheckSpec(9, Area.SUPPLY, "Supplier reliability/risk is reflected in buffers or "
+              "replenishment logic.", supply.check_supplier_reliability),
+    CheckSpec(10, Area.GOVERNANCE, "Inventory policy is reviewed in a fixed cadence (e.g., "
+              "monthly S&OP/IBP cycle).", cadence.check_review_cadence),
+    CheckSpec(11, Area.GOVERNANCE, "Policy changes follow approval workflow (planner → "
+              "manager/lead).", cadence.check_approval_workflow),
+    CheckSpec(12, Area.GOVERNANCE, "Policy changes are auditable with ownership and "
+              "timestamps.", cadence.check_audit_trail),
+    CheckSpec(13, Area.OUTCOMES, "Service level/fill rate improves while turns are stable or "
+              "improving.", outcomes.check_service_and_turns),
+    CheckSpec(14, Area.OUTCOMES, "Stockouts/backorders/expedites trend downward.",
+              outcomes.check_shortages),
+    CheckSpec(15, Area.OUTCOMES, "Excess/obsolete inventory and cash tied in inventory trend "
+              "downward.", outcomes.check_excess_and_cash),
+)  # fmt: skip
+CHECK_BY_NUMBER = {spec.number: spec for spec in CHECKS}
+
+# The seed's RAG rule on the share of an area's checks answered yes.
+GREEN_FROM = 0.8
+AMBER_FROM = 0.4
+
+LEVELS: tuple[tuple[int, int, str, list[str]], ...] = (
+    (5, 1, "Transactional / static settings", [
+        "Implement baseline safety stock + reorder point logic by SKU-location.",
+        "Establish segmentation (service level by item class/criticality).",
+        "Set monthly policy review and KPI baseline (service, turns, stockout, excess).",
+    ]),
+    (11, 2, "Partial optimization", [
+        "Add lead-time variability and supplier risk into policy calculations.",
+        "Enforce constraint-aware recommendations (MOQ/lot/capacity aware).",
+        "Standardize exception management for stockout risk and excess risk.",
+    ]),
+    (15, 3, "Mature optimization foundation", [
+        "Expand to scenario-based optimization for service/cash/cost trade-offs.",
+        "Introduce AI-assisted policy tuning and continuous learning loops.",
+        "Track financial outcomes in S&OP (working capital, obsolescence, expedite cost).",
+    ]),
+)  # fmt: skip
+"""(highest score of the level, level, label, the seed's priority actions)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check as evaluated: the evidence found, the manual answer, the answer that counts
+    (evidence first; a manual answer only where the system holds no evidence)."""
+
+    number: int
+    area: str
+    text: str
+    evidence: str
+    evidence_answer: bool | None
+    manual: DiagnosticAnswer | None
+    answer: bool | None
+    source: str  # "evidence" | "manual" | "unanswered"
+
+    def as_json(self) -> dict[str, Any]:
+        """The check as stored in a signed-off summary."""
+        manual = None
+        if self.manual is not None:
+            manual = {
+                "answer": self.manual.answer,
+                "note": self.manual.note,
+                "by": self.manual.answered_by.get_username(),
+                "at": self.manual.answered_at.isoformat(),
+            }
+        return {
+            "number": self.number,
+            "area": self.area,
+            "text": self.text,
+            "evidence": self.evidence,
+            "evidence_answer": self.evidence_answer,
+            "manual": manual,
+            "answer": self.answer,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """One area of the scorecard: its score 0–3, share of yes and traffic light."""
+
+    area: str
+    label: str
+    score: int
+    share: float
+    rag: str
+    checks: list[CheckResult]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """The whole diagnostic of a cycle, evidence as of ``as_of``."""
+
+    checks: list[CheckResult]
+    areas: list[AreaResult]
+    score: int
+    level: int
+    level_label: str
+    actions: list[str]
+    unanswered: list[int]
+    as_of: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """Scores, levels and every check, as JSON (what a sign-off stores)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "score": self.score,
+            "level": self.level,
+            "level_label": self.level_label,
+            "actions": self.actions,
+            "unanswered": self.unanswered,
+            "areas": [
+                {"area": a.area, "label": a.label, "score": a.score, "share": a.share, "rag": a.rag}
+                for a in self.areas
+            ],
+            "checks": [check.as_json() for check in self.checks],
+        }
+
+
+def rag_for(share: float) -> str:
+    """The seed's traffic light for the share of an area's checks answered yes: green from
+    80 %, amber from 40 %, red below."""
+    if share >= GREEN_FROM:
+        return "green"
+    return "amber" if share >= AMBER_FROM else "red"
+
+
+def maturity_level(score: int) -> tuple[int, str, list[str]]:
+    """Level, label and the seed's priority actions for a score: 0–5 level 1, 6–11 level 2,
+    12–15 level 3."""
+    if not 0 <= score <= len(CHECKS):
+        raise ValueError(f"A diagnostic score is 0 to {len(CHECKS)}, not {score}.")
+    for highest, level, label, actions in LEVELS:
+        if score <= highest:
+            return level, label, list(actions)
+    raise AssertionError("unreachable: the last level ends at the highest score")
+
+
+def _result(spec: CheckSpec, finding: Finding, manual: DiagnosticAnswer | None) -> CheckResult:
+    if finding.answer is not None:
+        answer, source = finding.answer, "evidence"
+    elif manual is not None:
+        answer, source = manual.answer, "manual"
+    else:
+        answer, source = None, "unanswered"
+    return CheckResult(
+        number=spec.number,
+        area=str(spec.area),
+        text=spec.text,
+        evidence=finding.evidence,
+        evidence_answer=finding.answer,
+        manual=manual,
+        answer=answer,
+        source=source,
+    )
+
+
+def _area(area: DiagnosticArea, checks: list[CheckResult]) -> AreaResult:
+    mine = [check for check in checks if check.area == area]
+    score = sum(check.answer is True for check in mine)
+    share = score / len(mine)
+    return AreaResult(area.value, area.label, score, share, rag_for(share), mine)
+
+
+def diagnostic_evaluate(*, cycle: SopCycle, scope: LocationScope | None = None) -> Diagnostic:
+    """Every check of ``cycle`` from the evidence in ``scope`` (the whole network by default)
+    as of :func:`diagnostic_as_of`, with the cycle's manual answers; a bounded number of
+    queries whatever the data's size."""
+    scope = scope or LocationScope(whole_network=True)
+    ctx = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
+    answers = {
+        answer.check_number: answer
+        for answer in DiagnosticAnswer.objects.filter(cycle=cycle).select_related("answered_by")
+    }
+    checks = [_result(spec, spec.evaluate(ctx), answers.get(spec.number)) for spec in CHECKS]
+    areas = [_area(area, checks) for area in DiagnosticArea]
+    score = sum(area.score for area in areas)
+    level, label, actions = maturity_level(score)
+    return Diagnostic(
+        checks=checks,
+        areas=areas,
+        score=score,
+        level=level,
+        level_label=label,
+        actions=actions,
+        unanswered=[check.number for check in checks if check.answer is None],
+        as_of=ctx.as_of,
+    )
+
+
+def check_evidence(*, cycle: SopCycle, number: int, scope: LocationScope | None = None) -> Finding:
+    """What the evidence in ``scope`` (the whole network by default) says about one check of
+    ``cycle``."""
+    scope = scope or LocationScope(whole_network=True)
+    context = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
+    return CHECK_BY_NUMBER[number].evaluate(context)

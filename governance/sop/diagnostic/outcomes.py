@@ -1,0 +1,124 @@
+"""Checks 13–15, Outcome KPIs: monthly KPI trends over the quarter before the cycle's month
+(governance.kpis), the last month against the first. A month's value is the KPI over the
+weeks computed in it; flows (expedites) are taken per week, so a five-week month does not
+look worse than a four-week one."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from governance.kpis.definitions import KPI_BY_KEY
+from governance.kpis.selectors import kpi_series
+from governance.sop.diagnostic.context import Context, Finding
+from governance.sop.selectors import next_month, previous_month
+from sop_platform.display import money, percent
+
+# A quarter: long enough to show a direction, recent enough to be this review's business.
+TREND_MONTHS = 3
+# Fill rate may move half a point from calendar noise alone and still count as not falling.
+FILL_RATE_TOLERANCE = 0.005
+# Turns may dip 5 % (stock built ahead of a season) and still count as stable.
+TURNS_TOLERANCE = 0.05
+# Relative moves below 2 % of the first month's value are flat, neither up nor down.
+FLAT_TOLERANCE = 0.02
+PER_WEEK = ("expedite_count",)  # flows: compared per week computed
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One KPI's value in the first and the last month of the window."""
+
+    key: str
+    first: float
+    last: float
+
+    @property
+    def direction(self) -> str:
+        """ "down", "flat" or "up"; moves below ``FLAT_TOLERANCE`` are flat."""
+        allowed = FLAT_TOLERANCE * abs(self.first)
+        if self.last > self.first + allowed:
+            return "up"
+        return "down" if self.last < self.first - allowed else "flat"
+
+    def words(self) -> str:
+        """ "Stock-out rate 4.1 % → 3.2 % (down)"."""
+        kpi = KPI_BY_KEY[self.key]
+        shown = {"share": percent, "currency": money}.get(kpi.unit, lambda v: f"{v:,.1f}")
+        per = " a week" if self.key in PER_WEEK else ""
+        return f"{kpi.label} {shown(self.first)} → {shown(self.last)}{per} ({self.direction})"
+
+
+def trend_months(cycle_month: date) -> list[date]:
+    """The ``TREND_MONTHS`` months before the cycle's month, oldest first."""
+    months = [previous_month(cycle_month)]
+    while len(months) < TREND_MONTHS:
+        months.insert(0, previous_month(months[0]))
+    return months
+
+
+def _trends(ctx: Context, keys: Sequence[str]) -> tuple[dict[str, Trend], str, str]:
+    """The KPIs measured in the window's first and last months, the window in words, and
+    why there is no trend ('' when there is one)."""
+    months = trend_months(ctx.cycle.month)
+    label = f"{months[0]:%B}–{months[-1]:%B %Y}"
+    last_day = next_month(months[-1]) - timedelta(days=1)
+    series = kpi_series(scope=ctx.scope, keys=keys, grain="month", first=months[0], last=last_day)
+    if list(series.periods) != months:
+        return (
+            {},
+            label,
+            (
+                f"KPI snapshots cover {len(series.periods)} of the {TREND_MONTHS} months {label}: "
+                "refresh the KPIs to show a trend."
+            ),
+        )
+    trends = {}
+    for key in keys:
+        values = np.asarray(series.values[key], dtype=float)
+        if key in PER_WEEK:
+            values = values / np.maximum(series.weeks, 1)
+        if np.isfinite(values[0]) and np.isfinite(values[-1]):
+            trends[key] = Trend(key, float(values[0]), float(values[-1]))
+    if not trends:
+        return {}, label, f"No KPI of this check is measured in {label}."
+    return trends, label, ""
+
+
+def _described(label: str, trends: dict[str, Trend]) -> str:
+    words = "; ".join(trend.words() for trend in trends.values())
+    return f"{label}, first month against last: {words}."
+
+
+def check_service_and_turns(ctx: Context) -> Finding:
+    """Check 13: fill rate did not fall (beyond half a point) while turns held (within 5 %)."""
+    trends, label, problem = _trends(ctx, ("fill_rate", "turns"))
+    if problem or len(trends) < 2:
+        return Finding(problem or f"Fill rate and turns are not both measured in {label}.", False)
+    fill, turns = trends["fill_rate"], trends["turns"]
+    holds = fill.last >= fill.first - FILL_RATE_TOLERANCE
+    holds = holds and turns.last >= turns.first * (1 - TURNS_TOLERANCE)
+    return Finding(_described(label, trends), holds)
+
+
+def _downward(ctx: Context, keys: Sequence[str]) -> Finding:
+    """Yes when none of the KPIs rose and at least one fell (or all stayed at zero)."""
+    trends, label, problem = _trends(ctx, keys)
+    if problem:
+        return Finding(problem, False)
+    directions = [trend.direction for trend in trends.values()]
+    at_zero = all(trend.first == 0 and trend.last == 0 for trend in trends.values())
+    answer = "up" not in directions and ("down" in directions or at_zero)
+    return Finding(_described(label, trends), answer)
+
+
+def check_shortages(ctx: Context) -> Finding:
+    """Check 14: stock-outs, backorders and expedites trend downward."""
+    return _downward(ctx, ("stockout_rate", "backorders", "expedite_count"))
+
+
+def check_excess_and_cash(ctx: Context) -> Finding:
+    """Check 15: excess and obsolete stock and the working capital in inventory trend
+    downward."""
+    return _downward(ctx, ("excess_value", "obsolete_value", "working_capital"))
