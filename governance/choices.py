@@ -43,6 +43,11 @@ class Severity(models.TextChoices):
     LOW = "low", "Low"
 
 
+DUE_DAYS = {Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
+"""Days from raising an exception to its default due date, by severity (runs and escalation
+rules alike)."""
+
+
 class ExceptionStatus(models.TextChoices):
     """Where an exception is in its handling."""
 

@@ -9,13 +9,13 @@ replaces its own rows and a killed one leaves nothing behind.
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Case, Exists, F, OuterRef, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind, ExceptionStatus, Severity
+from governance.choices import DUE_DAYS, ExceptionKind
 from governance.exception_rules import ExceptionRules, exception_rules_current
 from governance.models import PlanningException
+from governance.services import planning_exceptions_close
 from inventory.runs.inputs import pair_keys
 from inventory.runs.models import (
     NetworkSegmentation,
@@ -25,8 +25,6 @@ from inventory.runs.models import (
 )
 from inventory.runs.pipeline import PlannedBatch
 from sop_platform.rows import columns_insert, columns_update
-
-DUE_DAYS = {Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
 
 
 def _python(values: np.ndarray) -> list:
@@ -153,19 +151,7 @@ def _admitted(run: PolicyRun, planned: PlannedBatch) -> list[tuple[int, int, str
 def _close(run: PolicyRun, now, pks: list[int], closing: str) -> None:
     """Resolve the exceptions ``pks`` with the note ``closing``. Only those still open: a
     person may have closed one since the batch read them (their notes stay)."""
-    # The version moves, so a change based on what they read before is refused (409).
-    PlanningException.objects.filter(pk__in=pks, status__in=OPEN_EXCEPTION_STATUSES).update(
-        status=ExceptionStatus.RESOLVED,
-        resolved_at=now,
-        updated_at=now,
-        last_run=run,
-        resolution_notes=Case(  # added to a person's notes, never over them
-            When(resolution_notes="", then=Value(closing)),
-            default=Concat(F("resolution_notes"), Value(f"\n{closing}")),
-            output_field=TextField(),
-        ),
-        version=F("version") + 1,
-    )
+    planning_exceptions_close(pks=pks, note=closing, now=now, last_run=run)
 
 
 def _rules(run: PolicyRun) -> ExceptionRules:
