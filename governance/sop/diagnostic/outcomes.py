@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from django.db.models import Q
+from django.db.models.functions import TruncMonth
 
 from governance.kpis.definitions import KPI_BY_KEY
+from governance.kpis.models import KpiSnapshot
 from governance.kpis.selectors import kpi_series
 from governance.sop.diagnostic.context import Context, Finding
 from governance.sop.selectors import next_month, previous_month
@@ -65,12 +68,13 @@ def _trends(ctx: Context, keys: Sequence[str]) -> tuple[dict[str, Trend], str, s
     label = f"{months[0]:%B}–{months[-1]:%B %Y}"
     last_day = next_month(months[-1]) - timedelta(days=1)
     series = kpi_series(scope=ctx.scope, keys=keys, grain="month", first=months[0], last=last_day)
-    if list(series.periods) != months:
+    if list(series.periods) != months or not _measured(ctx, months[0], last_day):
+        found = len(series.periods) if list(series.periods) != months else 0
         return (
             {},
             label,
             (
-                f"KPI snapshots cover {len(series.periods)} of the {TREND_MONTHS} months {label}: "
+                f"KPI snapshots in your scope cover {found} of the {TREND_MONTHS} months {label}: "
                 "refresh the KPIs to show a trend."
             ),
         )
@@ -84,6 +88,20 @@ def _trends(ctx: Context, keys: Sequence[str]) -> tuple[dict[str, Trend], str, s
     if not trends:
         return {}, label, f"No KPI of this check is measured in {label}."
     return trends, label, ""
+
+
+def _measured(ctx: Context, first: date, last: date) -> bool:
+    """Whether the scope has snapshot cells in the window's first and last months (the
+    computed weeks are the network's: a scope without cells would read as all zeros)."""
+    ends = Q(period_start__lt=next_month(first)) | Q(period_start__gte=last.replace(day=1))
+    months = (
+        ctx.scope.restrict(KpiSnapshot.objects.filter(ends, period_start__gte=first).order_by())
+        .filter(period_start__lte=last)
+        .annotate(month=TruncMonth("period_start"))
+        .values("month")
+        .distinct()
+    )
+    return len(months) == 2
 
 
 def _described(label: str, trends: dict[str, Trend]) -> str:
