@@ -1,7 +1,13 @@
-"""The governance admin: exceptions and their rules, the approvers' pending proposals, the
-publications; and the location-scope mixin every admin of located rows uses."""
+"""The governance admin: exceptions and their rules, the escalation rules, the approvers'
+pending proposals, the publications; and the location-scope mixin every admin of located
+rows uses."""
 
-from governance.admin import exceptions, proposals, publications  # noqa: F401 (registers them)
+from governance.admin import (  # noqa: F401 (registers them)
+    escalations,
+    exceptions,
+    proposals,
+    publications,
+)
 from governance.admin.common import (
     COMPARED,
     POLICY_QUANTITY_COLUMNS,

@@ -1,7 +1,7 @@
 """Writes of the escalation rules: evaluate them and raise, refresh or resolve their
 exceptions; keep their weekly schedule."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -67,21 +67,24 @@ class EscalationSummary:
 
 
 def escalations_evaluate(
-    *, as_of: date | None = None, user: AbstractBaseUser | None = None
+    *,
+    as_of: date | None = None,
+    user: AbstractBaseUser | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> EscalationSummary:
-    """Evaluate every escalation rule as of ``as_of`` (default today; the weeks judged are the
-    complete ones before its week) with :func:`escalation_rule_apply`, each rule in its own
-    transaction. ``user``: the person asking (the schedule and the command pass none), who
-    must be allowed to change the rules, else ``PermissionDenied``."""
+    """Evaluate the escalation rules (every one, or those of ``kinds``) as of ``as_of``
+    (default today; the weeks judged are the complete ones before its week) with
+    :func:`escalation_rule_apply`, each rule in its own transaction. ``user``: the person
+    asking (the schedule and the command pass none), who must be allowed to change the rules,
+    else ``PermissionDenied``."""
     if user is not None and not user.has_perm(EVALUATE):
         raise PermissionDenied("Evaluating the escalation rules needs the right to change them.")
     as_of = as_of or timezone.localdate()
+    chosen = EscalationRule.objects.order_by("kind")
+    if kinds is not None:
+        chosen = chosen.filter(kind__in=list(kinds))
     return EscalationSummary(
-        as_of=as_of,
-        rules=[
-            escalation_rule_apply(rule=rule, as_of=as_of)
-            for rule in EscalationRule.objects.order_by("kind")
-        ],
+        as_of=as_of, rules=[escalation_rule_apply(rule=rule, as_of=as_of) for rule in chosen]
     )
 
 
