@@ -22,6 +22,13 @@ REASON_TEXT: dict[str, str] = {
     "ON_HAND_BEYOND_SHELF_LIFE": "On hand will not sell within its shelf life",
     "RETURNS_IN_HISTORY": "Returns (negative periods) were left out of the demand",
     "LEAD_TIME_PROMISED": "Lead time is the supplier's promise, not measured receipts",
+    # Raised by the escalation rules (governance.escalations.rules)
+    "DAYS_ON_HAND_ABOVE_TARGET": "Days on hand above target beyond the rule's share",
+    "FORECAST_ABOVE_DEMAND": "Forecast above demand beyond the rule's bias",
+    "FORECAST_BELOW_DEMAND": "Forecast below demand beyond the rule's bias",
+    "SERVICE_BELOW_TARGET": "Service below the policy's target",
+    "RECEIPTS_LATE": "Receipts later than promised beyond the rule's share of the lead time",
+    "RECEIPTS_EARLY": "Receipts earlier than promised beyond the rule's share of the lead time",
 }
 
 

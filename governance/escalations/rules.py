@@ -11,7 +11,7 @@ import numpy as np
 
 from demand.models import Forecast
 from demand.selectors import forecasts_latest_before_period
-from governance.choices import Severity
+from governance.choices import EscalationKind, Severity
 from governance.escalations.models import EscalationRule
 from governance.escalations.reads import (
     KEY,
@@ -78,6 +78,21 @@ def severity_of(measure: np.ndarray, threshold: float) -> np.ndarray:
 def clipped(text: str) -> str:
     """``text`` cut to what an exception's detail holds."""
     return text if len(text) <= DETAIL_LENGTH else text[: DETAIL_LENGTH - 1] + "…"
+
+
+def rule_words(rule: EscalationRule) -> str:
+    """A rule's condition in a few words, as the inbox shows it: "> +15 % × 2 wk"."""
+    share, periods = percent(rule.threshold), rule.consecutive_periods
+    weeks = f" × {periods} wk" if periods > 1 else ""
+    classes = f", class {rule.segments}" if rule.segments else ""
+    return {
+        EscalationKind.DAYS_ON_HAND: f"> +{share}{weeks}",
+        EscalationKind.FORECAST_BIAS: f"> ±{share}{weeks}{classes}",
+        EscalationKind.SERVICE_BELOW_TARGET: (
+            f"{f'> {share} ' if rule.threshold else ''}below target × {periods} periods"
+        ),
+        EscalationKind.RECEIPT_TIMING: f"> {share} of lead time{weeks}",
+    }[rule.kind]
 
 
 def _by_week(weeks: np.ndarray, shares: np.ndarray) -> str:

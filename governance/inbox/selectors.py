@@ -39,8 +39,11 @@ DEFAULT_SORT = "money"
 
 
 def inbox_exceptions(*, user: AbstractBaseUser) -> QuerySet[PlanningException]:
-    """Every exception at the user's locations, across runs, with what a row shows."""
-    queryset = PlanningException.objects.select_related("item", "location", "owner")
+    """Every exception at the user's locations, across runs and escalation rules, with what a
+    row shows."""
+    queryset = PlanningException.objects.select_related(
+        "item", "location", "owner", "escalation_rule"
+    )
     return location_scope(user=user).restrict(queryset)
 
 

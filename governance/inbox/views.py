@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance.choices import ExceptionKind, ExceptionStatus, Severity
+from governance.escalations.rules import rule_words
 from governance.exceptions_bulk import BulkOutcome, planning_exceptions_update_many
 from governance.filtersets import MINE, UNASSIGNED, PlanningExceptionFilterSet
 from governance.forms import (
@@ -43,6 +44,8 @@ REASON_CSS = {
     ExceptionKind.STOCKOUT_RISK: "stockout",
     ExceptionKind.EXCESS_RISK: "excess",
     ExceptionKind.DATA_QUALITY: "data",
+    ExceptionKind.DAYS_ON_HAND: "excess",
+    ExceptionKind.SERVICE_BELOW_TARGET: "stockout",
 }
 REFUSALS_LISTED = 20  # refused rows named one by one in the message; beyond, counted
 
@@ -202,6 +205,9 @@ def _rows(request: HttpRequest, exceptions: list[PlanningException], bound, owne
             form = ExceptionHandleForm(exception=exception, owners=owners)
         rows.append(
             exception_row(exception, form, today)
-            | {"reason_css": REASON_CSS.get(exception.kind, "")}
+            | {
+                "reason_css": REASON_CSS.get(exception.kind, ""),
+                "rule": rule_words(exception.escalation_rule) if exception.escalation_rule else "",
+            }
         )
     return rows
