@@ -12,7 +12,7 @@ from inventory.sku_location import views as sku_location_views
 app_name = "inventory"
 
 urlpatterns = [
-    path("", views.network_overview, name="network"),
+    path("network/", views.network_overview, name="network"),
     path("policies/", policy_views.policy_table, name="policies"),
     path("policies/export/<str:fmt>/", policy_views.policy_table_export, name="policies-export"),
     path("policies/propose/", policy_views.policy_table_propose, name="policies-propose"),

@@ -126,7 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "inventory:network"
+# The front door sends each role to its page (executives to the scorecard).
+LOGIN_REDIRECT_URL = "governance:home"
 LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object; anonymous means no access.
 

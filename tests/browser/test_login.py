@@ -1,4 +1,5 @@
-"""A real browser logs in as each role and sees the network page with its chart."""
+"""A real browser logs in as each role and sees the network page with its chart (executives
+land on the scorecard first)."""
 
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def test_each_role_logs_in_and_sees_the_network_chart(
     user.groups.add(Group.objects.get(name=role))
     location_scope_grant(user=user, whole_network=True)  # no-op for the admin role
     log_in(page, live_server, user.username, "pw-12345-x")
+    if role == "executive":  # executives land on the scorecard; the network is a click away
+        page.wait_for_selector("h1:has-text('Executive scorecard')")
+        page.click("nav >> text=Network")
     page.wait_for_selector("h1:has-text('Network')")
     page.wait_for_selector("[data-plotly] .main-svg")  # plotly.js loaded from our static files
     assert page.locator("nav a[aria-current=page]").inner_text() == "Network"

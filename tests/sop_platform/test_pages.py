@@ -29,7 +29,9 @@ def test_each_role_logs_in_and_sees_the_network(client, request, role):
     response = client.post(
         reverse("login"), {"username": user.username, "password": "test-password-123"}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("inventory:network")
+    assert response.status_code == 302 and response["Location"] == reverse("governance:home")
+    landing = "governance:scorecard" if role == "executive" else "inventory:network"
+    assert client.get(response["Location"])["Location"] == reverse(landing)
     page = client.get(reverse("inventory:network"))
     assert page.status_code == 200
     assert b'aria-current="page"' in page.content

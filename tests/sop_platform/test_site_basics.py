@@ -20,7 +20,7 @@ def test_the_favicon_is_served_without_login_and_named_by_every_page(planner):
     assert finders.find("favicon.svg")
     client = Client()
     client.force_login(planner)
-    assert 'rel="icon"' in client.get("/").content.decode()
+    assert 'rel="icon"' in client.get("/", follow=True).content.decode()
 
 
 @pytest.mark.django_db

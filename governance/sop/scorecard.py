@@ -1,0 +1,122 @@
+"""Reads of the executive scorecard beside the diagnostic: the KPI trends of the last twelve
+months and the backlog of open exceptions, within a location scope (an empty scope sees
+nothing). Both come out as plain JSON-ready data, so the sign-off can store exactly what the
+page showed (governance.sop.summary)."""
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind
+from governance.kpis.definitions import KPI_BY_KEY
+from governance.kpis.selectors import kpi_series
+from governance.models import PlanningException
+from governance.selectors import LocationScope
+from governance.sop.selectors import next_month, previous_month
+
+TREND_MONTHS = 12
+# The seed's headline KPIs (004 §7): one chart each; excess and obsolete share one chart.
+TREND_CHARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Fill rate", ("fill_rate",)),
+    ("Inventory turns", ("turns",)),
+    ("Stock-out rate", ("stockout_rate",)),
+    ("Inventory value", ("inventory_value",)),
+    ("Excess and obsolete value", ("excess_value", "obsolete_value")),
+    ("Working capital in inventory", ("working_capital",)),
+    ("Forecast bias", ("forecast_bias",)),
+)
+TREND_KEYS = tuple(key for _, keys in TREND_CHARTS for key in keys)
+# Ages of open exceptions, in days since they were raised: (label, older than, up to).
+AGE_BUCKETS = (("≤ 7 days", 0, 7), ("8–30 days", 7, 30), ("31–90 days", 30, 90))
+AGE_OLDEST = "> 90 days"
+
+
+def trend_months(month: date) -> tuple[date, date]:
+    """The first and last day of the twelve months ending with ``month``."""
+    first = month
+    for _ in range(TREND_MONTHS - 1):
+        first = previous_month(first)
+    return first, next_month(month) - timedelta(days=1)
+
+
+def kpi_trends(*, scope: LocationScope, month: date) -> list[dict]:
+    """The headline KPIs per month over the twelve months ending with ``month``: one entry
+    per chart with its title, unit, which way is better, formulas, periods and series
+    (None where a month has no value)."""
+    first, last = trend_months(month)
+    series = kpi_series(scope=scope, keys=TREND_KEYS, grain="month", first=first, last=last)
+    periods = [period.isoformat() for period in series.periods]
+    charts = []
+    for title, keys in TREND_CHARTS:
+        kpis = [KPI_BY_KEY[key] for key in keys]
+        charts.append(
+            {
+                "key": "_".join(keys),
+                "title": title,
+                "unit": kpis[0].unit,
+                "better": kpis[0].better,
+                "formula": "; ".join(f"{kpi.label}: {kpi.formula}" for kpi in kpis),
+                "periods": periods,
+                "series": [
+                    {"key": kpi.key, "label": kpi.label, "values": _plain(series.values[kpi.key])}
+                    for kpi in kpis
+                ],
+            }
+        )
+    return charts
+
+
+def _plain(values: np.ndarray) -> list[float | None]:
+    """Array values as JSON numbers, None for NaN."""
+    return [None if np.isnan(value) else round(float(value), 6) for value in values]
+
+
+def exception_backlog(*, scope: LocationScope, now: datetime | None = None) -> dict:
+    """Open exceptions in scope by kind: how many, how old, how many overdue, money at risk;
+    one GROUP BY. Kinds with none open are left out."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    aged = {
+        f"age_{upper}": Count("pk", filter=Q(created_at__gt=now - timedelta(days=upper)))
+        for _, _, upper in AGE_BUCKETS
+    }
+    rows = (
+        scope.restrict(PlanningException.objects.filter(status__in=OPEN_EXCEPTION_STATUSES))
+        .values("kind")
+        .annotate(
+            count=Count("pk"),
+            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            money=Sum("money_at_risk"),
+            **aged,
+        )
+        .order_by()
+    )
+    by_kind = {row["kind"]: row for row in rows}
+    kinds = [
+        _backlog_kind(value, label, by_kind[value])
+        for value, label in ExceptionKind.choices
+        if value in by_kind
+    ]
+    return {
+        "ages": [label for label, _, _ in AGE_BUCKETS] + [AGE_OLDEST],
+        "kinds": kinds,
+        "count": sum(kind["count"] for kind in kinds),
+        "overdue": sum(kind["overdue"] for kind in kinds),
+        "money": sum(kind["money"] for kind in kinds),
+    }
+
+
+def _backlog_kind(kind: str, label: str, row: dict) -> dict:
+    """One kind's backlog row: counts per age bucket from the cumulative counts."""
+    cumulative = [row[f"age_{upper}"] for _, _, upper in AGE_BUCKETS] + [row["count"]]
+    ages = [cumulative[0]] + [b - a for a, b in zip(cumulative, cumulative[1:], strict=False)]
+    return {
+        "kind": kind,
+        "label": label,
+        "count": row["count"],
+        "overdue": row["overdue"],
+        "money": float(row["money"] or 0),
+        "ages": ages,
+    }
