@@ -1,10 +1,10 @@
 """What the escalation rules judge, read set-based into numpy (one query per read, whatever
-the number of SKU-locations): complete weeks, stock opening each week, weekly demand, the
-policy in force each week, unit costs.
+the number of SKU-locations) and laid out as SKU-locations x weeks: stock opening each week,
+demand, receipts, the policy in force, unit costs.
 
 A week is identified by its Monday. As of a date, the weeks judged are the complete ones:
 the last ends on the Sunday before the as-of date's week. The position dated in a week (the
-latest, if several) is the stock opening it (the ERP's weekly snapshot).
+latest, if several) is the stock opening it (the ERP's weekly snapshot, as in docs/kpis.md).
 """
 
 from dataclasses import dataclass
@@ -18,15 +18,21 @@ from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy, InventoryPosition, Item
 from inventory.runs.inputs import index_in, pair_keys
 from sop_platform.arrays import query_columns
+from supply.models import Receipt
 
-WEEK = timedelta(days=7)
+Rows = dict[str, np.ndarray]
 KEY = {"item_id": "int", "location_id": "int"}
 
 
 def complete_weeks(as_of: date, count: int) -> np.ndarray:
     """The Mondays of the ``count`` complete weeks before ``as_of``'s week, oldest first."""
-    last = as_of - timedelta(days=as_of.weekday()) - WEEK
+    last = as_of - timedelta(days=as_of.weekday() + 7)
     return np.datetime64(last, "D") - np.arange(count - 1, -1, -1) * np.timedelta64(7, "D")
+
+
+def week_span(weeks: np.ndarray) -> tuple[date, date]:
+    """The first and the last day of consecutive ``weeks`` (Mondays): Monday to Sunday."""
+    return weeks[0].astype(date), (weeks[-1] + np.timedelta64(6, "D")).astype(date)
 
 
 def week_label(monday: np.datetime64) -> str:
@@ -34,12 +40,29 @@ def week_label(monday: np.datetime64) -> str:
     return f"w/c {monday.astype(date):%-d %b %Y}"
 
 
+def last_of_each(values: np.ndarray) -> np.ndarray:
+    """Positions in ``values`` of the last occurrence of each distinct value."""
+    _, from_end = np.unique(values[::-1], return_index=True)
+    return len(values) - 1 - from_end
+
+
+def keys_of(rows: Rows) -> np.ndarray:
+    """The sorted distinct pair keys of ``rows``' SKU-locations."""
+    return np.unique(pair_keys(rows["item_id"], rows["location_id"]))
+
+
 @dataclass(frozen=True)
 class Grid:
-    """Rows are SKU-locations (sorted pair keys), columns consecutive weeks (Mondays)."""
+    """Rows are SKU-locations (sorted pair keys), columns weeks (Mondays; consecutive for
+    :meth:`cells` and what uses it)."""
 
     keys: np.ndarray
     weeks: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, weeks)."""
+        return len(self.keys), len(self.weeks)
 
     @property
     def item_id(self) -> np.ndarray:
@@ -51,7 +74,7 @@ class Grid:
         """Location of every row."""
         return self.keys & 0xFFFFFFFF
 
-    def cells(self, rows: dict[str, np.ndarray], day: str) -> tuple[np.ndarray, np.ndarray]:
+    def cells(self, rows: Rows, day: str) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of each of ``rows`` by (item, location) and the week of ``rows[day]``;
         -1 for both where it falls outside the grid."""
         row = index_in(self.keys, pair_keys(rows["item_id"], rows["location_id"]))
@@ -59,9 +82,9 @@ class Grid:
         outside = (row < 0) | (column < 0) | (column >= len(self.weeks))
         return np.where(outside, -1, row), np.where(outside, -1, column)
 
-    def place(self, rows: dict[str, np.ndarray], day: str, value: str) -> np.ndarray:
-        """rows x weeks of ``rows[value]`` placed by :meth:`cells`; NaN where no row falls. Of
-        several rows in one cell, the last given wins."""
+    def place(self, rows: Rows, day: str, value: str) -> np.ndarray:
+        """rows x weeks of ``rows[value]``; NaN where no row falls. Of several rows in one
+        cell, the last given wins."""
         grid = np.full(self.shape, np.nan)
         row, column = self.cells(rows, day)
         inside = np.flatnonzero(row >= 0)
@@ -69,43 +92,71 @@ class Grid:
         grid[row[last], column[last]] = rows[value][last]
         return grid
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(rows, weeks)."""
-        return len(self.keys), len(self.weeks)
+    def total(self, rows: Rows, day: str, value: str | None = None) -> np.ndarray:
+        """rows x weeks of the sum of ``rows[value]`` (the number of rows when None); 0 where
+        no row falls."""
+        grid = np.zeros(self.shape)
+        row, column = self.cells(rows, day)
+        inside = row >= 0
+        values = 1.0 if value is None else rows[value][inside]
+        np.add.at(grid, (row[inside], column[inside]), values)
+        return grid
 
 
-def last_of_each(values: np.ndarray) -> np.ndarray:
-    """Positions in ``values`` of the last occurrence of each distinct value."""
-    _, from_end = np.unique(values[::-1], return_index=True)
-    return len(values) - 1 - from_end
-
-
-def week_span(weeks: np.ndarray) -> tuple[date, date]:
-    """The first and the last day of consecutive ``weeks`` (Mondays): Monday to Sunday."""
-    return weeks[0].astype(date), (weeks[-1] + np.timedelta64(6, "D")).astype(date)
-
-
-def opening_stock(weeks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted pair keys of the SKU-locations with a position in any of ``weeks``, rows x
-    weeks of the on hand opening each week: the latest position dated in it, NaN if none)."""
-    first, last = week_span(weeks)
-    rows = query_columns(
-        InventoryPosition.objects.filter(as_of__range=(first, last)).order_by("as_of"),
+def positions(weeks: np.ndarray) -> Rows:
+    """Stock positions dated in ``weeks``, by date: item_id, location_id, as_of, on_hand."""
+    return query_columns(
+        InventoryPosition.objects.filter(as_of__range=week_span(weeks)).order_by("as_of"),
         {**KEY, "as_of": "date", "on_hand": "float"},
     )
-    grid = Grid(np.unique(pair_keys(rows["item_id"], rows["location_id"])), weeks)
-    return grid.keys, grid.place(rows, "as_of", "on_hand")  # ordered by date: the latest wins
 
 
-def weekly_demand(grid: Grid) -> np.ndarray:
-    """rows x weeks of demand (units), NaN where the week has no demand row."""
-    first, last = week_span(grid.weeks)
-    rows = query_columns(
-        DemandHistory.objects.filter(period_start__range=(first, last)),
+def demand_history(weeks: np.ndarray) -> Rows:
+    """Demand rows of ``weeks``: item_id, location_id, period_start, quantity."""
+    return query_columns(
+        DemandHistory.objects.filter(period_start__range=week_span(weeks)),
         {**KEY, "period_start": "date", "quantity": "float"},
     )
-    return grid.place(rows, "period_start", "quantity")
+
+
+RECEIPT_COLUMNS = {
+    "po_line__item_id": "int",
+    "po_line__destination_id": "int",
+    "receipt_date": "date",
+    "quantity": "float",
+    "po_line__order_date": "date",
+    "po_line__promised_date": "date",
+    "po_line__po_number": "text",
+    "po_line__line_number": "int",
+}
+
+
+def receipts(weeks: np.ndarray) -> Rows:
+    """Receipts dated in ``weeks``, by date: item_id and location_id (the PO line's item and
+    destination), receipt_date, quantity, and the line's order_date, promised_date and
+    ``line`` ("PO-7/1")."""
+    rows = query_columns(
+        Receipt.objects.filter(receipt_date__range=week_span(weeks)).order_by("receipt_date", "pk"),
+        RECEIPT_COLUMNS,
+    )
+    number = np.strings.add(rows.pop("po_line__po_number"), "/")
+    return {
+        "item_id": rows.pop("po_line__item_id"),
+        "location_id": rows.pop("po_line__destination_id"),
+        "order_date": rows.pop("po_line__order_date"),
+        "promised_date": rows.pop("po_line__promised_date"),
+        "line": np.strings.add(number, rows.pop("po_line__line_number").astype(str)),
+        **rows,
+    }
+
+
+def trailing_daily_demand(weekly: np.ndarray, weeks: int) -> np.ndarray:
+    """rows x (columns - ``weeks``): the average daily demand over the ``weeks`` weeks before
+    each column from ``weeks`` on (weeks without a demand row left out; NaN if none has)."""
+    total = window_sums(weekly, weeks)[:, :-1]
+    known = window_sums((~np.isnan(weekly)).astype(float), weeks)[:, :-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known > 0, total / (7.0 * known), np.nan)
 
 
 def window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
@@ -116,15 +167,6 @@ def window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
     return running[:, weeks:] - running[:, :-weeks]
 
 
-def trailing_daily_demand(demand: np.ndarray, weeks: int) -> np.ndarray:
-    """rows x (columns - ``weeks``): the average daily demand over the ``weeks`` weeks before
-    each column from ``weeks`` on (weeks without a demand row left out; NaN if none has)."""
-    total = window_sums(demand, weeks)[:, :-1]
-    known = window_sums((~np.isnan(demand)).astype(float), weeks)[:, :-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(known > 0, total / (7.0 * known), np.nan)
-
-
 POLICY_VALUES = {"safety_stock": "float", "order_quantity": "float", "service_target": "float"}
 
 
@@ -132,7 +174,7 @@ def policies_in_force(grid: Grid) -> dict[str, np.ndarray]:
     """rows x weeks of the active policy in force on each Monday (``effective_from`` on or
     before it, ``effective_to`` after it or open): safety stock, order quantity, service
     target (NaN where none) and service type ('' where none)."""
-    first, last = grid.weeks[0].astype(date), grid.weeks[-1].astype(date)
+    first, last = grid.weeks.min().astype(date), grid.weeks.max().astype(date)
     policies = InventoryPolicy.objects.filter(
         Q(effective_to__isnull=True) | Q(effective_to__gt=first),
         status=PolicyStatus.ACTIVE,

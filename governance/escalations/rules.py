@@ -17,20 +17,22 @@ from governance.escalations.reads import (
     KEY,
     Grid,
     complete_weeks,
-    opening_stock,
+    demand_history,
+    keys_of,
     policies_in_force,
+    positions,
+    receipts,
     trailing_daily_demand,
     unit_costs,
     week_label,
     week_span,
-    weekly_demand,
     window_sums,
 )
+from governance.kpis.weekly import days_of_cover, weekly_service
 from inventory.runs.inputs import index_in, pair_keys
 from inventory.runs.models import SkuLocationSegment
 from sop_platform.arrays import query_columns
 from sop_platform.display import percent
-from supply.models import Receipt
 
 DEMAND_WEEKS = 13
 """Weeks of demand behind a day of supply and a forecast bias (a quarter)."""
@@ -119,23 +121,29 @@ def days_on_hand(rule: EscalationRule, as_of: date) -> Findings:
     a position, demand or a policy. Money at risk: stock above the target stock at unit cost.
     """
     weeks = complete_weeks(as_of, rule.consecutive_periods)
-    keys, stock = opening_stock(weeks)
-    grid = Grid(keys, weeks)
-    history = Grid(keys, complete_weeks(as_of, DEMAND_WEEKS + len(weeks)))
-    daily = trailing_daily_demand(weekly_demand(history), DEMAND_WEEKS)
+    stocked = positions(weeks)
+    grid = Grid(keys_of(stocked), weeks)
+    stock = grid.place(stocked, "as_of", "on_hand")
+    history = Grid(grid.keys, complete_weeks(as_of, DEMAND_WEEKS + len(weeks)))
+    weekly = 7 * trailing_daily_demand(
+        history.place(demand_history(history.weeks), "period_start", "quantity"), DEMAND_WEEKS
+    )
     policy = policies_in_force(grid)
     target = policy["safety_stock"] + policy["order_quantity"] / 2
+    cover = days_of_cover(on_hand=stock, weekly_demand=weekly)
+    target_cover = days_of_cover(on_hand=target, weekly_demand=weekly)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where((daily > 0) & (target > 0), stock / target - 1, np.nan)
+        share = np.where((weekly > 0) & (target > 0), cover / target_cover - 1, np.nan)
     hit = crossed_in_each(share, rule.threshold)
-    stock, target, daily, share = stock[hit], target[hit], daily[hit], share[hit]
+    stock, target, cover, target_cover = stock[hit], target[hit], cover[hit], target_cover[hit]
+    share = share[hit]
     details = [
         clipped(
-            f"{stock[i, -1] / daily[i, -1]:,.1f} days on hand {week_label(weeks[-1])} against a "
-            f"target of {target[i, -1] / daily[i, -1]:,.1f} "
-            f"({percent(float(share[i, -1]), signed=True)}; limit +{percent(rule.threshold)}): "
-            f"on hand {stock[i, -1]:,.0f}, target stock {target[i, -1]:,.0f} (safety stock + "
-            f"half the order quantity){_by_week(weeks, share[i])}"
+            f"{cover[i, -1]:,.1f} days on hand {week_label(weeks[-1])} against a target of "
+            f"{target_cover[i, -1]:,.1f} ({percent(float(share[i, -1]), signed=True)}; limit "
+            f"+{percent(rule.threshold)}): on hand {stock[i, -1]:,.0f}, target stock "
+            f"{target[i, -1]:,.0f} (safety stock + half the order quantity)"
+            f"{_by_week(weeks, share[i])}"
         )
         for i in range(len(share))
     ]
@@ -177,7 +185,8 @@ def forecast_bias(rule: EscalationRule, as_of: date) -> Findings:
     if rule.segments:
         keys = keys[np.isin(keys, classed)]
     grid = Grid(keys, weeks)
-    forecast, demand = grid.place(rows, "period_start", "quantity"), weekly_demand(grid)
+    forecast = grid.place(rows, "period_start", "quantity")
+    demand = grid.place(demand_history(weeks), "period_start", "quantity")
     paired = ~np.isnan(forecast) & ~np.isnan(demand)
     forecast_sum = window_sums(np.where(paired, forecast, np.nan), DEMAND_WEEKS)
     demand_sum = window_sums(np.where(paired, demand, np.nan), DEMAND_WEEKS)
@@ -211,37 +220,16 @@ def forecast_bias(rule: EscalationRule, as_of: date) -> Findings:
 
 RECEIPT_WEEKS = 4
 """Weeks of receipts judged."""
-RECEIPT_COLUMNS = {
-    "po_line__item_id": "int",
-    "po_line__destination_id": "int",
-    "receipt_date": "date",
-    "po_line__order_date": "date",
-    "po_line__promised_date": "date",
-    "po_line__po_number": "text",
-    "po_line__line_number": "int",
-}
 
 
-def _receipts(weeks: np.ndarray, threshold: float) -> dict[str, np.ndarray]:
-    """The receipts dated in ``weeks``: SKU-location, date, days late (negative: early), the
-    promised lead time in days, share = |days late| / promised lead time, and ``off``: beyond
-    ``threshold`` x the promised lead time."""
-    rows = query_columns(
-        Receipt.objects.filter(receipt_date__range=week_span(weeks)).order_by("receipt_date", "pk"),
-        RECEIPT_COLUMNS,
-    )
-    late = (rows["receipt_date"] - rows["po_line__promised_date"]).astype(np.int64)
-    lead = (rows["po_line__promised_date"] - rows["po_line__order_date"]).astype(np.int64)
+def _timing(lines: dict[str, np.ndarray], threshold: float) -> dict[str, np.ndarray]:
+    """Per receipt: days late (negative: early), the promised lead time in days, share =
+    |days late| / promised lead time, and ``off``: beyond ``threshold`` x the lead time."""
+    late = (lines["receipt_date"] - lines["promised_date"]).astype(np.int64)
+    lead = (lines["promised_date"] - lines["order_date"]).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(lead > 0, np.abs(late) / lead, np.where(late != 0, np.inf, 0.0))
     return {
-        "item_id": rows["po_line__item_id"],
-        "location_id": rows["po_line__destination_id"],
-        "date": rows["receipt_date"],
-        "line": np.strings.add(
-            np.strings.add(rows["po_line__po_number"], "/"),
-            rows["po_line__line_number"].astype(str),
-        ),
         "late": late,
         "lead": lead,
         "share": share,
@@ -257,18 +245,18 @@ def receipt_timing(rule: EscalationRule, as_of: date) -> Findings:
     No money at risk (the stock itself is not at stake).
     """
     weeks = complete_weeks(as_of, RECEIPT_WEEKS + rule.consecutive_periods - 1)
-    lines = _receipts(weeks, rule.threshold)
+    lines = receipts(weeks)
+    lines |= _timing(lines, rule.threshold)
     off = lines["off"]
-    grid = Grid(np.unique(pair_keys(lines["item_id"][off], lines["location_id"][off])), weeks)
-    row, column = grid.cells(lines, "date")
-    counts = np.zeros(grid.shape)
-    np.add.at(counts, (row[off], column[off]), 1)
+    grid = Grid(keys_of({name: values[off] for name, values in lines.items()}), weeks)
+    counts = grid.total({name: values[off] for name, values in lines.items()}, "receipt_date")
     hit = np.all(window_sums(counts, RECEIPT_WEEKS) > 0, axis=1)
-    latest = column >= len(weeks) - RECEIPT_WEEKS  # the latest window's receipts
+    row, column = grid.cells(lines, "receipt_date")
     at = index_in(np.flatnonzero(hit), row)  # index among the hits, -1 for others
-    judged = np.flatnonzero(latest & (at >= 0))
+    judged = np.flatnonzero((column >= len(weeks) - RECEIPT_WEEKS) & (at >= 0))  # latest 4 wk
+    worst = judged[off[judged]]
     measure = np.zeros(int(hit.sum()))
-    np.maximum.at(measure, at[judged[off[judged]]], lines["share"][judged[off[judged]]])
+    np.maximum.at(measure, at[worst], lines["share"][worst])
     details, reasons = _receipt_words(rule, weeks, lines, judged, at, len(measure))
     return Findings(
         item_id=grid.item_id[hit],
@@ -288,7 +276,7 @@ def _receipt_words(rule, weeks, lines, judged, at, count) -> tuple[list[str], li
     codes: list[set[str]] = [set() for _ in range(count)]
     for index in judged[lines["off"][judged]]:
         days, lead, found = int(lines["late"][index]), int(lines["lead"][index]), at[index]
-        share = f"{percent(float(lines['share'][index]))}" if lead else "promised on the order date"
+        share = percent(float(lines["share"][index])) if lead else "promised on the order date"
         off_lines[found].append(
             f"{lines['line'][index]} {abs(days)} d {'late' if days > 0 else 'early'} of {lead} d "
             f"({share})"
@@ -303,3 +291,88 @@ def _receipt_words(rule, weeks, lines, judged, at, count) -> tuple[list[str], li
         for i in range(count)
     ]
     return details, [sorted(c) for c in codes]
+
+
+SERVICE_PERIOD_WEEKS = 4
+"""Weeks of one service period."""
+SERVICE_PERIODS_BACK = 13
+"""Periods looked back for the last ones with demand (a year)."""
+
+
+def _periods(values: np.ndarray) -> np.ndarray:
+    """rows x weeks summed into rows x 4-week periods (the weeks are whole periods)."""
+    rows, weeks = values.shape
+    return values.reshape(rows, weeks // SERVICE_PERIOD_WEEKS, SERVICE_PERIOD_WEEKS).sum(axis=2)
+
+
+def service_below_target(rule: EscalationRule, as_of: date) -> Findings:
+    """Service below the policy's target by more than the threshold in each of the last
+    ``consecutive_periods`` 4-week periods with demand (of the last 13).
+
+    Weekly shipments and filled weeks come from governance.kpis.weekly (shipped = min(demand,
+    max(opening on hand, 0) + receipts)), over the weeks with a stock position. Per period,
+    service is the fill rate (shipped / demand) against a fill-rate target, or the share of
+    weeks with demand served in full against a cycle-service target, of the policy in force on
+    the period's last Monday; the measure is target - service. Periods without demand (or
+    positions, or a policy) are skipped. Money at risk: the units not shipped in the periods
+    judged, at unit cost.
+    """
+    weeks = complete_weeks(as_of, SERVICE_PERIOD_WEEKS * SERVICE_PERIODS_BACK)
+    demanded = demand_history(weeks)
+    grid = Grid(keys_of(demanded), weeks)
+    weekly, stock = (
+        grid.place(demanded, "period_start", "quantity"),
+        grid.place(positions(weeks), "as_of", "on_hand"),
+    )
+    received = grid.total(receipts(weeks), "receipt_date", "quantity")
+    week = weekly_service(demand=weekly, on_hand=stock, receipts=received)
+    counted = ~np.isnan(stock)  # weeks without a position are not judged
+    demand = _periods(np.where(counted, np.nan_to_num(weekly), 0))
+    shipped = _periods(np.where(counted, week.shipped, 0))
+    served = _periods(counted & week.filled) / np.maximum(_periods(counted & week.demand_period), 1)
+    ends = weeks[SERVICE_PERIOD_WEEKS - 1 :: SERVICE_PERIOD_WEEKS]  # each period's last Monday
+    policy = policies_in_force(Grid(grid.keys, ends))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        service = np.where(policy["service_type"] == "cycle", served, shipped / demand)
+        shortfall = np.where(demand > 0, policy["service_target"] - service, np.nan)
+    judged = ~np.isnan(shortfall)
+    judged &= np.cumsum(judged[:, ::-1], axis=1)[:, ::-1] <= rule.consecutive_periods  # last N
+    with np.errstate(invalid="ignore"):
+        below = ~judged | (shortfall > rule.threshold + EPSILON)
+    hit = (judged.sum(axis=1) == rule.consecutive_periods) & below.all(axis=1)
+    latest = judged.shape[1] - 1 - np.argmax(judged[:, ::-1], axis=1)
+    rows = np.flatnonzero(hit)
+    unshipped = np.where(judged, demand - shipped, 0).sum(axis=1)
+    target, kind = policy["service_target"][rows, latest[rows]], policy["service_type"]
+    details = [
+        _service_words(
+            rule,
+            service[r, judged[r]],
+            (target[i], kind[r, latest[r]]),
+            ends[latest[r]],
+            unshipped[r],
+        )
+        for i, r in enumerate(rows)
+    ]
+    return Findings(
+        item_id=grid.item_id[hit],
+        location_id=grid.location_id[hit],
+        measure=shortfall[rows, latest[rows]],
+        money_at_risk=_money(unshipped[hit], grid.item_id[hit]),
+        reasons=[["SERVICE_BELOW_TARGET"] for _ in details],
+        details=details,
+    )
+
+
+def _service_words(rule, services, target: tuple, last_week, unshipped: float) -> str:
+    """ "Fill rate under its 95 % target in each of the last 3 periods of 4 weeks with demand
+    (to w/c 16 Nov 2026): 90 %, 88 %, 85 %; 42 units not shipped"; ``target``: (share, type)."""
+    share, kind = target
+    what = "Weeks served in full (cycle service)" if kind == "cycle" else "Fill rate"
+    by = f" by more than {percent(rule.threshold)}" if rule.threshold else ""
+    return clipped(
+        f"{what} under its {percent(float(share))} target{by} in each of the last "
+        f"{rule.consecutive_periods} periods of {SERVICE_PERIOD_WEEKS} weeks with demand (to "
+        f"{week_label(last_week)}): {', '.join(percent(float(s)) for s in services)}; "
+        f"{unshipped:,.0f} units not shipped"
+    )

@@ -12,12 +12,13 @@ from datetime import date, timedelta
 import pytest
 
 from demand.choices import ForecastKind
-from demand.models import Forecast
+from demand.models import DemandHistory, Forecast
 from governance.choices import EscalationKind, ExceptionStatus, Severity
 from governance.escalations.models import EscalationRule
 from governance.escalations.services import escalation_rule_apply
 from governance.models import PlanningException
-from inventory.models import InventoryPosition
+from inventory.choices import ServiceType
+from inventory.models import InventoryPolicy, InventoryPosition
 from inventory.runs.models import NetworkSegmentation, SkuLocationSegment
 from tests.factories import (
     make_demand,
@@ -287,3 +288,93 @@ def test_receipts_more_than_10_percent_of_the_lead_time_off_fire_late_and_early(
         "than 10 % of the promised lead time: PO-2/1 3 d late of 20 d (15 %)"
     )
     assert raised["LATE"].severity == Severity.LOW and raised["LATE"].money_at_risk == 0
+
+
+# --- service below target -------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(pinned_now):
+    """A SKU-location with a 95 % fill-rate policy, demand 100 a week for a year and weekly
+    positions of 1,000 (everything served) unless a test lowers them."""
+    item, location = make_item("SERVED"), make_location("DC-1")
+    make_policy(item, location, service_target=0.95, service_type=ServiceType.FILL)
+    for monday in mondays(52):
+        make_demand(item, location, period_start=monday, quantity=100)
+        InventoryPosition.objects.create(item=item, location=location, as_of=monday, on_hand=1000)
+    return item, location
+
+
+def short(item, location, periods_back: list[int], on_hand: float) -> None:
+    """Positions of ``on_hand`` in every week of the 4-week periods ``periods_back`` (0: the
+    latest period, to w/c 16 Nov 2026)."""
+    for back in periods_back:
+        last = LAST_WEEK - timedelta(weeks=4 * back)
+        InventoryPosition.objects.filter(
+            item=item, location=location, as_of__in=mondays(4, last)
+        ).update(on_hand=on_hand)
+
+
+def test_service_below_target_three_periods_in_a_row_fires(served):
+    short(*served, [0, 1, 2], 90)  # 90 shipped of 100 each week: fill rate 90 %
+    outcome = apply(EscalationKind.SERVICE_BELOW_TARGET)
+    assert outcome.raised == 1
+    raised = open_of(EscalationKind.SERVICE_BELOW_TARGET).get()
+    assert raised.reasons == ["SERVICE_BELOW_TARGET"] and raised.severity == Severity.LOW
+    assert raised.detail == (
+        "Fill rate under its 95 % target in each of the last 3 periods of 4 weeks with demand "
+        "(to w/c 16 Nov 2026): 90 %, 90 %, 90 %; 120 units not shipped"
+    )
+    assert raised.money_at_risk == 1200  # 120 units x 10
+
+
+def test_service_below_target_two_periods_do_not_fire(served):
+    short(*served, [0, 1, 3], 90)  # the third period back was served in full
+    assert apply(EscalationKind.SERVICE_BELOW_TARGET).raised == 0
+
+
+def test_service_exactly_at_target_does_not_fire(served):
+    short(*served, [0, 1, 2], 95)
+    assert apply(EscalationKind.SERVICE_BELOW_TARGET).raised == 0
+
+
+def test_periods_without_demand_are_skipped(served):
+    item, location = served
+    short(item, location, [0, 2, 3], 90)
+    DemandHistory.objects.filter(
+        item=item, location=location, period_start__in=mondays(4, LAST_WEEK - timedelta(weeks=4))
+    ).update(quantity=0)  # period 1 had no demand: periods 0, 2 and 3 are the last three
+    assert apply(EscalationKind.SERVICE_BELOW_TARGET).raised == 1
+
+
+def test_receipts_in_the_week_count_as_served(served):
+    item, location = served
+    short(item, location, [0, 1, 2], 90)
+    line = make_po_line(make_supplier(), item, location)
+    make_receipt(line, receipt_date=date(2026, 11, 18), quantity=40)  # w/c 16 Nov served in full
+    raised = apply(EscalationKind.SERVICE_BELOW_TARGET)
+    assert raised.raised == 1  # 92.5 % in the latest period: still below 95 %
+    assert (
+        "90 %, 90 %, 92.5 %; 110 units not shipped"
+        in open_of(EscalationKind.SERVICE_BELOW_TARGET).get().detail
+    )
+
+
+def test_a_cycle_service_target_is_judged_by_weeks_served_in_full(served):
+    item, location = served
+    InventoryPolicy.objects.filter(item=item).update(
+        service_type=ServiceType.CYCLE, service_target=0.75
+    )
+    for back in (0, 1, 2):  # one week of four short in each period: 75 %, at the target
+        InventoryPosition.objects.filter(
+            item=item, as_of=LAST_WEEK - timedelta(weeks=4 * back)
+        ).update(on_hand=10)
+    assert apply(EscalationKind.SERVICE_BELOW_TARGET).raised == 0
+    for back in (0, 1, 2):  # two weeks of four: 50 %
+        InventoryPosition.objects.filter(
+            item=item, as_of=LAST_WEEK - timedelta(weeks=4 * back + 1)
+        ).update(on_hand=10)
+    apply(EscalationKind.SERVICE_BELOW_TARGET)
+    raised = open_of(EscalationKind.SERVICE_BELOW_TARGET).get()
+    assert raised.severity == Severity.HIGH  # 25 points below: beyond two steps of 5
+    assert raised.detail.startswith("Weeks served in full (cycle service) under its 75 % target")
