@@ -16,7 +16,7 @@ from governance.choices import DUE_DAYS, OPEN_EXCEPTION_STATUSES, EscalationKind
 from governance.escalations import rules
 from governance.escalations.models import EscalationRule
 from governance.models import PlanningException
-from governance.services import planning_exceptions_close
+from governance.services import HANDLE_EXCEPTIONS, planning_exceptions_close
 from inventory.runs.inputs import pair_keys
 from sop_platform.arrays import query_columns
 from sop_platform.rows import columns_update
@@ -43,14 +43,20 @@ class RuleOutcome:
     refreshed: int = 0
     resolved: int = 0
     left_open: int = 0  # a disabled rule's open exceptions, left as they are
+    owner_refused: str = ""  # the rule's owner, who may no longer handle exceptions
 
     def __str__(self) -> str:
         label = EscalationKind(self.kind).label
         if not self.enabled:
             return f"{label}: rule disabled, nothing raised; {self.left_open} open left as they are"
+        refused = (
+            f"; the owner {self.owner_refused} may no longer handle exceptions: raised unassigned"
+            if self.owner_refused
+            else ""
+        )
         return (
             f"{label}: {self.raised} raised, {self.refreshed} still beyond the threshold "
-            f"(refreshed), {self.resolved} resolved"
+            f"(refreshed), {self.resolved} resolved{refused}"
         )
 
 
@@ -98,7 +104,8 @@ def escalation_rule_apply(*, rule: EscalationRule, as_of: date) -> RuleOutcome:
     A disabled rule raises, refreshes and resolves nothing: its open exceptions stay for people
     to handle. The rule's row is locked, so two evaluations of it apply one after the other.
     """
-    rule = EscalationRule.objects.select_for_update().get(pk=rule.pk)
+    locked = EscalationRule.objects.select_for_update(of=("self",)).select_related("owner")
+    rule = locked.get(pk=rule.pk)
     open_now = query_columns(
         PlanningException.objects.filter(kind=rule.kind, status__in=OPEN_EXCEPTION_STATUSES),
         {"id": "int", "item_id": "int", "location_id": "int"},
@@ -120,9 +127,21 @@ def escalation_rule_apply(*, rule: EscalationRule, as_of: date) -> RuleOutcome:
     )
     new = [row for row, key in enumerate(keys) if key not in existing]
     still = {existing[key]: row for row, key in enumerate(keys) if key in existing}
-    _create(rule, found, severity, new)
-    _refresh(rule, found, severity, still, now)
-    return RuleOutcome(rule.kind, True, raised=len(new), refreshed=len(still), resolved=resolved)
+    owner_id, refused = _owner(rule)
+    _create(rule, owner_id, found, severity, new)
+    _refresh(rule, owner_id, found, severity, still, now)
+    counts = {"raised": len(new), "refreshed": len(still), "resolved": resolved}
+    return RuleOutcome(rule.kind, True, **counts, owner_refused=refused)
+
+
+def _owner(rule: EscalationRule) -> tuple[int | None, str]:
+    """(the owner to give the exceptions, the username of a rule owner refused): the rule's
+    owner while they may handle exceptions, else none (grants change after the admin offered
+    them)."""
+    owner = rule.owner
+    if owner is None or (owner.is_active and owner.has_perm(HANDLE_EXCEPTIONS)):
+        return rule.owner_id, ""
+    return None, owner.get_username()
 
 
 def _chunks(values: list[int]) -> Iterator[list[int]]:
@@ -130,7 +149,7 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[start : start + CHUNK]
 
 
-def _create(rule: EscalationRule, found: rules.Findings, severity: np.ndarray, rows: list[int]):
+def _create(rule, owner_id, found: rules.Findings, severity: np.ndarray, rows: list[int]) -> None:
     """Insert the new exceptions. One a person reopened for the SKU-location since they were
     read stays theirs (the insert skips what the one-open-per-kind constraint refuses)."""
     today = timezone.localdate()
@@ -139,7 +158,7 @@ def _create(rule: EscalationRule, found: rules.Findings, severity: np.ndarray, r
             PlanningException(
                 kind=rule.kind,
                 escalation_rule=rule,
-                owner_id=rule.owner_id,
+                owner_id=owner_id,
                 item_id=int(found.item_id[row]),
                 location_id=int(found.location_id[row]),
                 severity=str(severity[row]),
@@ -156,7 +175,7 @@ def _create(rule: EscalationRule, found: rules.Findings, severity: np.ndarray, r
     )
 
 
-def _refresh(rule, found: rules.Findings, severity: np.ndarray, rows: dict[int, int], now) -> None:
+def _refresh(rule, owner_id, found: rules.Findings, severity, rows: dict[int, int], now) -> None:
     """New severity, reasons, detail and money at risk of the open exceptions still found (one
     statement); those without an owner get the rule's. What people set (owner, status, due
     date, notes) is theirs."""
@@ -172,10 +191,10 @@ def _refresh(rule, found: rules.Findings, severity: np.ndarray, rows: dict[int, 
             "updated_at": [now] * len(rows),
         },
     )
-    if rule.owner_id is not None:  # the others of the kind were closed or raised with it
+    if owner_id is not None:  # the others of the kind were closed or raised with it
         PlanningException.objects.filter(
             kind=rule.kind, status__in=OPEN_EXCEPTION_STATUSES, owner__isnull=True
-        ).update(owner_id=rule.owner_id)
+        ).update(owner_id=owner_id)
 
 
 SCHEDULE_NAME = "Weekly escalation rules"

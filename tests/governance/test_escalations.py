@@ -10,6 +10,8 @@ its week, the last being the week commencing Monday 2026-11-16.
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from demand.choices import ForecastKind
 from demand.models import DemandHistory, Forecast
@@ -378,3 +380,45 @@ def test_a_cycle_service_target_is_judged_by_weeks_served_in_full(served):
     raised = open_of(EscalationKind.SERVICE_BELOW_TARGET).get()
     assert raised.severity == Severity.HIGH  # 25 points below: beyond two steps of 5
     assert raised.detail.startswith("Weeks served in full (cycle service) under its 75 % target")
+
+
+def test_an_owner_who_may_no_longer_handle_exceptions_is_not_given_them(stocked, planner):
+    rule(EscalationKind.DAYS_ON_HAND, owner=planner)
+    planner.is_active = False
+    planner.save()
+    stock(*stocked, 120, 120)
+    outcome = apply(EscalationKind.DAYS_ON_HAND)
+    assert open_of(EscalationKind.DAYS_ON_HAND).get().owner is None
+    assert "the owner test-planner may no longer handle exceptions: raised unassigned" in str(
+        outcome
+    )
+
+
+def test_evaluating_costs_the_same_queries_for_one_or_many_sku_locations(pinned_now):
+    """Set-based: raising, refreshing and resolving take a fixed number of statements."""
+    location, supplier = make_location("DC-1"), make_supplier()
+
+    def crossing(sku: str) -> None:
+        item = make_item(sku)
+        make_policy(item, location, safety_stock=40, order_quantity=120)
+        for monday in mondays(20):
+            make_demand(item, location, period_start=monday, quantity=70)
+        stock(item, location, 130, 130)
+        line = make_po_line(supplier, item, location, po_number=f"PO-{sku}")
+        make_receipt(line, receipt_date=date(2026, 11, 18))  # ten months late
+
+    def queries() -> list[int]:
+        counts = []
+        for kind in (EscalationKind.DAYS_ON_HAND, EscalationKind.RECEIPT_TIMING):
+            with CaptureQueriesContext(connection) as captured:
+                apply(kind)
+            counts.append(len(captured))
+        return counts
+
+    crossing("ONE")
+    raising_one, refreshing_one = queries(), queries()
+    for number in range(6):
+        crossing(f"MORE-{number}")
+    PlanningException.objects.all().delete()
+    assert queries() == raising_one
+    assert queries() == refreshing_one
