@@ -6,6 +6,7 @@ from governance import views
 from governance.inbox import views as inbox_views
 from governance.sop import scorecard_views
 from governance.sop import views as sop_views
+from governance.sop.diagnostic import views as diagnostic_views
 
 app_name = "governance"
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("exceptions/bulk/", inbox_views.inbox_bulk, name="exceptions-bulk"),
     path("audit/", views.audit, name="audit"),
     path("audit/csv/", views.audit_csv, name="audit-csv"),
+    path("sop/<int:pk>/checks/<int:number>/", diagnostic_views.check_answer, name="sop-check"),
     path("sop/", sop_views.cycles, name="sop"),
     path("sop/open/", sop_views.cycle_open, name="sop-open"),
     path("sop/<int:pk>/", sop_views.cycle_detail, name="sop-cycle"),

@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.proposals import proposal_approve, proposal_from_recommendation
 from governance.selectors import LocationScope
-from governance.sop.diagnostic import CHECKS, diagnostic_evaluate, maturity_level, rag_for
+from governance.sop.diagnostic import (
+    CHECKS,
+    EVIDENCE_MAX_AGE,
+    diagnostic_evaluate,
+    maturity_level,
+    rag_for,
+)
 from governance.sop.models import DiagnosticAnswer, SopCycle
 from inventory.choices import LeadTimeBasis
 from inventory.models import PolicyRun
@@ -149,3 +155,31 @@ def test_evidence_is_read_within_the_scope(cycle, planner, manager):
     nothing = LocationScope(whole_network=False)
     scoped = diagnostic_evaluate(cycle=cycle, scope=nothing).checks[0]
     assert scoped.answer is False and scoped.evidence.startswith("No active policy")
+
+
+def test_pages_may_reuse_recent_evidence_but_read_manual_answers_afresh(
+    cycle, executive, pinned_now
+):
+    first = diagnostic_evaluate(cycle=cycle, max_age=EVIDENCE_MAX_AGE)
+    make_policy(make_item(), make_location())
+    DiagnosticAnswer.objects.create(
+        cycle=cycle, check_number=5, answer=True, note="Promo calendar.", answered_by=executive
+    )
+    reused = diagnostic_evaluate(cycle=cycle, max_age=EVIDENCE_MAX_AGE)
+    assert reused.evaluated_at == first.evaluated_at
+    assert reused.checks[0].evidence.startswith("No active policy")
+    assert reused.checks[4].source == "manual"
+
+    fresh = diagnostic_evaluate(cycle=cycle)  # a sign-off reads afresh
+    assert "0 of 1 active policies" in fresh.checks[0].evidence
+    assert diagnostic_evaluate(cycle=cycle, max_age=60).evaluated_at == fresh.evaluated_at
+    pinned_now.shift(61)
+    assert diagnostic_evaluate(cycle=cycle, max_age=60).evaluated_at > fresh.evaluated_at
+
+
+def test_kept_evidence_is_never_shared_between_scopes(cycle, planner, manager):
+    network(2, planner, manager)
+    diagnostic_evaluate(cycle=cycle, max_age=EVIDENCE_MAX_AGE)
+    nothing = LocationScope(whole_network=False)
+    scoped = diagnostic_evaluate(cycle=cycle, scope=nothing, max_age=EVIDENCE_MAX_AGE)
+    assert scoped.checks[0].evidence.startswith("No active policy")

@@ -6,9 +6,11 @@ point-in-time copy of them); the windows of the other checks (runs, history, pro
 months, the previous cycle) end at ``as_of``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -113,6 +115,13 @@ class Context:
         self.scope = scope
         self.as_of = as_of
         self.day = timezone.localtime(as_of).date()
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per evaluation under ``name``: a read several checks share."""
+        if name not in self._shared:
+            self._shared[name] = compute()
+        return self._shared[name]
 
     def policies(self) -> QuerySet[InventoryPolicy]:
         """Active policies in force on the evidence day, in scope."""
@@ -120,19 +129,24 @@ class Context:
 
     @cached_property
     def policy_counts(self) -> dict[str, int]:
-        """Active policies: in all, set by the optimizer, set by a recommendation computed
-        from both variabilities, refreshed within the cadence, time-phased (one query)."""
+        """Active policies (one query): in all, set by the optimizer, set by an optimization
+        within the cadence, time-phased."""
         since = self.as_of - timedelta(days=REFRESH_CADENCE_DAYS)
-        system = Q(policy_source=PolicySource.SYSTEM)
         return self.policies().aggregate(
             total=Count("pk"),
-            system=Count("pk", filter=system),
-            variability=Count("pk", filter=system & Q(_set_by_recommendation_with_variability())),
+            system=Count("pk", filter=Q(policy_source=PolicySource.SYSTEM)),
             refreshed=Count(
                 "pk", filter=Q(last_optimized_at__gte=since, last_optimized_at__lte=self.as_of)
             ),
             time_phased=Count("pk", filter=Q(effective_to__isnull=False)),
         )
+
+    @cached_property
+    def variability_count(self) -> int:
+        """Active policies whose values are an accepted recommendation computed from both
+        variabilities (one query: a semi-join, not a test per row inside an aggregate)."""
+        system = self.policies().filter(policy_source=PolicySource.SYSTEM)
+        return system.filter(_set_by_recommendation_with_variability()).count()
 
     @cached_property
     def last_run(self) -> PolicyRun | None:

@@ -5,10 +5,14 @@ seed's traffic-light rule, and the maturity level with its recommended actions.
 Which evidence each check reads, and why its thresholds: docs/sop.md, "Diagnostic".
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
 
 from governance.choices import DiagnosticArea
 from governance.selectors import LocationScope
@@ -62,6 +66,11 @@ CHECKS: tuple[CheckSpec, ...] = (
               "downward.", outcomes.check_excess_and_cash),
 )  # fmt: skip
 CHECK_BY_NUMBER = {spec.number: spec for spec in CHECKS}
+
+EVIDENCE_MAX_AGE = 600
+"""Seconds a page may reuse evidence read by an earlier evaluation (``max_age``): at a million
+SKU-locations the evidence takes seconds to read, and it moves with runs, approvals and KPI
+refreshes, not by the minute. Manual answers are always read afresh."""
 
 # The seed's RAG rule on the share of an area's checks answered yes.
 GREEN_FROM = 0.8
@@ -147,11 +156,13 @@ class Diagnostic:
     actions: list[str]
     unanswered: list[int]
     as_of: datetime
+    evaluated_at: datetime
 
     def as_json(self) -> dict[str, Any]:
         """Scores, levels and every check, as JSON (what a sign-off stores)."""
         return {
             "as_of": self.as_of.isoformat(),
+            "evaluated_at": self.evaluated_at.isoformat(),
             "score": self.score,
             "level": self.level,
             "level_label": self.level_label,
@@ -210,17 +221,64 @@ def _area(area: DiagnosticArea, checks: list[CheckResult]) -> AreaResult:
     return AreaResult(area.value, area.label, score, share, rag_for(share), mine)
 
 
-def diagnostic_evaluate(*, cycle: SopCycle, scope: LocationScope | None = None) -> Diagnostic:
+@dataclass(frozen=True)
+class Evidence:
+    """What one evaluation read: when, as of when, and each check's finding in order."""
+
+    evaluated_at: datetime
+    as_of: datetime
+    findings: tuple[Finding, ...]
+
+
+def _evidence_key(cycle: SopCycle, scope: LocationScope) -> str:
+    where = "all"
+    if not scope.whole_network:
+        ids = ",".join(str(pk) for pk in sorted(scope.location_ids))
+        where = hashlib.sha256(ids.encode()).hexdigest()[:20]
+    return f"diagnostic-evidence:{cycle.pk}:{cycle.status}:{where}"
+
+
+def _kept(key: str, max_age: int) -> Evidence | None:
+    """The evidence kept under ``key`` when it is at most ``max_age`` seconds old."""
+    if max_age <= 0:
+        return None
+    kept = cache.get(key)
+    if kept is None or (timezone.now() - kept.evaluated_at).total_seconds() > max_age:
+        return None
+    return kept
+
+
+def diagnostic_evidence(*, cycle: SopCycle, scope: LocationScope, max_age: int = 0) -> Evidence:
+    """The findings of every check in ``scope``: those of an evaluation at most ``max_age``
+    seconds old when there is one (0: read now). Each reading is kept for later callers."""
+    key = _evidence_key(cycle, scope)
+    kept = _kept(key, max_age)
+    if kept is not None:
+        return kept
+    context = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
+    findings = tuple(spec.evaluate(context) for spec in CHECKS)
+    evidence = Evidence(timezone.now(), context.as_of, findings)
+    cache.set(key, evidence, EVIDENCE_MAX_AGE)
+    return evidence
+
+
+def diagnostic_evaluate(
+    *, cycle: SopCycle, scope: LocationScope | None = None, max_age: int = 0
+) -> Diagnostic:
     """Every check of ``cycle`` from the evidence in ``scope`` (the whole network by default)
     as of :func:`diagnostic_as_of`, with the cycle's manual answers; a bounded number of
-    queries whatever the data's size."""
+    queries whatever the data's size. ``max_age``: see :func:`diagnostic_evidence` (pages
+    pass ``EVIDENCE_MAX_AGE``; a sign-off reads afresh)."""
     scope = scope or LocationScope(whole_network=True)
-    ctx = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
+    evidence = diagnostic_evidence(cycle=cycle, scope=scope, max_age=max_age)
     answers = {
         answer.check_number: answer
         for answer in DiagnosticAnswer.objects.filter(cycle=cycle).select_related("answered_by")
     }
-    checks = [_result(spec, spec.evaluate(ctx), answers.get(spec.number)) for spec in CHECKS]
+    checks = [
+        _result(spec, finding, answers.get(spec.number))
+        for spec, finding in zip(CHECKS, evidence.findings, strict=True)
+    ]
     areas = [_area(area, checks) for area in DiagnosticArea]
     score = sum(area.score for area in areas)
     level, label, actions = maturity_level(score)
@@ -232,13 +290,20 @@ def diagnostic_evaluate(*, cycle: SopCycle, scope: LocationScope | None = None) 
         level_label=label,
         actions=actions,
         unanswered=[check.number for check in checks if check.answer is None],
-        as_of=ctx.as_of,
+        as_of=evidence.as_of,
+        evaluated_at=evidence.evaluated_at,
     )
 
 
-def check_evidence(*, cycle: SopCycle, number: int, scope: LocationScope | None = None) -> Finding:
+def check_evidence(
+    *, cycle: SopCycle, number: int, scope: LocationScope | None = None, max_age: int = 0
+) -> Finding:
     """What the evidence in ``scope`` (the whole network by default) says about one check of
-    ``cycle``."""
+    ``cycle``: from a whole evaluation at most ``max_age`` seconds old when one was kept,
+    else read now for this check alone."""
     scope = scope or LocationScope(whole_network=True)
+    kept = _kept(_evidence_key(cycle, scope), max_age)
+    if kept is not None:
+        return kept.findings[number - 1]
     context = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
     return CHECK_BY_NUMBER[number].evaluate(context)

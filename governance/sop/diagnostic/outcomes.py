@@ -3,7 +3,6 @@
 weeks computed in it; flows (expedites) are taken per week, so a five-week month does not
 look worse than a four-week one."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +26,11 @@ TURNS_TOLERANCE = 0.05
 # Relative moves below 2 % of the first month's value are flat, neither up nor down.
 FLAT_TOLERANCE = 0.02
 PER_WEEK = ("expedite_count",)  # flows: compared per week computed
+CHECK_KEYS = {
+    13: ("fill_rate", "turns"),
+    14: ("stockout_rate", "backorders", "expedite_count"),
+    15: ("excess_value", "obsolete_value", "working_capital"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,47 +65,63 @@ def trend_months(cycle_month: date) -> list[date]:
     return months
 
 
-def _trends(ctx: Context, keys: Sequence[str]) -> tuple[dict[str, Trend], str, str]:
-    """The KPIs measured in the window's first and last months, the window in words, and
-    why there is no trend ('' when there is one)."""
+@dataclass(frozen=True)
+class Window:
+    """The KPIs of checks 13–15 per month of the window, or why there are none."""
+
+    label: str
+    values: dict[str, np.ndarray]
+    problem: str
+
+
+def _window(ctx: Context) -> Window:
+    """Every KPI the outcome checks read, per month, in one read of the snapshots."""
     months = trend_months(ctx.cycle.month)
     label = f"{months[0]:%B}–{months[-1]:%B %Y}"
     last_day = next_month(months[-1]) - timedelta(days=1)
+    keys = sorted({key for keys in CHECK_KEYS.values() for key in keys})
     series = kpi_series(scope=ctx.scope, keys=keys, grain="month", first=months[0], last=last_day)
     if list(series.periods) != months or not _measured(ctx, months[0], last_day):
         found = len(series.periods) if list(series.periods) != months else 0
-        return (
-            {},
-            label,
-            (
-                f"KPI snapshots in your scope cover {found} of the {TREND_MONTHS} months {label}: "
-                "refresh the KPIs to show a trend."
-            ),
+        problem = (
+            f"KPI snapshots in your scope cover {found} of the {TREND_MONTHS} months {label}: "
+            "refresh the KPIs to show a trend."
         )
-    trends = {}
-    for key in keys:
-        values = np.asarray(series.values[key], dtype=float)
-        if key in PER_WEEK:
-            values = values / np.maximum(series.weeks, 1)
-        if np.isfinite(values[0]) and np.isfinite(values[-1]):
-            trends[key] = Trend(key, float(values[0]), float(values[-1]))
-    if not trends:
-        return {}, label, f"No KPI of this check is measured in {label}."
-    return trends, label, ""
+        return Window(label, {}, problem)
+    values = {key: np.asarray(series.values[key], dtype=float) for key in keys}
+    for key in PER_WEEK:
+        values[key] = values[key] / np.maximum(series.weeks, 1)
+    return Window(label, values, "")
 
 
 def _measured(ctx: Context, first: date, last: date) -> bool:
     """Whether the scope has snapshot cells in the window's first and last months (the
     computed weeks are the network's: a scope without cells would read as all zeros)."""
     ends = Q(period_start__lt=next_month(first)) | Q(period_start__gte=last.replace(day=1))
+    cells = KpiSnapshot.objects.filter(ends, period_start__gte=first, period_start__lte=last)
     months = (
-        ctx.scope.restrict(KpiSnapshot.objects.filter(ends, period_start__gte=first).order_by())
-        .filter(period_start__lte=last)
+        ctx.scope.restrict(cells.order_by())
         .annotate(month=TruncMonth("period_start"))
         .values("month")
         .distinct()
     )
     return len(months) == 2
+
+
+def _trends(ctx: Context, number: int) -> tuple[dict[str, Trend], str, str]:
+    """The KPIs of check ``number`` measured in the window's first and last months, the
+    window in words, and why there is no trend ('' when there is one)."""
+    window = ctx.shared("kpi_window", lambda: _window(ctx))
+    if window.problem:
+        return {}, window.label, window.problem
+    trends = {}
+    for key in CHECK_KEYS[number]:
+        values = window.values[key]
+        if np.isfinite(values[0]) and np.isfinite(values[-1]):
+            trends[key] = Trend(key, float(values[0]), float(values[-1]))
+    if not trends:
+        return {}, window.label, f"No KPI of this check is measured in {window.label}."
+    return trends, window.label, ""
 
 
 def _described(label: str, trends: dict[str, Trend]) -> str:
@@ -111,7 +131,7 @@ def _described(label: str, trends: dict[str, Trend]) -> str:
 
 def check_service_and_turns(ctx: Context) -> Finding:
     """Check 13: fill rate did not fall (beyond half a point) while turns held (within 5 %)."""
-    trends, label, problem = _trends(ctx, ("fill_rate", "turns"))
+    trends, label, problem = _trends(ctx, 13)
     if problem or len(trends) < 2:
         return Finding(problem or f"Fill rate and turns are not both measured in {label}.", False)
     fill, turns = trends["fill_rate"], trends["turns"]
@@ -120,9 +140,10 @@ def check_service_and_turns(ctx: Context) -> Finding:
     return Finding(_described(label, trends), holds)
 
 
-def _downward(ctx: Context, keys: Sequence[str]) -> Finding:
-    """Yes when none of the KPIs rose and at least one fell (or all stayed at zero)."""
-    trends, label, problem = _trends(ctx, keys)
+def _downward(ctx: Context, number: int) -> Finding:
+    """Yes when none of the check's KPIs rose and at least one fell (or all stayed at
+    zero)."""
+    trends, label, problem = _trends(ctx, number)
     if problem:
         return Finding(problem, False)
     directions = [trend.direction for trend in trends.values()]
@@ -133,10 +154,10 @@ def _downward(ctx: Context, keys: Sequence[str]) -> Finding:
 
 def check_shortages(ctx: Context) -> Finding:
     """Check 14: stock-outs, backorders and expedites trend downward."""
-    return _downward(ctx, ("stockout_rate", "backorders", "expedite_count"))
+    return _downward(ctx, 14)
 
 
 def check_excess_and_cash(ctx: Context) -> Finding:
     """Check 15: excess and obsolete stock and the working capital in inventory trend
     downward."""
-    return _downward(ctx, ("excess_value", "obsolete_value", "working_capital"))
+    return _downward(ctx, 15)

@@ -37,9 +37,10 @@ def check_variability(ctx: Context) -> Finding:
     """Check 1: active policies take the values of an accepted recommendation computed from
     the demand deviation and a lead-time deviation (measured receipts or a transfer lane's)."""
     counts = ctx.policy_counts
-    total, part = counts["total"], counts["variability"]
+    total = counts["total"]
     if not total:
         return Finding(f"{NO_POLICY}: no policy was computed from variability.", False)
+    part = ctx.variability_count
     evidence = (
         f"{count_of(part, total, 'active policies')} take the values of an accepted "
         "recommendation computed from the demand deviation and a measured lead-time deviation "
