@@ -16,7 +16,7 @@ import numpy as np
 from django.db.models import Max, QuerySet, Sum
 
 from governance.kpis.definitions import KPI_BY_KEY
-from governance.kpis.models import COMPONENTS, COUNTS, KpiSnapshot
+from governance.kpis.models import COMPONENTS, COUNTS, KpiSettings, KpiSnapshot
 from governance.selectors import LocationScope
 
 FIELDS = (*COUNTS, *COMPONENTS)
@@ -188,3 +188,8 @@ def kpi_latest_period(*, scope: LocationScope) -> date | None:
     if scope.is_empty:
         return None
     return scope.restrict(KpiSnapshot.objects.all()).aggregate(latest=Max("period_start"))["latest"]
+
+
+def kpi_settings() -> KpiSettings:
+    """The KPI settings (pk 1), or their defaults while none are saved."""
+    return KpiSettings.objects.filter(pk=1).first() or KpiSettings(pk=1)
