@@ -52,11 +52,11 @@ def trend_figure(chart: dict) -> go.Figure:
         )
     figure.update_layout(
         height=170,
-        margin={"l": 48, "r": 8, "t": 8, "b": 28},
+        margin={"l": 48, "r": 8, "t": 22 if len(chart["series"]) > 1 else 8, "b": 28},
         template="plotly_white",
         showlegend=len(chart["series"]) > 1,
-        legend={"orientation": "h", "y": 1.15, "x": 0},
-        xaxis={"tickformat": "%b %y", "dtick": "M2"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        xaxis={"tickformat": "%b %y", "dtick": "M3"},
         yaxis={"tickformat": ".0%" if chart["unit"] == "share" else ",.3~s", "rangemode": "tozero"},
     )
     return figure

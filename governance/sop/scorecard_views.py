@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from governance.choices import SopCycleStatus
 from governance.selectors import location_scope
 from governance.sop.charts import latest, trend_figure, trend_svg
+from governance.sop.diagnostic import EVIDENCE_MAX_AGE
 from governance.sop.forms import ScorecardAreaForm, scorecard_owner_candidates
 from governance.sop.models import ScorecardArea, SopCycle
 from governance.sop.selectors import current_month, sop_cycle_latest, sop_cycles
@@ -30,7 +31,7 @@ from governance.sop.summary import scorecard_summary, summary_evaluated_at
 from sop_platform.charts import figure_payload
 
 VIEW_CYCLES = "governance.view_sopcycle"
-STYLESHEET = "css/scorecard.css"
+STYLESHEETS = ("css/app.css", "css/scorecard.css")
 
 
 @dataclass
@@ -46,7 +47,6 @@ class Scorecard:
     has_kpis: bool = False
     outside_scope: bool = False
     evaluated_at: datetime | None = None
-    answer_url: str = ""
 
 
 @require_GET
@@ -84,7 +84,7 @@ def _scorecard(
     stored = cycle.status == SopCycleStatus.CLOSED and bool(cycle.summary)
     editable = not stored and not pdf and request.user.has_perm(EDIT_AREA)
     areas = list(cycle.areas.select_related("owner"))
-    summary = cycle.summary if stored else scorecard_summary(cycle=cycle, scope=scope, areas=areas)
+    summary = cycle.summary if stored else _live(cycle, scope, areas)
     card = Scorecard(
         cycle=cycle, summary=summary, stored=stored, evaluated_at=summary_evaluated_at(summary)
     )
@@ -95,6 +95,11 @@ def _scorecard(
         card.charts = [_chart(chart, pdf) for chart in summary["kpis"]]
         card.has_kpis = any(chart["periods"] for chart in summary["kpis"])
     return card
+
+
+def _live(cycle: SopCycle, scope, areas: list[ScorecardArea]) -> dict:
+    """The open cycle's scorecard now (the diagnostic's evidence reused for a few minutes)."""
+    return scorecard_summary(cycle=cycle, scope=scope, areas=areas, max_age=EVIDENCE_MAX_AGE)
 
 
 def _forms(areas: list[ScorecardArea], bound: ScorecardAreaForm | None) -> dict:
@@ -125,8 +130,8 @@ def scorecard_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     html = render_to_string(
         "governance/sop/scorecard_pdf.html", {"card": card, "cycle": cycle, "pdf": True}, request
     )
-    stylesheet = CSS(filename=finders.find(STYLESHEET))
-    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
+    stylesheets = [CSS(filename=finders.find(name)) for name in STYLESHEETS]
+    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=stylesheets)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"scorecard-{cycle.month:%Y-%m}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -16,14 +16,20 @@ SUMMARY_FORMAT = 1  # raised when the stored shape changes, so old summaries can
 
 
 def scorecard_summary(
-    *, cycle: SopCycle, scope: LocationScope, areas: list[ScorecardArea] | None = None
+    *,
+    cycle: SopCycle,
+    scope: LocationScope,
+    areas: list[ScorecardArea] | None = None,
+    max_age: int = 0,
 ) -> dict[str, Any]:
     """The cycle's scorecard within ``scope``: the diagnostic (score, maturity level, actions,
     per area its score and RAG, each check's answer, evidence and manual answer; see
     ``Diagnostic.as_json``), the scorecard rows
     (observation, decision needed, owner, due date), the KPI trends and the exception backlog.
-    ``areas``: the cycle's scorecard rows when the caller has them (with their owners)."""
-    diagnostic = diagnostic_evaluate(cycle=cycle, scope=scope)
+    ``areas``: the cycle's scorecard rows when the caller has them (with their owners);
+    ``max_age``: how old the diagnostic's evidence may be, in seconds (pages reuse it for a
+    while; a sign-off reads afresh)."""
+    diagnostic = diagnostic_evaluate(cycle=cycle, scope=scope, max_age=max_age)
     if areas is None:
         areas = list(cycle.areas.select_related("owner"))
     rows = {row.area: row for row in areas}
