@@ -201,3 +201,26 @@ def test_an_unknown_check_or_cycle_is_a_404(client, cycle, executive):
     client.force_login(executive)
     assert client.get(url(cycle, 16)).status_code == 404
     assert client.get(reverse("governance:sop-check", args=[cycle.pk + 1, 5])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "may_view", "may_answer"),
+    [
+        ("planner", True, False),
+        ("manager", True, True),
+        ("executive", True, True),
+        ("integration", True, False),
+        ("admin", True, True),
+        ("none", False, False),
+    ],
+)
+def test_the_check_page_for_each_role(client, django_user_model, cycle, role, may_view, may_answer):
+    user = django_user_model.objects.create_user(username=f"matrix-{role}")
+    if role != "none":
+        user.groups.add(Group.objects.get(name=role))
+    if role in ("planner", "manager", "executive"):
+        location_scope_grant(user=user, whole_network=True)
+    client.force_login(user)
+    assert (client.get(url(cycle)).status_code == 200) == may_view
+    client.post(url(cycle), {"answer": "yes", "note": "Matrix.", "version": ""})
+    assert DiagnosticAnswer.objects.exists() == may_answer
