@@ -3,8 +3,11 @@
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from demand.models import DemandHistory
 from governance.choices import ExceptionKind, Severity
+from governance.kpis.models import KpiSnapshot
 from governance.models import PlanningException
 from inventory.choices import (
     LeadTimeBasis,
@@ -128,4 +131,19 @@ def make_recommendation(
     }
     return PolicyRecommendation.objects.create(
         run=run, item=item, location=location, **{**defaults, **fields}
+    )
+
+
+def make_kpi_snapshot(
+    period_start: date, location: Location, category: str = "", segment: str = "", **fields: Any
+) -> KpiSnapshot:
+    """One week's KPI components of a cell (one SKU-location unless ``fields`` say otherwise;
+    every other component 0)."""
+    defaults = {"sku_locations": 1, "computed_at": timezone.now()}
+    return KpiSnapshot.objects.create(
+        period_start=period_start,
+        location=location,
+        category=category,
+        segment=segment,
+        **{**defaults, **fields},
     )
