@@ -39,7 +39,7 @@ DEMAND_WEEKS = 13
 EPSILON = 1e-9
 """A measure beyond its threshold by less than this is at it: 115 / 100 - 1 is not exactly
 0.15 in floating point, and a share exactly at the threshold does not cross it."""
-SEVERITY_STEP = 0.05
+SEVERITY_STEP = 0.10
 """Least step of the severity bands (a threshold of 0 still has bands)."""
 DETAIL_LENGTH = 300  # PlanningException.detail
 
@@ -67,9 +67,10 @@ def crossed_in_each(measures: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def severity_of(measure: np.ndarray, threshold: float) -> np.ndarray:
-    """Low just beyond the threshold, medium from one step beyond it, high from two; a step is
-    the threshold itself (at least :data:`SEVERITY_STEP`): for 15 %, medium from 30 %."""
-    step = max(threshold, SEVERITY_STEP)
+    """Low beyond the threshold, medium from one step beyond it, high from two; a step is
+    twice the threshold (at least :data:`SEVERITY_STEP`): for days on hand (15 %), medium
+    from +45 %, high from +75 %; for service (0), medium from 10 points short, high from 20."""
+    step = max(2 * threshold, SEVERITY_STEP)
     return np.select(
         [measure >= threshold + 2 * step, measure >= threshold + step],
         [Severity.HIGH.value, Severity.MEDIUM.value],

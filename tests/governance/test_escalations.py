@@ -117,7 +117,13 @@ def test_days_on_hand_needs_a_policy_and_demand(stocked):
 
 
 def test_severity_grows_with_the_distance_beyond_the_threshold(stocked):
-    stock(*stocked, 200, 146)  # the latest week decides: +46 % is three steps of 15 %
+    stock(*stocked, 200, 144)  # the latest week decides: +44 %, less than a step beyond
+    apply(EscalationKind.DAYS_ON_HAND)
+    assert open_of(EscalationKind.DAYS_ON_HAND).get().severity == Severity.LOW
+    stock(*stocked, 200, 145)  # +45 %: a step (twice 15 %) beyond the threshold
+    apply(EscalationKind.DAYS_ON_HAND)
+    assert open_of(EscalationKind.DAYS_ON_HAND).get().severity == Severity.MEDIUM
+    stock(*stocked, 200, 175)  # +75 %: two steps
     apply(EscalationKind.DAYS_ON_HAND)
     assert open_of(EscalationKind.DAYS_ON_HAND).get().severity == Severity.HIGH
 
@@ -127,7 +133,7 @@ def test_severity_grows_with_the_distance_beyond_the_threshold(stocked):
 
 def test_the_exception_carries_its_rule_owner_and_due_date(stocked, planner):
     escalation = rule(EscalationKind.DAYS_ON_HAND, owner=planner)
-    stock(*stocked, 140, 140)  # +40 %: medium
+    stock(*stocked, 150, 150)  # +50 %: medium
     apply(EscalationKind.DAYS_ON_HAND)
     raised = open_of(EscalationKind.DAYS_ON_HAND).get()
     assert raised.escalation_rule == escalation and raised.owner == planner
@@ -145,7 +151,7 @@ def test_a_second_evaluation_refreshes_the_open_exception(stocked, planner):
     outcome = apply(EscalationKind.DAYS_ON_HAND)
     assert (outcome.raised, outcome.refreshed) == (0, 1)
     again = open_of(EscalationKind.DAYS_ON_HAND).get()
-    assert again.pk == first.pk and again.severity == Severity.HIGH
+    assert again.pk == first.pk and again.severity == Severity.MEDIUM
     assert again.money_at_risk == 600 and "+60 %" in again.detail
     assert again.owner == planner  # it had none: the rule's owner now
 
@@ -257,7 +263,7 @@ def test_forecast_bias_for_every_class_when_the_rule_names_none(pinned_now):
     forecast(classed("BX", "B-20", dc), dc, 120.0)
     rule(EscalationKind.FORECAST_BIAS, segments="")
     apply(EscalationKind.FORECAST_BIAS)
-    assert open_of(EscalationKind.FORECAST_BIAS).get().severity == Severity.MEDIUM  # 20 %
+    assert open_of(EscalationKind.FORECAST_BIAS).get().severity == Severity.LOW  # 20 % < 24 %
 
 
 # --- receipt timing -----------------------------------------------------------------------------
@@ -378,7 +384,7 @@ def test_a_cycle_service_target_is_judged_by_weeks_served_in_full(served):
         ).update(on_hand=10)
     apply(EscalationKind.SERVICE_BELOW_TARGET)
     raised = open_of(EscalationKind.SERVICE_BELOW_TARGET).get()
-    assert raised.severity == Severity.HIGH  # 25 points below: beyond two steps of 5
+    assert raised.severity == Severity.HIGH  # 25 points below: beyond two steps of 10
     assert raised.detail.startswith("Weeks served in full (cycle service) under its 75 % target")
 
 
