@@ -91,35 +91,34 @@ def _checked_span(first: date | None, last: date | None) -> tuple[date, date]:
     return first - timedelta(days=first.weekday()), last - timedelta(days=last.weekday())
 
 
-def kpi_refresh_start(
-    *,
-    user: AbstractBaseUser | None,
-    first: date | None = None,
-    last: date | None = None,
-    sync: bool | None = None,
+def kpi_refresh_create(
+    *, user: AbstractBaseUser | None, first: date | None = None, last: date | None = None
 ) -> KpiRefresh:
-    """Queue the computation of the snapshots of the weeks from ``first``'s to ``last``'s
-    (by default every week with a stock position); ``sync`` runs it in this process once the
-    caller's transaction commits (default: the RUNS_SYNC setting). ``user`` None is the
-    system; a user needs the refresh permission (``PermissionDenied``)."""
+    """A queued refresh of the weeks from ``first``'s to ``last``'s (by default every week
+    with a stock position), not handed to the queue. ``user`` None is the system; a user
+    needs the refresh permission (``PermissionDenied``)."""
     if user is not None and not (user.is_active and user.has_perm(REFRESH_PERMISSION)):
         raise PermissionDenied("Recomputing KPIs needs the manager or admin role.")
     first, last = _checked_span(first, last)
-    with transaction.atomic():
-        refresh = KpiRefresh.objects.create(
-            first_period=first,
-            last_period=last,
-            periods_total=len(week_range(first, last)),
-            started_by=user,
-        )
-        transaction.on_commit(
-            lambda: async_task(
-                TASK,
-                refresh.pk,
-                task_name=f"kpi-refresh-{refresh.pk}",
-                sync=getattr(settings, "RUNS_SYNC", False) if sync is None else sync,
-            )  # fmt: skip
-        )
+    return KpiRefresh.objects.create(
+        first_period=first,
+        last_period=last,
+        periods_total=len(week_range(first, last)),
+        started_by=user,
+    )
+
+
+@transaction.atomic
+def kpi_refresh_start(
+    *, user: AbstractBaseUser | None, first: date | None = None, last: date | None = None
+) -> KpiRefresh:
+    """Create a refresh (:func:`kpi_refresh_create`) and queue it for the django-q2 workers
+    once the caller's transaction commits (in this process with the RUNS_SYNC setting)."""
+    refresh = kpi_refresh_create(user=user, first=first, last=last)
+    sync = getattr(settings, "RUNS_SYNC", False)
+    transaction.on_commit(
+        lambda: async_task(TASK, refresh.pk, task_name=f"kpi-refresh-{refresh.pk}", sync=sync)
+    )
     return refresh
 
 

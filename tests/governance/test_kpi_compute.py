@@ -1,4 +1,5 @@
-"""KPI snapshots of a small network computed by hand (docs/kpis.md, "Worked example").
+"""KPI snapshots of a small network computed by hand (docs/kpis.md, "Worked example";
+the network is built in tests/governance/kpi_example.py).
 
 Two locations (N, S), three items, four weeks of January 2026 (Mondays W0..W3). Settings:
 carrying rate 26 % a year (0.5 % a week), excess cover 14 days, obsolete window 3 weeks.
@@ -13,102 +14,20 @@ C@S            2 / 3      S, Parts, ''     stock and only zero demand: obsolete 
                                            written off in W3
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 
-from demand.models import DemandHistory, Forecast
 from governance.kpis.definitions import KPI_BY_KEY, WEEKS_PER_MONTH
-from governance.kpis.models import COMPONENTS, COUNTS, Expedite, KpiSettings, KpiSnapshot, WriteOff
+from governance.kpis.models import COMPONENTS, COUNTS, Expedite, KpiSnapshot, WriteOff
 from governance.kpis.selectors import kpi_series
 from governance.kpis.services import kpi_snapshots_compute
 from governance.selectors import location_scope
 from inventory.models import InventoryPosition
-from inventory.runs.models import NetworkSegmentation, SkuLocationSegment
-from tests.factories import (
-    make_item,
-    make_location,
-    make_po_line,
-    make_policy,
-    make_receipt,
-    make_supplier,
-)
+from tests.governance.kpi_example import W, kpi_network  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-W = [date(2026, 1, 5) + timedelta(weeks=k) for k in range(4)]
-
-
-def _position(item, location, day, on_hand, **fields):
-    InventoryPosition.objects.create(
-        item=item, location=location, as_of=day, on_hand=on_hand, **fields
-    )
-
-
-def _demand(item, location, quantities):
-    for week, quantity in zip(W, quantities, strict=True):
-        if quantity is not None:
-            DemandHistory.objects.create(
-                item=item, location=location, period_start=week, quantity=quantity
-            )
-
-
-def _forecast(item, location, week, quantity, made):
-    Forecast.objects.create(
-        item=item, location=location, period_start=week, quantity=quantity,
-        kind="statistical", as_of=made,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def network():
-    KpiSettings.objects.update_or_create(
-        pk=1, defaults={"carrying_rate": 0.26, "excess_cover_days": 14, "obsolete_weeks": 3}
-    )
-    north, south = make_location("N"), make_location("S")
-    a = make_item("A", category="Tools", unit_cost=10, unit_price=15)
-    b = make_item("B", category="Tools", unit_cost=4, unit_price=None)
-    c = make_item("C", category="Parts", unit_cost=2, unit_price=3)
-    segmentation = NetworkSegmentation.objects.create(as_of=W[0])
-    SkuLocationSegment.objects.create(segmentation=segmentation, item=a, location=north,
-                                      segment="AX")  # fmt: skip
-    SkuLocationSegment.objects.create(segmentation=segmentation, item=a, location=south,
-                                      segment="BY")  # fmt: skip
-    # A@N: policy max 50 from W0; in transit 5 in W0.
-    make_policy(a, north, effective_from=W[0], max_level=50)
-    for week, stock in zip(W, [60, 40, 10, 0], strict=True):
-        _position(a, north, week, stock, in_transit=5 if week == W[0] else 0)
-    _demand(a, north, [20, 30, 30, 0])
-    _forecast(a, north, W[0], 25, W[0] - timedelta(days=7))  # lag 1: counts
-    _forecast(a, north, W[0], 7, W[0] - timedelta(days=14))  # older: does not
-    _forecast(a, north, W[1], 20, W[1] - timedelta(days=7))
-    _forecast(a, north, W[1], 99, W[1])  # made in the week itself: not before it
-    # B@N: two positions in W1 (Thursday's counts, with nothing in transit); none in W3.
-    _position(b, north, W[0], 100)
-    _position(b, north, W[1], 5, in_transit=8)
-    _position(b, north, W[1] + timedelta(days=3), 9)
-    _position(b, north, W[2], -3)
-    _demand(b, north, [2, 14, 4, 5])
-    line = make_po_line(make_supplier(), b, north, quantity=11)
-    make_receipt(line, receipt_number="R-1", receipt_date=W[1] + timedelta(days=2), quantity=10)
-    make_receipt(line, receipt_number="R-2", receipt_date=W[2], quantity=1)
-    _forecast(b, north, W[2], 2, W[2] - timedelta(days=3))
-    # A@S: a backorder and no stock in W0; no demand row in W2.
-    _position(a, south, W[0], 0, backordered=6)
-    for week in W[1:]:
-        _position(a, south, week, 12)
-    _demand(a, south, [6, 3, None, 0])
-    # C@S: 50 on hand and zero demand every week.
-    for week in W:
-        _position(c, south, week, 50)
-    _demand(c, south, [0, 0, 0, 0])
-    tuesday, friday = W[1] + timedelta(days=1), W[3] + timedelta(days=4)
-    Expedite.objects.create(reference="E-1", item=a, location=north, expedite_date=tuesday,
-                            quantity=5, cost=120)  # fmt: skip
-    WriteOff.objects.create(reference="WO-1", item=c, location=south, write_off_date=friday,
-                            quantity=15, value=30)  # fmt: skip
-    return {"N": north, "S": south}
 
 
 # Network totals per week, computed by hand (the arithmetic per SKU-location in docs/kpis.md).
@@ -160,14 +79,16 @@ def _totals() -> dict[str, np.ndarray]:
     return totals
 
 
-def test_every_component_matches_the_hand_computation(network):
+@pytest.mark.usefixtures("kpi_network")
+def test_every_component_matches_the_hand_computation():
     kpi_snapshots_compute(first=W[0], last=W[3])
     totals = _totals()
     for name, expected in EXPECTED.items():
         np.testing.assert_allclose(totals[name], expected, err_msg=name, atol=1e-9)
 
 
-def test_cells_by_location_category_and_segment(network):
+@pytest.mark.usefixtures("kpi_network")
+def test_cells_by_location_category_and_segment():
     written = kpi_snapshots_compute(first=W[0], last=W[3] + timedelta(days=6))
     cells = {(c.period_start, c.location.code, c.category, c.segment): c
              for c in KpiSnapshot.objects.select_related("location")}  # fmt: skip
@@ -180,7 +101,8 @@ def test_cells_by_location_category_and_segment(network):
     assert cells[W[3], "S", "Parts", ""].obsolete_value == 100
 
 
-def test_kpis_of_the_example(network, planner):
+@pytest.mark.usefixtures("kpi_network")
+def test_kpis_of_the_example(planner):
     kpi_snapshots_compute(first=W[0], last=W[3])
     scope = location_scope(user=planner)
     weekly = kpi_series(scope=scope, keys=list(KPI_BY_KEY)).values
@@ -211,7 +133,8 @@ def test_kpis_of_the_example(network, planner):
     assert (month["expedite_count"][0], month["write_off_value"][0]) == (1, 30)
 
 
-def test_recompute_replaces_a_week(network):
+@pytest.mark.usefixtures("kpi_network")
+def test_recompute_replaces_a_week():
     kpi_snapshots_compute(first=W[0], last=W[3])
     before = {(c.period_start, c.location_id, c.category, c.segment): c.inventory_value
               for c in KpiSnapshot.objects.all()}  # fmt: skip
@@ -225,7 +148,8 @@ def test_recompute_replaces_a_week(network):
     assert [(key[0], after[key]) for key in changed] == [(W[2], 140)]  # 70 x 2
 
 
-def test_a_week_without_positions_is_emptied(network):
+@pytest.mark.usefixtures("kpi_network")
+def test_a_week_without_positions_is_emptied():
     kpi_snapshots_compute(first=W[0], last=W[3])
     InventoryPosition.objects.filter(as_of__gte=W[3]).delete()
     Expedite.objects.all().delete()

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.kpis.services import kpi_refresh_start
+from governance.kpis.services import kpi_refresh_create, kpi_refresh_run, kpi_refresh_start
 
 
 class Command(BaseCommand):
@@ -22,13 +22,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         start = time.perf_counter()
+        span = {"user": None, "first": options["first"], "last": options["last"]}
         try:
-            refresh = kpi_refresh_start(
-                user=None, first=options["first"], last=options["last"], sync=options["sync"]
-            )
+            if options["sync"]:
+                refresh = kpi_refresh_run(refresh=kpi_refresh_create(**span))
+            else:
+                refresh = kpi_refresh_start(**span)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        refresh.refresh_from_db()
         weeks = f"{refresh.first_period} to {refresh.last_period} ({refresh.periods_total} weeks)"
         if not options["sync"]:
             self.stdout.write(f"KPI refresh #{refresh.pk} queued: {weeks}.")
