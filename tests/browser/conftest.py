@@ -47,13 +47,14 @@ def page(browser):
     context.close()
 
 
-def log_in(page, live_server, username: str, password: str):
-    """``page`` logged in through the login form, on the Network page."""
+def log_in(page, live_server, username: str, password: str, heading: str = "Network"):
+    """``page`` logged in through the login form, on the page the role lands on (whose
+    heading is ``heading``: the scorecard's for executives)."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("h1:has-text('Network')")
+    page.wait_for_selector(f"h1:has-text('{heading}')")
     return page
 
 
