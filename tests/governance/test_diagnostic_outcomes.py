@@ -163,6 +163,14 @@ def test_check_13_flips_when_fill_rate_rises_with_turns_held(cycle):
     assert "Fill rate 95 % → 98 % (up)" in result.evidence
 
 
+def test_check_13_takes_less_than_half_a_point_as_flat(cycle):
+    dc = make_location()
+    snapshots(dc, {8: steady(), 9: steady(), 10: steady(shipped_units=94.6, cogs_value=94.6)})
+    result = check(cycle, 13)
+    assert result.answer is True
+    assert "Fill rate 95 % → 94.6 % (flat)" in result.evidence
+
+
 def test_check_13_says_no_when_fill_rate_falls_or_turns_drop(cycle):
     north, south = make_location("N"), make_location("S")
     snapshots(north, {8: steady(), 9: steady(), 10: steady(shipped_units=94, cogs_value=94)})

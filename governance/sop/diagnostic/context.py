@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from governance.choices import ProposalKind, ProposalStatus
+from governance.choices import ProposalKind, ProposalStatus, SopCycleStatus
 from governance.models import PolicyProposal
 from governance.selectors import LocationScope
 from governance.sop.models import SopCycle
@@ -55,7 +55,7 @@ def diagnostic_as_of(cycle: SopCycle) -> datetime:
     """When the evidence of ``cycle`` is taken: now for an open cycle; the end of its month
     (or now, if earlier) for a closed one."""
     now = timezone.now()
-    if cycle.status == "open":
+    if cycle.status == SopCycleStatus.OPEN:
         return now
     return min(now, month_bounds(cycle.month)[1])
 

@@ -19,12 +19,13 @@ from sop_platform.display import money, percent
 
 # A quarter: long enough to show a direction, recent enough to be this review's business.
 TREND_MONTHS = 3
-# Fill rate may move half a point from calendar noise alone and still count as not falling.
-FILL_RATE_TOLERANCE = 0.005
+# A share (fill rate, stock-out rate) moving less than half a point is flat: a month's rate
+# moves that much from the calendar alone.
+FLAT_POINTS = 0.005
+# Other KPIs moving less than 2 % of the first month's value are flat.
+FLAT_TOLERANCE = 0.02
 # Turns may dip 5 % (stock built ahead of a season) and still count as stable.
 TURNS_TOLERANCE = 0.05
-# Relative moves below 2 % of the first month's value are flat, neither up nor down.
-FLAT_TOLERANCE = 0.02
 PER_WEEK = ("expedite_count",)  # flows: compared per week computed
 CHECK_KEYS = {
     13: ("fill_rate", "turns"),
@@ -43,8 +44,10 @@ class Trend:
 
     @property
     def direction(self) -> str:
-        """ "down", "flat" or "up"; moves below ``FLAT_TOLERANCE`` are flat."""
-        allowed = FLAT_TOLERANCE * abs(self.first)
+        """ "down", "flat" or "up": a share moving less than ``FLAT_POINTS``, another KPI
+        less than ``FLAT_TOLERANCE`` of its first value, is flat."""
+        share = KPI_BY_KEY[self.key].unit == "share"
+        allowed = FLAT_POINTS if share else FLAT_TOLERANCE * abs(self.first)
         if self.last > self.first + allowed:
             return "up"
         return "down" if self.last < self.first - allowed else "flat"
@@ -130,13 +133,13 @@ def _described(label: str, trends: dict[str, Trend]) -> str:
 
 
 def check_service_and_turns(ctx: Context) -> Finding:
-    """Check 13: fill rate did not fall (beyond half a point) while turns held (within 5 %)."""
+    """Check 13: fill rate did not fall (by half a point or more) while turns held (within
+    5 %)."""
     trends, label, problem = _trends(ctx, 13)
     if problem or len(trends) < 2:
         return Finding(problem or f"Fill rate and turns are not both measured in {label}.", False)
     fill, turns = trends["fill_rate"], trends["turns"]
-    holds = fill.last >= fill.first - FILL_RATE_TOLERANCE
-    holds = holds and turns.last >= turns.first * (1 - TURNS_TOLERANCE)
+    holds = fill.direction != "down" and turns.last >= turns.first * (1 - TURNS_TOLERANCE)
     return Finding(_described(label, trends), holds)
 
 
