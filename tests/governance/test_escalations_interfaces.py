@@ -156,3 +156,40 @@ def test_a_run_leaves_the_escalations_of_its_sku_locations_alone(
     exception.refresh_from_db()
     assert exception.status == ExceptionStatus.OPEN and exception.last_run is None
     assert exception.version == 1 and exception.resolution_notes == ""
+
+
+def test_a_planner_without_locations_sees_no_escalation(client, ungranted_planner):
+    escalated("SKU-DOH", make_location("DC-1"))
+    client.force_login(ungranted_planner)
+    assert "SKU-DOH" not in client.get(INBOX).content.decode()
+
+
+def test_managers_read_the_rules_and_only_admins_change_them(client, manager, planner):
+    rule = EscalationRule.objects.get(kind=EscalationKind.DAYS_ON_HAND)
+    change = reverse("admin:governance_escalationrule_change", args=[rule.pk])
+    changelist = reverse("admin:governance_escalationrule_changelist")
+    client.force_login(manager)
+    listed = client.get(changelist)
+    assert (
+        listed.status_code == 200
+        and "Evaluate the selected rules now" not in listed.content.decode()
+    )
+    form = {"enabled": "on", "threshold": "0.5", "consecutive_periods": "1", "segments": ""}
+    assert client.post(change, form).status_code == 403
+    action = {"action": "evaluate_now", "_selected_action": [rule.pk]}
+    refused = client.post(changelist, action, follow=True).content.decode()
+    assert "Escalation rules as of" not in refused  # the action is not theirs: not run
+    rule.refresh_from_db()
+    assert rule.threshold == 0.15
+    client.force_login(planner)  # not staff: no admin at all
+    assert client.get(changelist).status_code == 302
+
+
+def test_an_admin_evaluates_the_selected_rules_from_the_admin(client, admin_user_in_role):
+    rule = EscalationRule.objects.get(kind=EscalationKind.RECEIPT_TIMING)
+    client.force_login(admin_user_in_role)
+    changelist = reverse("admin:governance_escalationrule_changelist")
+    action = {"action": "evaluate_now", "_selected_action": [rule.pk]}
+    done = client.post(changelist, action, follow=True).content.decode()
+    assert "Escalation rules as of" in done and "Receipts off their promised date: 0 raised" in done
+    assert "Days on hand" not in done.split("Escalation rules as of")[1].split("</li>")[0]
