@@ -1,11 +1,14 @@
 """Manual answers of the diagnostic (governance.sop.diagnostic.services and the check page):
 who may answer, when, which checks, stale answers, audit, and the page's HTTP."""
 
+import threading
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -224,3 +227,44 @@ def test_the_check_page_for_each_role(client, django_user_model, cycle, role, ma
     assert (client.get(url(cycle)).status_code == 200) == may_view
     client.post(url(cycle), {"answer": "yes", "note": "Matrix.", "version": ""})
     assert DiagnosticAnswer.objects.exists() == may_answer
+
+
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _answer_at_once(cycle, answers: list[tuple]) -> dict[str, str]:
+    """Each (user, value) answers the check unanswered-as-read from its own thread and
+    connection, released together: username -> "stored" or "refused"."""
+    start = threading.Barrier(len(answers))
+    outcomes: dict[str, str] = {}
+
+    def give(user, value: bool) -> None:
+        try:
+            start.wait()
+            answer(cycle, user, value=value, version="")
+            outcomes[user.username] = "stored"
+        except DiagnosticAnswerConflict:
+            outcomes[user.username] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=give, args=pair) for pair in answers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_answers_racing_on_postgresql_one_is_refused(executive, manager):
+    """Both read the check unanswered and answer at once: one answer stands, the other is
+    refused (never silently overwritten), whatever the order the database serves them."""
+    for round_number in range(6):
+        cycle = SopCycle.objects.create(month=date(2026, 1 + round_number, 1))
+        outcomes = _answer_at_once(cycle, [(executive, True), (manager, False)])
+        assert sorted(outcomes.values()) == ["refused", "stored"]
+        stored = DiagnosticAnswer.objects.get(cycle=cycle)
+        assert outcomes[stored.answered_by.username] == "stored"
+        assert stored.history.count() == 1

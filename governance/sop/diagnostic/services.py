@@ -70,6 +70,14 @@ def diagnostic_answer_set(
     refusal = answerer_refusal(user)
     if refusal:
         raise PermissionDenied(refusal)
+    # Read before locking: the evidence takes seconds at scale, the lock holds up sign-offs.
+    if check_evidence(cycle=cycle, number=check_number).answer is not None:
+        raise ValidationError(
+            {
+                "answer": f"Check {check_number} is settled by evidence in the system: a "
+                "manual answer would not count."
+            }
+        )
     locked = SopCycle.objects.select_for_update().get(pk=cycle.pk)
     closed = answers_closed(locked)
     if closed:
@@ -86,13 +94,6 @@ def diagnostic_answer_set(
         )
     if version is not None and version != answer_version(existing):
         raise DiagnosticAnswerConflict(_conflict(check_number, existing))
-    if check_evidence(cycle=locked, number=check_number).answer is not None:
-        raise ValidationError(
-            {
-                "answer": f"Check {check_number} is settled by evidence in the system: a "
-                "manual answer would not count."
-            }
-        )
     record = existing or DiagnosticAnswer(cycle=locked, check_number=check_number)
     record.answer, record.note, record.answered_by = answer, note.strip(), user
     record._history_user = user
