@@ -29,6 +29,7 @@ from governance.escalations.reads import (
     window_sums,
 )
 from governance.kpis.weekly import days_of_cover, weekly_service
+from inventory.choices import ServiceType
 from inventory.runs.inputs import index_in, pair_keys
 from inventory.runs.models import SkuLocationSegment
 from sop_platform.arrays import query_columns
@@ -306,59 +307,77 @@ def _periods(values: np.ndarray) -> np.ndarray:
     return values.reshape(rows, weeks // SERVICE_PERIOD_WEEKS, SERVICE_PERIOD_WEEKS).sum(axis=2)
 
 
-def service_below_target(rule: EscalationRule, as_of: date) -> Findings:
-    """Service below the policy's target by more than the threshold in each of the last
-    ``consecutive_periods`` 4-week periods with demand (of the last 13).
+@dataclass(frozen=True)
+class PeriodService:
+    """rows x 4-week periods: demand and shipped units over the weeks with a position, the
+    service measured as the policy in force on the period's last Monday targets it (NaN
+    without demand) and the policy; ``ends``: the periods' last Mondays."""
 
-    Weekly shipments and filled weeks come from governance.kpis.weekly (shipped = min(demand,
-    max(opening on hand, 0) + receipts)), over the weeks with a stock position. Per period,
-    service is the fill rate (shipped / demand) against a fill-rate target, or the share of
-    weeks with demand served in full against a cycle-service target, of the policy in force on
-    the period's last Monday; the measure is target - service. Periods without demand (or
-    positions, or a policy) are skipped. Money at risk: the units not shipped in the periods
-    judged, at unit cost.
-    """
-    weeks = complete_weeks(as_of, SERVICE_PERIOD_WEEKS * SERVICE_PERIODS_BACK)
-    demanded = demand_history(weeks)
-    grid = Grid(keys_of(demanded), weeks)
-    weekly, stock = (
-        grid.place(demanded, "period_start", "quantity"),
-        grid.place(positions(weeks), "as_of", "on_hand"),
-    )
-    received = grid.total(receipts(weeks), "receipt_date", "quantity")
+    demand: np.ndarray
+    shipped: np.ndarray
+    service: np.ndarray
+    shortfall: np.ndarray
+    policy: dict[str, np.ndarray]
+    ends: np.ndarray
+
+
+def period_service(grid: Grid, demanded: dict[str, np.ndarray]) -> PeriodService:
+    """The service of ``grid``'s SKU-locations per 4-week period of its weeks (whole periods):
+    fill rate against a fill-rate target, share of weeks with demand served in full against
+    a cycle-service target; weekly figures from governance.kpis.weekly."""
+    weekly = grid.place(demanded, "period_start", "quantity")
+    stock = grid.place(positions(grid.weeks), "as_of", "on_hand")
+    received = grid.total(receipts(grid.weeks), "receipt_date", "quantity")
     week = weekly_service(demand=weekly, on_hand=stock, receipts=received)
     counted = ~np.isnan(stock)  # weeks without a position are not judged
     demand = _periods(np.where(counted, np.nan_to_num(weekly), 0))
     shipped = _periods(np.where(counted, week.shipped, 0))
     served = _periods(counted & week.filled) / np.maximum(_periods(counted & week.demand_period), 1)
-    ends = weeks[SERVICE_PERIOD_WEEKS - 1 :: SERVICE_PERIOD_WEEKS]  # each period's last Monday
+    ends = grid.weeks[SERVICE_PERIOD_WEEKS - 1 :: SERVICE_PERIOD_WEEKS]
     policy = policies_in_force(Grid(grid.keys, ends))
     with np.errstate(invalid="ignore", divide="ignore"):
-        service = np.where(policy["service_type"] == "cycle", served, shipped / demand)
+        service = np.where(policy["service_type"] == ServiceType.CYCLE, served, shipped / demand)
         shortfall = np.where(demand > 0, policy["service_target"] - service, np.nan)
-    judged = ~np.isnan(shortfall)
+    return PeriodService(demand, shipped, service, shortfall, policy, ends)
+
+
+def service_below_target(rule: EscalationRule, as_of: date) -> Findings:
+    """Service below the policy's target by more than the threshold in each of the last
+    ``consecutive_periods`` 4-week periods with demand (of the last 13).
+
+    Per period (:func:`period_service`, shipped = min(demand, max(opening on hand, 0) +
+    receipts) over the weeks with a stock position): the fill rate against a fill-rate
+    target, the share of weeks with demand served in full against a cycle-service target; the
+    measure is target - service. Periods without demand (or positions, or a policy) are
+    skipped. Money at risk: the units not shipped in the periods judged, at unit cost.
+    """
+    weeks = complete_weeks(as_of, SERVICE_PERIOD_WEEKS * SERVICE_PERIODS_BACK)
+    demanded = demand_history(weeks)
+    grid = Grid(keys_of(demanded), weeks)
+    periods = period_service(grid, demanded)
+    judged = ~np.isnan(periods.shortfall)
     judged &= np.cumsum(judged[:, ::-1], axis=1)[:, ::-1] <= rule.consecutive_periods  # last N
     with np.errstate(invalid="ignore"):
-        below = ~judged | (shortfall > rule.threshold + EPSILON)
+        below = ~judged | (periods.shortfall > rule.threshold + EPSILON)
     hit = (judged.sum(axis=1) == rule.consecutive_periods) & below.all(axis=1)
     latest = judged.shape[1] - 1 - np.argmax(judged[:, ::-1], axis=1)
     rows = np.flatnonzero(hit)
-    unshipped = np.where(judged, demand - shipped, 0).sum(axis=1)
-    target, kind = policy["service_target"][rows, latest[rows]], policy["service_type"]
+    unshipped = np.where(judged, periods.demand - periods.shipped, 0).sum(axis=1)
+    target, kind = periods.policy["service_target"], periods.policy["service_type"]
     details = [
         _service_words(
             rule,
-            service[r, judged[r]],
-            (target[i], kind[r, latest[r]]),
-            ends[latest[r]],
+            periods.service[r, judged[r]],
+            (target[r, latest[r]], kind[r, latest[r]]),
+            periods.ends[latest[r]],
             unshipped[r],
         )
-        for i, r in enumerate(rows)
+        for r in rows
     ]
     return Findings(
         item_id=grid.item_id[hit],
         location_id=grid.location_id[hit],
-        measure=shortfall[rows, latest[rows]],
+        measure=periods.shortfall[rows, latest[rows]],
         money_at_risk=_money(unshipped[hit], grid.item_id[hit]),
         reasons=[["SERVICE_BELOW_TARGET"] for _ in details],
         details=details,
@@ -369,7 +388,7 @@ def _service_words(rule, services, target: tuple, last_week, unshipped: float) -
     """ "Fill rate under its 95 % target in each of the last 3 periods of 4 weeks with demand
     (to w/c 16 Nov 2026): 90 %, 88 %, 85 %; 42 units not shipped"; ``target``: (share, type)."""
     share, kind = target
-    what = "Weeks served in full (cycle service)" if kind == "cycle" else "Fill rate"
+    what = "Weeks served in full (cycle service)" if kind == ServiceType.CYCLE else "Fill rate"
     by = f" by more than {percent(rule.threshold)}" if rule.threshold else ""
     return clipped(
         f"{what} under its {percent(float(share))} target{by} in each of the last "
