@@ -269,7 +269,7 @@ def diagnostic_evaluate(
     as of :func:`diagnostic_as_of`, with the cycle's manual answers; a bounded number of
     queries whatever the data's size. ``max_age``: see :func:`diagnostic_evidence` (pages
     pass ``EVIDENCE_MAX_AGE``; a sign-off reads afresh)."""
-    scope = scope or LocationScope(whole_network=True)
+    scope = LocationScope(whole_network=True) if scope is None else scope
     evidence = diagnostic_evidence(cycle=cycle, scope=scope, max_age=max_age)
     answers = {
         answer.check_number: answer
@@ -301,7 +301,7 @@ def check_evidence(
     """What the evidence in ``scope`` (the whole network by default) says about one check of
     ``cycle``: from a whole evaluation at most ``max_age`` seconds old when one was kept,
     else read now for this check alone."""
-    scope = scope or LocationScope(whole_network=True)
+    scope = LocationScope(whole_network=True) if scope is None else scope
     kept = _kept(_evidence_key(cycle, scope), max_age)
     if kept is not None:
         return kept.findings[number - 1]
