@@ -3,9 +3,11 @@ months and the backlog of open exceptions, within a location scope (an empty sco
 nothing). Both come out as plain JSON-ready data, so the sign-off can store exactly what the
 page showed (governance.sop.summary)."""
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -31,6 +33,9 @@ TREND_KEYS = tuple(key for _, keys in TREND_CHARTS for key in keys)
 # Ages of open exceptions, in days since they were raised: (label, older than, up to).
 AGE_BUCKETS = (("≤ 7 days", 0, 7), ("8–30 days", 7, 30), ("31–90 days", 30, 90))
 AGE_OLDEST = "> 90 days"
+BACKLOG_MAX_AGE = 120
+"""Seconds a page may reuse the backlog's counts: counting a million open exceptions takes
+about half a second on PostgreSQL (docs/sop.md, "The scorecard")."""
 
 
 def trend_months(month: date) -> tuple[date, date]:
@@ -73,10 +78,29 @@ def _plain(values: np.ndarray) -> list[float | None]:
     return [None if np.isnan(value) else round(float(value), 6) for value in values]
 
 
-def exception_backlog(*, scope: LocationScope, now: datetime | None = None) -> dict:
-    """Open exceptions in scope by kind: how many, how old, how many overdue, money at risk;
-    one GROUP BY. Kinds with none open are left out."""
-    now = now or timezone.now()
+def exception_backlog(*, scope: LocationScope, max_age: int = 0) -> dict:
+    """Open exceptions in scope by kind: how many, how old, how many overdue, money at risk
+    (kinds with none open left out), as of when they were counted. ``max_age``: a count at
+    most that many seconds old is reused (pages pass :data:`BACKLOG_MAX_AGE`; a sign-off
+    counts afresh)."""
+    key = _backlog_key(scope)
+    cached = cache.get(key) if max_age else None
+    now = timezone.now()
+    if cached and now - datetime.fromisoformat(cached["as_of"]) <= timedelta(seconds=max_age):
+        return cached
+    backlog = _backlog_counted(scope, now)
+    cache.set(key, backlog, BACKLOG_MAX_AGE)
+    return backlog
+
+
+def _backlog_key(scope: LocationScope) -> str:
+    """The cache key of a scope's backlog: its locations, hashed."""
+    locations = "all" if scope.whole_network else ",".join(map(str, sorted(scope.location_ids)))
+    return "sop-backlog:" + hashlib.sha256(locations.encode()).hexdigest()
+
+
+def _backlog_counted(scope: LocationScope, now: datetime) -> dict:
+    """The backlog counted now: one GROUP BY over the open exceptions in scope."""
     today = timezone.localdate(now)
     aged = {
         f"age_{upper}": Count("pk", filter=Q(created_at__gt=now - timedelta(days=upper)))
@@ -100,6 +124,7 @@ def exception_backlog(*, scope: LocationScope, now: datetime | None = None) -> d
         if value in by_kind
     ]
     return {
+        "as_of": now.isoformat(),
         "ages": [label for label, _, _ in AGE_BUCKETS] + [AGE_OLDEST],
         "kinds": kinds,
         "count": sum(kind["count"] for kind in kinds),

@@ -47,6 +47,7 @@ class Scorecard:
     has_kpis: bool = False
     outside_scope: bool = False
     evaluated_at: datetime | None = None
+    backlog_as_of: datetime | None = None
 
 
 @require_GET
@@ -88,6 +89,8 @@ def _scorecard(
     card = Scorecard(
         cycle=cycle, summary=summary, stored=stored, evaluated_at=summary_evaluated_at(summary)
     )
+    counted = summary["backlog"].get("as_of")
+    card.backlog_as_of = datetime.fromisoformat(counted) if counted else None
     card.outside_scope = stored and summary.get("whole_network") and not scope.whole_network
     forms = _forms(areas, bound) if editable else {}
     card.rows = [row | {"form": forms.get(row["area"])} for row in summary["rows"]]

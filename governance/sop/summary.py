@@ -10,7 +10,7 @@ from django.utils import timezone
 from governance.selectors import LocationScope
 from governance.sop.diagnostic import AreaResult, diagnostic_evaluate
 from governance.sop.models import ScorecardArea, SopCycle
-from governance.sop.scorecard import exception_backlog, kpi_trends
+from governance.sop.scorecard import BACKLOG_MAX_AGE, exception_backlog, kpi_trends
 
 SUMMARY_FORMAT = 1  # raised when the stored shape changes, so old summaries can be told apart
 
@@ -41,7 +41,7 @@ def scorecard_summary(
         "diagnostic": diagnostic.as_json(),
         "rows": [_row(area, rows.get(area.area)) for area in diagnostic.areas],
         "kpis": kpi_trends(scope=scope, month=cycle.month),
-        "backlog": exception_backlog(scope=scope),
+        "backlog": exception_backlog(scope=scope, max_age=max_age and BACKLOG_MAX_AGE),
     }
 
 
