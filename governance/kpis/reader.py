@@ -180,7 +180,11 @@ def _decoded(codec: KeyCodec, pairs: Pairs, key: np.ndarray) -> dict[str, np.nda
     item, location, week, weekday = codec.split(key)
     combo = pairs.combos(item, location)
     small = np.int32 if len(pairs.combo_segment) < 2**31 else np.int64
-    return {"combo": combo.astype(small), "week": week.astype(np.int16), "weekday": weekday}
+    return {
+        "combo": combo.astype(small),
+        "week": week.astype(np.int16),
+        "weekday": weekday.astype(np.int8),
+    }
 
 
 def _keyed(codec: KeyCodec, queryset: QuerySet, model, day: str) -> QuerySet:
@@ -236,6 +240,10 @@ class _Slots:
     def __len__(self) -> int:
         return len(self.combo)
 
+    def of(self, combo: np.ndarray) -> np.ndarray:
+        """The slot of each combo, -1 where none (or the combo is -1: an unknown pair)."""
+        return np.where(combo >= 0, self.of_combo[combo], -1)
+
 
 def _slots(pairs: Pairs, combos: np.ndarray) -> _Slots:
     present = np.zeros(len(pairs.combo_segment), bool)
@@ -252,7 +260,7 @@ def _grid(shape: tuple[int, int], rows: dict, slots: _Slots, value: str, week0: 
     """weeks x slots float32 of ``rows[value]`` (NaN where no row): of several rows in one
     cell, the latest weekday's."""
     grid = np.full(shape, np.nan, dtype=np.float32)
-    slot = slots.of_combo[rows["combo"]]
+    slot = slots.of(rows["combo"])
     week = rows["week"].astype(np.int64) - week0
     kept = np.flatnonzero((slot >= 0) & (week >= 0) & (week < shape[0]))
     index = week[kept] * shape[1] + slot[kept]
@@ -284,7 +292,7 @@ def _demand(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> n
 
 def _summed(shape: tuple[int, int], rows: dict, slots: _Slots) -> np.ndarray:
     """weeks x slots of the week's total (NaN where no row): demand bucketed by other days."""
-    slot = slots.of_combo[rows["combo"]]
+    slot = slots.of(rows["combo"])
     kept = np.flatnonzero(slot >= 0)
     index = rows["week"][kept].astype(np.int64) * shape[1] + slot[kept]
     size = shape[0] * shape[1]
@@ -301,7 +309,7 @@ def _forecasts(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -
     ).annotate(made=RawSQL(_days_since(_column(Forecast, "as_of"), codec.base), []))
     forecasts = _weekly_rows(codec, pairs, rows, Forecast, "period_start",
                              {"quantity": "float", "made": "int"})  # fmt: skip
-    slot = slots.of_combo[forecasts["combo"]]
+    slot = slots.of(forecasts["combo"])
     kept = np.flatnonzero(slot >= 0)
     index = forecasts["week"][kept].astype(np.int64) * shape[1] + slot[kept]
     latest = _latest_rows(index, forecasts["made"][kept], shape[0] * shape[1])
@@ -330,7 +338,7 @@ def _receipts(pairs: Pairs, slots: _Slots, first: date, end: date) -> tuple:
         "po_line__destination_id",
         {"receipt_date": "date", "quantity": "float"},
     )
-    slot = slots.of_combo[pairs.combos(rows["pair_item"], rows["pair_location"])]
+    slot = slots.of(pairs.combos(rows["pair_item"], rows["pair_location"]))
     week = _week_of(rows["receipt_date"], first)
     kept = np.flatnonzero(slot >= 0)
     order = kept[np.argsort(week[kept], kind="stable")]
@@ -349,7 +357,7 @@ def _policies(pairs: Pairs, slots: _Slots, first: date, end: date) -> tuple:
     columns = {"effective_from": "date", "until": "date", "max_level": "float"}
     rows = _paired(policies, "item_id", "location_id", columns)
     until = rows["until"]
-    slot = slots.of_combo[pairs.combos(rows["pair_item"], rows["pair_location"])]
+    slot = slots.of(pairs.combos(rows["pair_item"], rows["pair_location"]))
     weeks = (end - first).days // 7
     start = np.clip(-(-_days_from(rows["effective_from"], first) // 7), 0, weeks)
     stop = np.clip(-(-_days_from(until, first) // 7), 0, weeks)
@@ -401,7 +409,7 @@ def _cell_sums(held: dict, slots: _Slots, events: dict, cells: np.ndarray, weeks
     sums = {}
     for prefix, name, at_cost in (("transit", "in_transit_value", True),
                                   ("backorder", "backorder_units", False)):  # fmt: skip
-        slot = slots.of_combo[held[f"{prefix}_combo"]].astype(np.int64)
+        slot = slots.of(held[f"{prefix}_combo"]).astype(np.int64)
         kept = _latest_of_week(held, prefix, weekday, slot, lookback)
         units = held[f"{prefix}_units"][kept]
         weights = units * unit_cost[slot[kept]] if at_cost else units

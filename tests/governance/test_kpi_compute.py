@@ -19,12 +19,14 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from demand.models import DemandHistory
 from governance.kpis.definitions import KPI_BY_KEY, WEEKS_PER_MONTH
 from governance.kpis.models import COMPONENTS, COUNTS, Expedite, KpiSnapshot, WriteOff
 from governance.kpis.selectors import kpi_series
 from governance.kpis.services import kpi_snapshots_compute
 from governance.selectors import location_scope
 from inventory.models import InventoryPosition
+from tests.factories import make_item, make_location
 from tests.governance.kpi_example import W, kpi_network  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +164,17 @@ def test_a_week_without_positions_is_emptied():
 def test_no_positions_at_all():
     assert kpi_snapshots_compute(first=W[0], last=W[1]) == 0
     assert not KpiSnapshot.objects.exists()
+
+
+def test_demand_on_other_days_is_summed_by_week():
+    item, location = make_item(unit_cost=1), make_location()
+    for week in W[:2]:
+        InventoryPosition.objects.create(item=item, location=location, as_of=week, on_hand=4)
+    for day, quantity in ((W[0], 2), (W[0] + timedelta(days=2), 3), (W[1] + timedelta(days=6), 1)):
+        DemandHistory.objects.create(item=item, location=location, period_start=day,
+                                     quantity=quantity)  # fmt: skip
+    kpi_snapshots_compute(first=W[0], last=W[1])
+    totals = _totals()
+    # W0: 2 + 3 = 5 demanded, 4 on hand shipped; W1: the Sunday's 1.
+    np.testing.assert_allclose(totals["demand_units"][:2], [5, 1])
+    np.testing.assert_allclose(totals["shipped_units"][:2], [4, 1])
