@@ -222,7 +222,8 @@ def test_check_6_flips_when_a_consensus_plan_feeds_the_last_run(cycle):
     )
     result = check(cycle, 6)
     assert result.answer is False
-    assert "No consensus forecast" in result.evidence and "issue #14" in result.evidence
+    assert "cover 0 of 1 recommendations sampled from the 1 whose σ_d" in result.evidence
+    assert "issue #14" in result.evidence
 
     Forecast.objects.create(
         item=item,
@@ -234,7 +235,41 @@ def test_check_6_flips_when_a_consensus_plan_feeds_the_last_run(cycle):
     )
     result = check(cycle, 6)
     assert result.answer is True
+    assert "cover 1 of 1 recommendations" in result.evidence
     assert "feeds σ_d only" in result.evidence
+
+
+def test_check_6_says_no_when_the_run_used_no_forecast_error(cycle):
+    item, dc = make_item(), make_location()
+    make_recommendation(item, dc, run=new_run(), demand_sd=2.0, demand_sd_source="history")
+    Forecast.objects.create(
+        item=item,
+        location=dc,
+        period_start=date(2026, 10, 5),
+        as_of=date(2026, 9, 21),
+        kind=ForecastKind.CONSENSUS,
+        quantity=11,
+    )
+    result = check(cycle, 6)
+    assert result.answer is False and "for no recommendation" in result.evidence
+
+
+def test_check_6_samples_the_run_evenly(cycle, monkeypatch):
+    monkeypatch.setattr("governance.sop.diagnostic.forecast.CONSENSUS_SAMPLE", 2)
+    dc, run = make_location(), new_run()
+    for n in range(4):
+        item = make_item(f"SKU-{n}")
+        make_recommendation(item, dc, run=run, demand_sd=2.0, demand_sd_source="forecast_error")
+        Forecast.objects.create(
+            item=item,
+            location=dc,
+            period_start=date(2026, 10, 5),
+            as_of=date(2026, 9, 21),
+            kind=ForecastKind.CONSENSUS,
+            quantity=11,
+        )
+    result = check(cycle, 6)
+    assert "cover 2 of 2 recommendations sampled from the 4" in result.evidence
 
 
 def test_check_6_ignores_a_plan_made_after_its_period(cycle):
