@@ -46,4 +46,5 @@ bench: $(VENV)/.installed
 	$(PY) bench/load_demo.py
 	$(PY) bench/runs.py
 	$(PY) bench/governance.py
+	$(PY) bench/diagnostic.py
 	$(PY) bench/workspace.py
