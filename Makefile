@@ -48,3 +48,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/governance.py
 	$(PY) bench/diagnostic.py
 	$(PY) bench/workspace.py
+	$(PY) bench/kpis.py
