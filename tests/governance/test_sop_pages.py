@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from governance.choices import DiagnosticArea, ProposalStatus, SopCycleStatus
+from governance.choices import DiagnosticArea, ProposalStatus, Role, SopCycleStatus
 from governance.models import PolicyProposal
 from governance.proposals import proposal_from_recommendation
+from governance.services import location_scope_grant
 from governance.sop.models import ScorecardArea, SopCycle
 from governance.sop.services import sop_cycle_close, sop_cycle_open, sop_cycle_sign_off
 from tests.factories import (
@@ -293,3 +295,27 @@ def test_the_scorecard_and_gate_queries_do_not_grow_with_rows(client, executive,
     sop_cycle_open(month=date(2026, 10, 1), user=executive)
     sop_cycle_open(month=date(2026, 9, 1), user=executive)
     assert [counted(url) for url in pages] == few
+
+
+# --- Location scope ------------------------------------------------------------------------
+
+
+def test_a_scoped_executive_sees_their_locations_and_not_a_closed_cycles_network_figures(
+    client, django_user_model, executive, cycle
+):
+    north, south = make_location("DC-NORTH"), make_location("DC-SOUTH")
+    make_exception(make_item("N-1"), north, money_at_risk=111)
+    make_exception(make_item("S-1"), south, money_at_risk=222)
+    scoped = django_user_model.objects.create_user(username="exec-north")
+    scoped.groups.add(Group.objects.get(name=Role.EXECUTIVE))
+    location_scope_grant(user=scoped, locations=[north])
+    client.force_login(scoped)
+    page = client.get(reverse("governance:scorecard")).content.decode()
+    assert ">111<" in page and ">222<" not in page  # money at risk, their location only
+    signed = sop_cycle_sign_off(cycle=cycle, user=executive, note="", version=1)
+    sop_cycle_close(cycle=cycle, user=executive, version=signed.version)
+    page = client.get(reverse("governance:scorecard")).content.decode()
+    assert "beyond your locations" in page and ">333<" not in page  # the network's total
+    assert "Policy Logic" in page
+    cycle_page = client.get(reverse("governance:sop-cycle", args=[cycle.pk])).content.decode()
+    assert "Open exceptions then" not in cycle_page
