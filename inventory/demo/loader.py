@@ -1,7 +1,9 @@
 """The stages of one demo load, in dependency order, each timed by a ``StageClock``.
 
 Demand is generated and written in chunks of items (a bounded number of SKU-location-weeks at
-a time); later stages keep only per SKU-location summaries (``DemandStats``).
+a time); later stages keep only per SKU-location summaries (``DemandStats``) and the weekly
+purchase-order receipts of each central DC (``SupplyWeeks``). The weekly stock history comes
+last: it generates each demand chunk again (same numbers) and simulates its weeks.
 """
 
 from collections.abc import Iterator
@@ -12,16 +14,19 @@ import numpy as np
 from django.db import models
 
 from demand.models import DemandHistory, Forecast
+from governance.kpis.models import Expedite, WriteOff
 from inventory.demo import rows
+from inventory.demo.buying import OrderBook
 from inventory.demo.clock import StageClock
 from inventory.demo.defects import defects_choose
 from inventory.demo.demand import DemandStats, demand_chunk
 from inventory.demo.forecast import forecasts_of
+from inventory.demo.history import StockHistory, StockInputs, stock_history
 from inventory.demo.items import items_plan
 from inventory.demo.network import network_build
-from inventory.demo.orders import PoNumbering, order_lines, receive
+from inventory.demo.orders import PoNumbering, deliveries_draw, order_lines
 from inventory.demo.spec import ERP_SOURCE, SOURCE, DemoSpec
-from inventory.demo.stock import policies_for, positions_for
+from inventory.demo.stock import policies_for
 from inventory.demo.supply import lanes_for, suppliers_plan
 from inventory.models import (
     InventoryPolicy,
@@ -53,6 +58,8 @@ LOADED_MODELS: tuple[type[models.Model], ...] = (
     InventoryPolicy,
     HistoricalInventoryPolicy,
     InventoryPosition,
+    Expedite,
+    WriteOff,
 )
 BULK_MODELS: tuple[type[models.Model], ...] = (
     SupplierLane,
@@ -83,6 +90,12 @@ class DemoLoader:
         self.plan = items_plan(spec, self.defects.missing_cost_items)
         self.suppliers = suppliers_plan(spec)
         self.stats = DemandStats.empty(spec.sku_locations)
+        self.book = OrderBook(spec)
+        self.numbering = PoNumbering(spec, len(self.suppliers.code), len(self.network.centrals))
+        missing = np.full(spec.sku_locations, np.nan)
+        self.stock_inputs = StockInputs(
+            missing, missing.copy(), self.stats.mean, self.defects.negative_on_hand
+        )
         self.ids = {model: rows.IdBlock(writer.next_id(model)) for model in LOADED_MODELS}
         self.keys = rows.Keys(
             item=self.ids[Item].next,
@@ -103,7 +116,9 @@ class DemoLoader:
         self.load_reference()
         self.load_demand()
         self.load_supply()
+        self.load_policies()
         self.load_stock()
+        self.load_orders()
         if deferred.statements:
             with self.clock.stage("rebuild keys and indexes") as stage:
                 stage.rows = sum(self.rows[m._meta.label] for m in BULK_MODELS)
@@ -158,9 +173,7 @@ class DemoLoader:
         the database socket both release the GIL), so generation hides behind the COPY.
         Chunks are generated in order, so ids and random streams do not depend on timing.
         """
-        spec = self.spec
-        per_chunk = max(1, DEMAND_CELLS_PER_CHUNK // (spec.locations * spec.weeks))
-        chunks = list(_chunks(spec.skus, per_chunk))
+        chunks = self._demand_chunks()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-demand") as pool:
             pending = pool.submit(self._demand_columns, chunks[0])
             for index in range(len(chunks)):
@@ -182,9 +195,9 @@ class DemoLoader:
         return self.stats.mean.reshape(self.spec.skus, self.spec.locations) @ serves
 
     def load_supply(self) -> None:
-        """Supplier lanes, then purchase-order lines and receipts, chunk by chunk of items."""
+        """Supplier lanes, and the purchase-order lines planned on them (their quantities are
+        set by the stock simulation, after which ``load_orders`` writes them)."""
         spec, subtree = self.spec, self._subtree_demand()
-        numbering = PoNumbering(spec, len(self.suppliers.code), len(self.network.centrals))
         for items in _chunks(spec.skus, SUPPLY_ITEMS_PER_CHUNK):
             with self.clock.stage("supplier lanes", final=False) as stage:
                 lanes = lanes_for(
@@ -194,22 +207,29 @@ class DemoLoader:
                     SupplierLane,
                     rows.supplier_lane_columns(lanes, self.ids[SupplierLane], self.keys),
                 )
-            with self.clock.stage("purchase orders and receipts", final=False) as stage:
-                lines = order_lines(spec, self.plan, self.suppliers, lanes, numbering, items.start)
-                lines, receipts = receive(spec, self.suppliers, lanes, lines, items.start)
+            with self.clock.stage("purchase orders and receipts", final=False):
+                args = (spec, self.plan, self.suppliers, lanes, self.numbering, items.start)
+                lines = order_lines(*args)
+                self.book.add(
+                    lanes, lines, deliveries_draw(spec, self.suppliers, lanes, lines, items.start)
+                )
+        self.clock.report("supplier lanes")
+
+    def load_orders(self) -> None:
+        """Purchase-order lines at the quantities the simulation placed, and their receipts."""
+        with self.clock.stage("purchase orders and receipts") as stage:
+            for chunk, lines, receipts in self.book.received():
                 line_ids = self.ids[PurchaseOrderLine].take(len(lines.lane))
                 stage.rows += self.write(
                     PurchaseOrderLine,
-                    rows.po_line_columns(lines, lanes, numbering, line_ids, self.keys),
+                    rows.po_line_columns(lines, chunk.lanes, self.numbering, line_ids, self.keys),
                 )
                 stage.rows += self.write(
                     Receipt, rows.receipt_columns(receipts, line_ids, self.ids[Receipt])
                 )
-        self.clock.report("supplier lanes")
-        self.clock.report("purchase orders and receipts")
 
-    def load_stock(self) -> None:
-        """Legacy ERP policies with their history rows, and stock positions."""
+    def load_policies(self) -> None:
+        """Legacy ERP policies with their history rows."""
         spec = self.spec
         for block in _chunks(spec.sku_locations, STOCK_ROWS_PER_CHUNK):
             with self.clock.stage("legacy policies and history", final=False) as stage:
@@ -226,23 +246,64 @@ class DemoLoader:
                     ),
                 }
                 stage.rows += self.write(HistoricalInventoryPolicy, history, ERP_SOURCE)
-            with self.clock.stage("inventory positions", final=False) as stage:
-                max_level = np.full(block.stop - block.start, np.nan)
-                max_level[policies.sku_location - block.start] = policies.max_level
-                positions = positions_for(
-                    spec,
-                    self.plan,
-                    self.network,
-                    self.stats,
-                    block,
-                    max_level,
-                    self.defects.negative_on_hand,
-                )
-                stage.rows += self.write(
-                    InventoryPosition,
-                    rows.position_columns(
-                        spec, block, positions, self.ids[InventoryPosition], self.keys
-                    ),
-                )
+                self.stock_inputs.min_level[policies.sku_location] = policies.min_level
+                self.stock_inputs.max_level[policies.sku_location] = policies.max_level
         self.clock.report("legacy policies and history")
+
+    def _demand_chunks(self) -> list[slice]:
+        """The chunks of items demand is generated in (the random streams depend on them)."""
+        spec = self.spec
+        return list(
+            _chunks(spec.skus, max(1, DEMAND_CELLS_PER_CHUNK // (spec.locations * spec.weeks)))
+        )
+
+    def _history_of(self, items: slice) -> tuple[np.ndarray, StockHistory]:
+        """Generate one chunk's demand again and simulate its stock week by week."""
+        spec = self.spec
+        chunk = demand_chunk(spec, self.plan, self.network, items, self.defects.no_history)
+        history = stock_history(spec, self.plan, self.network, chunk, self.book, self.stock_inputs)
+        return chunk.sku_locations, history
+
+    def load_stock(self) -> None:
+        """Stock positions (every history Monday kept and the end date) with the expedites and
+        write-offs of the simulation; the next chunk is simulated while one is written."""
+        spec, chunks = self.spec, self._demand_chunks()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-stock") as pool:
+            pending = pool.submit(self._history_of, chunks[0])
+            for index in range(len(chunks)):
+                sku_locations, history = pending.result()
+                if index + 1 < len(chunks):
+                    pending = pool.submit(self._history_of, chunks[index + 1])
+                with self.clock.stage("inventory positions", final=False) as stage:
+                    stage.rows += self.write(
+                        InventoryPosition,
+                        rows.position_columns(
+                            spec, sku_locations, history, self.ids[InventoryPosition], self.keys
+                        ),
+                    )
+                with self.clock.stage("expedites and write-offs", final=False) as stage:
+                    stage.rows += self.write(
+                        Expedite,
+                        rows.event_columns(
+                            spec,
+                            history.expedites,
+                            self.ids[Expedite],
+                            self.keys,
+                            "EXP-",
+                            ("expedite_date", "cost"),
+                        ),
+                    )
+                    stage.rows += self.write(
+                        WriteOff,
+                        rows.event_columns(
+                            spec,
+                            history.write_offs,
+                            self.ids[WriteOff],
+                            self.keys,
+                            "WO-",
+                            ("write_off_date", "value"),
+                        ),
+                    )
+                self.clock.tick("inventory positions")
         self.clock.report("inventory positions")
+        self.clock.report("expedites and write-offs")

@@ -4,6 +4,10 @@ One purchase order per (week, supplier, central DC) holds a line per item ordere
 Actual receipt = promised date + lateness: on time (within a day) with the supplier's
 on-time probability, otherwise ``ceil(Gamma(2, late_mean / 2))`` days late. A few lines are
 received in two parts. Lines not (fully) received by the end date stay open (or partial).
+
+Dates do not depend on quantities: lines are planned at the lane's typical order, and the
+stock simulation (``inventory.demo.history``) sizes each from the stock position when it is
+placed, before the receipts are cut (``receive``).
 """
 
 from dataclasses import dataclass, replace
@@ -28,6 +32,27 @@ class OrderLines:
     promised_date: np.ndarray
     quantity: np.ndarray
     status: np.ndarray
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """How each order line of a chunk will arrive, whatever its quantity: the first (or only)
+    delivery's date, and for the lines a supplier may split, the share of the first part and
+    the date of the rest."""
+
+    arrival: np.ndarray  # datetime64[D]
+    split: np.ndarray  # bool: the supplier splits the line (if it is big enough)
+    share: np.ndarray  # of the quantity, in the first part of a split line
+    rest_date: np.ndarray
+
+    def first_part(
+        self, quantity: np.ndarray, case_pack: np.ndarray, lines: slice | np.ndarray = slice(None)
+    ) -> np.ndarray:
+        """Units of the first part of lines ``lines`` (all by default) of ``quantity`` units:
+        whole cases, or the whole line if it is not split."""
+        part = np.floor(quantity * self.share[lines] / case_pack) * case_pack
+        split = self.split[lines] & (part > 0) & (part < quantity)
+        return np.where(split, part, quantity)
 
 
 @dataclass(frozen=True)
@@ -100,7 +125,8 @@ def order_lines(
     numbering: PoNumbering,
     chunk_key: int,
 ) -> OrderLines:
-    """Order history of the primary lanes of a chunk."""
+    """Order history of the primary lanes of a chunk, each line planned at the lane's typical
+    order (the stock simulation sets its quantity)."""
     rng = spec.rng(STREAM_ORDERS, 1, chunk_key)
     lane, week = _order_weeks(rng, spec, plan, lanes, np.flatnonzero(lanes.primary))
     # Central DCs are the first locations, so a central's position is also its rank.
@@ -108,9 +134,6 @@ def order_lines(
     order = np.lexsort((lanes.item[lane], ordinal))
     lane, week, ordinal = lane[order], week[order], ordinal[order]
     order_date = spec.week_starts(0, spec.weeks)[week] + numbering.order_day[ordinal]
-    wanted = lanes.order_quantity[lane] * rng.uniform(0.75, 1.25, len(lane))
-    lot = lanes.lot_size[lane]
-    quantity = np.maximum(np.ceil(np.maximum(wanted, lanes.moq[lane]) / lot), 1) * lot
     promised = order_date + lanes.promised_lead_time_days[lane].astype(np.int64)
     return OrderLines(
         ordinal,
@@ -118,31 +141,37 @@ def order_lines(
         lane,
         order_date,
         promised,
-        quantity,
+        lanes.order_quantity[lane].astype(float),
         np.full(len(lane), OPEN, dtype="<U8"),
     )
 
 
-def receive(
+def deliveries_draw(
     spec: DemoSpec, suppliers: SupplierPlan, lanes: Lanes, lines: OrderLines, chunk_key: int
-) -> tuple[OrderLines, Receipts]:
-    """Receipts up to the end date, and the lines' resulting status."""
+) -> Deliveries:
+    """When each line of a chunk arrives, and which lines the supplier splits."""
     rng = spec.rng(STREAM_ORDERS, 2, chunk_key)
     supplier = lanes.supplier[lines.lane]
     arrival = np.maximum(
         lines.promised_date + _lateness_days(rng, suppliers, supplier), lines.order_date + 1
     )
-    case = lanes.case_pack[lines.lane]
-    part = np.floor(lines.quantity * rng.uniform(0.4, 0.8, len(supplier)) / case) * case
-    split = (rng.random(len(supplier)) < suppliers.partial_probability[supplier]) & (part > 0)
-    split &= part < lines.quantity
-    rest_date = arrival + rng.integers(3, 15, len(supplier))
+    share = rng.uniform(0.4, 0.8, len(supplier))
+    split = rng.random(len(supplier)) < suppliers.partial_probability[supplier]
+    return Deliveries(arrival, split, share, arrival + rng.integers(3, 15, len(supplier)))
+
+
+def receive(
+    spec: DemoSpec, lanes: Lanes, lines: OrderLines, deliveries: Deliveries
+) -> tuple[OrderLines, Receipts]:
+    """Receipts up to the end date of lines of their final quantity, and the lines' status."""
+    first_qty = deliveries.first_part(lines.quantity, lanes.case_pack[lines.lane])
+    split = first_qty < lines.quantity
+    arrival, rest_date = deliveries.arrival, deliveries.rest_date
     end = np.datetime64(spec.end_date, "D")
     first_in, rest_in = arrival <= end, split & (rest_date <= end)
     status = np.where(~first_in, OPEN, np.where(split & ~rest_in, PARTIAL, RECEIVED))
-    first_qty = np.where(split, part, lines.quantity)
     line = np.concatenate([np.flatnonzero(first_in), np.flatnonzero(rest_in)])
     dates = np.concatenate([arrival[first_in], rest_date[rest_in]])
-    qty = np.concatenate([first_qty[first_in], (lines.quantity - part)[rest_in]])
+    qty = np.concatenate([first_qty[first_in], (lines.quantity - first_qty)[rest_in]])
     order = np.lexsort((dates, line))
     return replace(lines, status=status), Receipts(line[order], dates[order], qty[order])

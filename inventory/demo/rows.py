@@ -10,11 +10,12 @@ import numpy as np
 
 from inventory.demo.demand import DemandChunk
 from inventory.demo.forecast import Forecasts
+from inventory.demo.history import Events, StockHistory
 from inventory.demo.items import CATEGORIES, ItemPlan
 from inventory.demo.network import Network
 from inventory.demo.orders import OrderLines, PoNumbering, Receipts
 from inventory.demo.spec import FORECAST_HORIZON_WEEKS, DemoSpec
-from inventory.demo.stock import ERP_SERVICE_TARGET, SERVICE_CLASSES, Policies, Positions
+from inventory.demo.stock import ERP_SERVICE_TARGET, SERVICE_CLASSES, Policies
 from inventory.demo.supply import Lanes, SupplierPlan
 
 Columns = dict[str, object]
@@ -47,6 +48,13 @@ class Keys:
             "item_id": self.item + index // locations,
             "location_id": self.location + index % locations,
         }
+
+
+def _numbered(prefix: str, ids: np.ndarray, width: int) -> np.ndarray:
+    """``prefix`` and each id zero-padded to ``width`` digits (a document number)."""
+    if not len(ids):
+        return ids.astype(str)  # zfill cannot size an empty array
+    return np.strings.add(prefix, np.strings.zfill(ids.astype(str), width))
 
 
 def location_columns(network: Network, ids: np.ndarray) -> Columns:
@@ -179,25 +187,44 @@ def receipt_columns(receipts: Receipts, line_ids: np.ndarray, ids: IdBlock) -> C
     return {
         "id": own,
         "po_line_id": line_ids[receipts.line],
-        "receipt_number": np.strings.add("GR-", np.strings.zfill(own.astype(str), 9)),
+        "receipt_number": _numbered("GR-", own, 9),
         "receipt_date": receipts.receipt_date,
         "quantity": receipts.quantity,
     }
 
 
 def position_columns(
-    spec: DemoSpec, block: slice, positions: Positions, ids: IdBlock, keys: Keys
+    spec: DemoSpec, rows: np.ndarray, history: StockHistory, ids: IdBlock, keys: Keys
 ) -> Columns:
-    """One position per SKU-location of the block, as of the end date."""
-    index = np.arange(block.start, block.stop)
+    """The written positions of the SKU-locations ``rows`` (global indices): the opening
+    stock of history weeks, dated their Monday, and the stock at the end date."""
+    row, week = np.nonzero(history.written)
     return {
-        "id": ids.take(len(index)),
-        **keys.sku_location(index, spec.locations),
-        "as_of": spec.end_date,
-        "on_hand": positions.on_hand,
-        "in_transit": positions.in_transit,
-        "allocated": positions.allocated,
-        "backordered": positions.backordered,
+        "id": ids.take(len(row)),
+        **keys.sku_location(rows[row], spec.locations),
+        "as_of": spec.week_starts(0, spec.weeks + 1)[week],
+        "on_hand": history.on_hand[row, week],
+        "in_transit": history.in_transit[row, week],
+        "allocated": history.allocated[row, week],
+        "backordered": history.backordered[row, week],
+    }
+
+
+def event_columns(
+    spec: DemoSpec, events: Events, ids: IdBlock, keys: Keys, prefix: str, names: tuple[str, str]
+) -> Columns:
+    """Expedites or write-offs; ``reference`` is ``prefix`` and the zero-padded id, ``names``
+    are the model's date and money columns."""
+    own = ids.take(len(events.sku_location))
+    date_column, money_column = names
+    return {
+        "id": own,
+        "reference": _numbered(prefix, own, 8),
+        **keys.sku_location(events.sku_location, spec.locations),
+        date_column: events.date,
+        "quantity": events.quantity,
+        money_column: events.money,
+        "reason": events.reason,
     }
 
 

@@ -60,6 +60,7 @@ def demo_network_load(
     weeks: int,
     seed: int,
     end_date: date | None = None,
+    stock_weeks: int | None = None,
     replace: bool = False,
     if_empty: bool = False,
     progress: Progress | None = None,
@@ -67,11 +68,15 @@ def demo_network_load(
     """Generate the demo network and write it in bulk, atomically.
 
     ``end_date`` (a Monday; default: this week's) ends the history and starts the forecasts.
+    ``stock_weeks`` limits the weekly stock positions to the last so many history weeks
+    (default: every history week).
     When master data exists: ``if_empty`` returns without loading, ``replace`` first deletes
     every row of the loaded tables (and of tables referencing them), otherwise
     ``DemoDataExists`` is raised. Raises ``ValueError`` for impossible arguments.
     """
-    spec = DemoSpec(skus, locations, weeks, seed, end_date or monday_of(timezone.localdate()))
+    spec = DemoSpec(
+        skus, locations, weeks, seed, end_date or monday_of(timezone.localdate()), stock_weeks
+    )
     if problems := spec.errors():
         raise ValueError(" ".join(problems))
     started, clock = time.perf_counter(), StageClock(progress)

@@ -11,6 +11,9 @@ ERP_SOURCE = "erp"
 """``source`` of the legacy min/max policies, which stand for what the ERP holds today."""
 
 FORECAST_HORIZON_WEEKS = 13
+STOCK_WARM_UP_WEEKS = 13
+"""First history weeks without a stock position: the stock simulation starts from a guess of
+the stock (nothing on order yet) and settles in about a quarter."""
 LAG_FORECAST_WEEKS = 13
 MIN_SKUS, MIN_LOCATIONS, MIN_WEEKS = 1, 2, 8
 
@@ -18,6 +21,7 @@ MIN_SKUS, MIN_LOCATIONS, MIN_WEEKS = 1, 2, 8
 # numbers of another. Values are arbitrary but must never change (they are part of the seed).
 STREAM_ITEMS, STREAM_NETWORK, STREAM_DEFECTS = 1, 2, 3
 STREAM_DEMAND, STREAM_SUPPLIERS, STREAM_ORDERS, STREAM_STOCK = 4, 5, 6, 7
+STREAM_HISTORY = 8
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,9 @@ class DemoSpec:
     """Size, seed and calendar of a demo network.
 
     History covers the ``weeks`` complete weeks before ``end_date`` (a Monday); forecasts start
-    on ``end_date``. Week index ``t`` starts on ``first_monday + 7 t`` days.
+    on ``end_date``. Week index ``t`` starts on ``first_monday + 7 t`` days. Stock positions
+    are written for ``end_date`` and every Monday of the last ``stock_weeks`` history weeks
+    (when None: all but the warm-up, see ``stock_history_weeks``).
     """
 
     skus: int
@@ -33,6 +39,7 @@ class DemoSpec:
     weeks: int
     seed: int
     end_date: date
+    stock_weeks: int | None = None
 
     def errors(self) -> list[str]:
         """Every reason these arguments cannot be generated (empty when valid)."""
@@ -46,6 +53,8 @@ class DemoSpec:
             )
         if self.weeks < MIN_WEEKS:
             problems.append(f"--weeks must be at least {MIN_WEEKS} (got {self.weeks}).")
+        if self.stock_weeks is not None and self.stock_weeks < 0:
+            problems.append(f"--stock-weeks must be zero or positive (got {self.stock_weeks}).")
         if self.seed < 0:
             problems.append(f"--seed must be zero or positive (got {self.seed}).")
         if self.end_date.weekday() != 0:
@@ -59,6 +68,13 @@ class DemoSpec:
     def sku_locations(self) -> int:
         """Number of SKU-locations: every item is stocked everywhere."""
         return self.skus * self.locations
+
+    @property
+    def stock_history_weeks(self) -> int:
+        """History weeks with a weekly stock position: the most recent ones, after the
+        simulation's warm-up (``STOCK_WARM_UP_WEEKS``, at most a quarter of the history)."""
+        kept = self.weeks - min(STOCK_WARM_UP_WEEKS, self.weeks // 4)
+        return kept if self.stock_weeks is None else min(self.stock_weeks, kept)
 
     @property
     def first_monday(self) -> date:

@@ -1,4 +1,5 @@
-"""Service-level classes, the ERP's legacy min/max policies and today's stock positions.
+"""Service-level classes and the ERP's legacy min/max policies (the stock they gave, week by
+week, is simulated in ``inventory.demo.history``).
 
 The legacy policies are what an ERP typically holds: static weeks-of-cover rules set by hand
 some time ago (min = ``m`` weeks, max = ``m + k`` weeks of the average weekly demand), so they
@@ -11,7 +12,6 @@ import numpy as np
 
 from inventory.demo.demand import DemandStats
 from inventory.demo.items import ItemPlan
-from inventory.demo.network import Network
 from inventory.demo.spec import STREAM_STOCK, DemoSpec
 
 SERVICE_CLASSES = (
@@ -29,7 +29,6 @@ SERVICE_CLASSES = (
 ERP_SERVICE_TARGET = 0.95
 NO_POLICY_SHARE = 0.03
 """Share of established SKU-locations the ERP has no min/max for (new items never have one)."""
-STOCKOUT_SHARE = 0.06
 DEFAULT_MIN, DEFAULT_MAX = 1.0, 3.0
 """The ERP's defaults where it had no demand to base a policy on."""
 
@@ -45,16 +44,6 @@ class Policies:
     min_level: np.ndarray
     max_level: np.ndarray
     order_quantity: np.ndarray
-
-
-@dataclass(frozen=True)
-class Positions:
-    """Stock of every SKU-location of a block as of the end date."""
-
-    on_hand: np.ndarray
-    in_transit: np.ndarray
-    allocated: np.ndarray
-    backordered: np.ndarray
 
 
 def policies_for(spec: DemoSpec, plan: ItemPlan, stats: DemandStats, block: slice) -> Policies:
@@ -80,43 +69,3 @@ def policies_for(spec: DemoSpec, plan: ItemPlan, stats: DemandStats, block: slic
         max_level=max_level[has],
         order_quantity=(max_level - min_level)[has],
     )
-
-
-def positions_for(
-    spec: DemoSpec,
-    plan: ItemPlan,
-    network: Network,
-    stats: DemandStats,
-    block: slice,
-    max_level: np.ndarray,
-    negative: np.ndarray,
-) -> Positions:
-    """On hand, in transit, allocated and backordered of SKU-locations ``block``.
-
-    ``max_level`` is the block's ERP max (NaN without a policy); ``negative`` lists the global
-    SKU-locations whose on hand is booked negative (a deliberate defect).
-    """
-    rng = spec.rng(STREAM_STOCK, 2, block.start)
-    rows = np.arange(block.start, block.stop)
-    size, mean, recent = len(rows), stats.mean[rows], stats.recent_mean[rows]
-    lifecycle = plan.lifecycle[rows // spec.locations]
-    echelon = network.echelon[rows % spec.locations]
-    on_hand = np.where(
-        np.isnan(max_level),
-        mean * rng.uniform(1, 6, size),
-        np.nan_to_num(max_level) * rng.uniform(0.2, 1.3, size),
-    )
-    on_hand = np.where(lifecycle == "end_of_life", mean * rng.uniform(4, 12, size), on_hand)
-    on_hand = np.where(lifecycle == "new", recent * rng.uniform(1, 4, size), on_hand)
-    stockout = rng.random(size) < STOCKOUT_SHARE
-    on_hand = np.where(stockout, 0, np.round(on_hand))
-    backordered = np.where(
-        stockout & (echelon <= 2), np.round(mean * rng.uniform(0.2, 1.5, size)), 0
-    )
-    bad = np.isin(rows, negative)
-    deficit = rng.integers(1, np.maximum(2, np.round(mean)).astype(np.int64) + 1)
-    on_hand = np.where(bad, -deficit, on_hand)
-    allocated = np.where((echelon <= 2) & ~bad, np.round(on_hand * rng.uniform(0, 0.3, size)), 0)
-    moving = (echelon >= 2) & (rng.random(size) < 0.35)
-    in_transit = np.where(moving, np.round(recent * rng.uniform(0.5, 2, size)), 0)
-    return Positions(on_hand, in_transit, np.maximum(allocated, 0), backordered)

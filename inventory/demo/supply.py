@@ -63,7 +63,7 @@ class Lanes:
     lot_size: np.ndarray
     case_pack: np.ndarray
     order_cost: np.ndarray
-    order_interval_weeks: np.ndarray
+    order_interval_weeks: np.ndarray  # weeks a typical order lasts (at least the EOQ cycle)
     order_quantity: np.ndarray  # typical order, units
     capacity_per_period: np.ndarray  # NaN = unlimited
 
@@ -147,6 +147,9 @@ def lanes_for(
     order_cost = np.round(suppliers.order_cost[supplier] * rng.uniform(0.8, 1.2, len(item)), 2)
     interval = _order_interval(plan.unit_cost[item], order_cost, demand)
     typical = _round_up(np.maximum(moq, demand * interval), lot)
+    # An order raised to the MOQ or a lot lasts longer than the EOQ cycle: order less often,
+    # or the ordered stock outgrows demand week after week.
+    interval = np.maximum(interval, np.floor(typical / np.maximum(demand, 0.1))).astype(np.int64)
     capacity = _round_up(typical * rng.uniform(1.1, 2.0, len(item)), lot)
     lead_time = suppliers.lead_time_days[supplier] + rng.integers(-2, 3, len(item))
     return Lanes(

@@ -23,7 +23,7 @@ from inventory.demo.loader import LOADED_MODELS, HistoricalInventoryPolicy
 from inventory.demo.network import echelon_layout, network_build
 from inventory.demo.patterns import classify
 from inventory.demo.service import demo_network_load
-from inventory.demo.spec import DemoSpec, monday_of
+from inventory.demo.spec import STOCK_WARM_UP_WEEKS, DemoSpec, monday_of
 from inventory.models import (
     InventoryPolicy,
     InventoryPosition,
@@ -87,7 +87,7 @@ def test_row_counts_match_the_network_size(network):
     assert NetworkLane.objects.count() == LOCATIONS - 1
     assert ServiceLevelClass.objects.count() == 9
     assert Supplier.objects.count() == 12
-    assert InventoryPosition.objects.count() == SKU_LOCATIONS
+    assert InventoryPosition.objects.filter(as_of=END).count() == SKU_LOCATIONS
     assert InventoryPolicy.objects.count() == HistoricalInventoryPolicy.objects.count()
     for model in LOADED_MODELS:
         assert model.objects.count() == network.rows[model._meta.label], model
@@ -355,12 +355,24 @@ def test_legacy_policies_and_their_history(network):
     assert policy.history.count() == 1
 
 
-def test_one_position_per_sku_location_as_of_end_date(network):
+def test_a_position_every_history_monday_and_at_the_end_date(network):
     positions = InventoryPosition.objects.all()
-    assert set(positions.values_list("as_of", flat=True)) == {END}
-    assert positions.values("item", "location").distinct().count() == SKU_LOCATIONS
-    assert positions.filter(backordered__gt=0).exists()
-    assert positions.filter(in_transit__gt=0).exists()
+    kept = WEEKS - STOCK_WARM_UP_WEEKS  # the simulation's warm-up has no positions
+    mondays = {END - timedelta(weeks=w) for w in range(kept + 1)}
+    assert set(positions.values_list("as_of", flat=True)) == mondays
+    today = positions.filter(as_of=END)
+    assert today.values("item", "location").distinct().count() == SKU_LOCATIONS
+    assert today.filter(backordered__gt=0).exists()
+    assert today.filter(in_transit__gt=0).exists()
+    assert today.filter(allocated__gt=0).exists()
+    per_pair = positions.values("item__lifecycle_status", "item", "location").annotate(
+        n=Count("id")
+    )
+    established = {r["n"] for r in per_pair if r["item__lifecycle_status"] != "new"}
+    assert established == {kept + 1}
+    new = [r["n"] for r in per_pair if r["item__lifecycle_status"] == "new"]
+    assert new and all(4 <= n <= 13 for n in new)  # from the launch week on
+    assert not positions.exclude(as_of=END).filter(allocated__gt=0).exists()
 
 
 def test_deliberate_defects_are_present(network):
@@ -435,7 +447,8 @@ def test_command_reports_stages_and_defaults_to_this_monday():
     assert "demand history" in text and "rows/s" in text
     assert "Loaded the demo network" in text and "Deliberate data defects" in text
     monday = monday_of(timezone.localdate())
-    assert set(InventoryPosition.objects.values_list("as_of", flat=True)) == {monday}
+    dates = set(InventoryPosition.objects.values_list("as_of", flat=True))
+    assert dates == {monday - timedelta(weeks=w) for w in range(7)}  # 2 weeks' warm-up
     assert Item.objects.count() == 3
 
 

@@ -9,7 +9,7 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
-from django.db.models import Sum
+from django.db.models import F, Max, Sum
 
 from inventory.engine import compute_policies
 from inventory.engine.capacity import orders_trimmed
@@ -147,8 +147,10 @@ def run_now(capture) -> PolicyRun:
 
 
 def held(location: Location) -> float:
-    """On hand (not below 0) + on order of every item at the location."""
-    positions = InventoryPosition.objects.filter(location=location)
+    """On hand (not below 0) + on order of every item at the location, as of the latest
+    positions (the demo also writes a weekly history)."""
+    latest = InventoryPosition.objects.aggregate(latest=Max("as_of"))["latest"]
+    positions = InventoryPosition.objects.filter(location=location, as_of=latest)
     return sum(max(p.on_hand, 0.0) + p.in_transit for p in positions)
 
 
@@ -210,8 +212,12 @@ def test_storage_capacity_cuts_the_orders_with_the_most_cover_first(
     demo, django_capture_on_commit_callbacks
 ):
     Location.objects.update(storage_capacity=None)
-    free = run_now(django_capture_on_commit_callbacks)
     location = Location.objects.get(code="CDC-01")
+    # The demo's central DC holds its network's cover: draw it down so it orders many items.
+    InventoryPosition.objects.filter(location=location).update(
+        on_hand=F("on_hand") * 0.2, in_transit=0
+    )
+    free = run_now(django_capture_on_commit_callbacks)
     stock, wanted = held(location), ordered(free, location)
     assert wanted > 100
     capacity = stock + wanted / 2  # half the orders fit

@@ -10,7 +10,8 @@ from sop_platform.management.options import date_option
 class Command(BaseCommand):
     help = (
         "Generate a demo network (items, locations, lanes, suppliers, demand history, "
-        "forecasts, purchase orders, stock, legacy policies) and load it in bulk. The same "
+        "forecasts, purchase orders, weekly stock, expedites and write-offs, legacy policies) "
+        "and load it in bulk. The same "
         "arguments and seed always give the same rows."
     )
 
@@ -19,6 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--locations", type=int, default=6, help="Locations, at least 2.")
         parser.add_argument("--weeks", type=int, default=104, help="History weeks, at least 8.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
+        parser.add_argument(
+            "--stock-weeks",
+            type=int,
+            help="Write a weekly stock position for the last N history weeks only (default: "
+            "every history week; 0 writes today's positions only).",
+        )
         parser.add_argument(
             "--end-date", help="Monday ending the history, YYYY-MM-DD (default: this Monday)."
         )
@@ -45,6 +52,7 @@ class Command(BaseCommand):
                 weeks=options["weeks"],
                 seed=options["seed"],
                 end_date=end_date,
+                stock_weeks=options["stock_weeks"],
                 replace=options["replace"],
                 if_empty=options["if_empty"],
                 progress=self._report,
