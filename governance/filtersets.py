@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionStatus, ProposalStatus
+from governance.kpis.models import Expedite, WriteOff
 from governance.models import PlanningException, PolicyProposal
 from sop_platform.filtersets import IntegerFilter, MoneyFilter, StrictBooleanFilter, StrictFilterSet
 
@@ -77,3 +78,27 @@ class PolicyProposalFilterSet(StrictFilterSet):
     class Meta:
         model = PolicyProposal
         fields = ["kind", "status", "run", "item", "location", "proposed_by"]
+
+
+class ExpediteFilterSet(StrictFilterSet):
+    """Expedites by natural key of item and location, and by a range of dates."""
+
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+    expedite_date = filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Expedite
+        fields = ["reference", "item", "location", "expedite_date", "source"]
+
+
+class WriteOffFilterSet(StrictFilterSet):
+    """Write-offs by natural key of item and location, and by a range of dates."""
+
+    item = filters.CharFilter(field_name="item__sku")
+    location = filters.CharFilter(field_name="location__code")
+    write_off_date = filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = WriteOff
+        fields = ["reference", "item", "location", "write_off_date", "source"]

@@ -72,6 +72,14 @@ SAMPLES = {
         "po_number,line_number,receipt_number,receipt_date,quantity\nPO-1,1,GR-1,2026-01-20,100\n",
         "po_number,line_number,receipt_number,receipt_date,quantity\nPO-1,1,GR-1,2026-01-22,100\n",
     ),
+    "expedites": (
+        "reference,item,location,expedite_date,quantity,cost\nEX-1,SKU-1,DC-1,2026-11-04,5,80\n",
+        "reference,item,location,expedite_date,quantity,cost\nEX-1,SKU-1,DC-1,2026-11-04,5,95\n",
+    ),
+    "write-offs": (
+        "reference,item,location,write_off_date,quantity,value\nWO-1,SKU-1,DC-1,2026-11-05,3,12\n",
+        "reference,item,location,write_off_date,quantity,value\nWO-1,SKU-1,DC-1,2026-11-05,4,16\n",
+    ),
 }
 
 
