@@ -4,6 +4,7 @@ from django.urls import path
 
 from governance import views
 from governance.inbox import views as inbox_views
+from governance.kpis import views as kpi_views
 from governance.sop import scorecard_views
 from governance.sop import views as sop_views
 from governance.sop.diagnostic import views as diagnostic_views
@@ -16,6 +17,9 @@ urlpatterns = [
     path("exceptions/bulk/", inbox_views.inbox_bulk, name="exceptions-bulk"),
     path("audit/", views.audit, name="audit"),
     path("audit/csv/", views.audit_csv, name="audit-csv"),
+    path("kpis/", kpi_views.kpis, name="kpis"),
+    path("kpis/refresh/", kpi_views.kpi_refresh, name="kpi-refresh"),
+    path("kpis/refreshes/<int:pk>/", kpi_views.kpi_refresh_status, name="kpi-refresh-status"),
     path("sop/<int:pk>/checks/<int:number>/", diagnostic_views.check_answer, name="sop-check"),
     path("sop/", sop_views.cycles, name="sop"),
     path("sop/open/", sop_views.cycle_open, name="sop-open"),

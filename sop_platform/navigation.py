@@ -20,6 +20,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Runs", "inventory:runs", "inventory.view_policyrun"),
     NavEntry("Operations", "inventory:runs-operations", "inventory.view_policyrun"),
     NavEntry("Audit", "governance:audit", "inventory.view_inventorypolicy"),
+    NavEntry("KPIs", "governance:kpis", "governance.view_kpisnapshot"),
     NavEntry("Scorecard", "governance:scorecard", "governance.view_sopcycle"),
     NavEntry("S&OP", "governance:sop", "governance.view_sopcycle"),
 ]
