@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo --if-empty $(DEMO_ARGS)
 	$(PY) manage.py demo_users
 	$(PY) manage.py optimize --if-no-runs --description "First run over the demo network"
+	$(PY) manage.py kpi_snapshots --sync
 	@echo "Starting the django-q2 worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(PY) manage.py qcluster & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
