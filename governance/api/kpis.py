@@ -31,7 +31,7 @@ PARAMETERS = [
         description=f"First week (any day of it); default {DEFAULT_WEEKS} weeks before last.",
     ),
     OpenApiParameter(
-        "last", OpenApiTypes.DATE, description="Last week; default the latest computed."
+        "last", OpenApiTypes.DATE, description="Last week; default the latest computed with demand."
     ),
     OpenApiParameter("dimension", str, enum=list(DIMENSIONS), description="Default location."),
     OpenApiParameter("location", str, description="Only this location (its code, in scope)."),
@@ -68,7 +68,8 @@ class KpiView(APIView):
         summary="KPI trends and drill-down",
         description="series: the KPIs per period (Monday of the week, or first day of the "
         "month; null where a KPI's denominator is zero) and the weeks computed in each; "
-        "breakdown: the KPIs over the whole span per value of the dimension. Empty before "
+        "breakdown: the KPIs over the whole span per value of the dimension (every value: "
+        "the filter along the dimension itself does not apply to it). Empty before "
         "any KPI is computed. Errors: 400 with messages by parameter.",
         tags=["kpis"],
         parameters=PARAMETERS,
@@ -82,7 +83,7 @@ class KpiView(APIView):
         form = KpiQueryForm(request.query_params, scope=scope)
         if not form.is_valid():
             return Response(form.errors, status=400)
-        query = form.query(latest=kpi_latest_period(scope=scope))
+        query = form.query(latest=kpi_latest_period(scope=scope, with_demand=True))
         return Response(_answer(scope, query))
 
 
@@ -104,14 +105,22 @@ def _answer(scope: LocationScope, query: KpiQuery) -> dict:
     }
     if query.last is None:
         return answer
-    span = {"first": query.first, "last": query.last, **query.selector_filters()}
-    series = kpi_series(scope=scope, keys=query.keys, grain=query.grain, **span)
+    span = {"first": query.first, "last": query.last}
+    series = kpi_series(
+        scope=scope, keys=query.keys, grain=query.grain, **span, **query.selector_filters()
+    )
     answer["series"] = {
         "periods": series.periods,
         "weeks": [int(w) for w in series.weeks],
         "values": {k: [_number(v) for v in series.values[k]] for k in query.keys},
     }
-    rows = kpi_breakdown(scope=scope, keys=query.keys, dimension=query.dimension, **span)
+    rows = kpi_breakdown(
+        scope=scope,
+        keys=query.keys,
+        dimension=query.dimension,
+        **span,
+        **query.selector_filters(besides=query.dimension),
+    )
     answer["breakdown"] = [
         {
             "value": row.value,

@@ -48,13 +48,23 @@ class KpiQuery:
         """Whether a drill-down filter narrows the KPIs."""
         return any(v is not None for v in (self.location, self.category, self.segment))
 
-    def selector_filters(self) -> dict:
-        """The drill-down as the selectors' keyword arguments."""
-        return {
+    def chosen(self, dimension: Dimension) -> int | str | None:
+        """The value the page is filtered to along ``dimension`` (a location's id), or None."""
+        if dimension == "location":
+            return None if self.location is None else self.location.pk
+        return self.category if dimension == "category" else self.segment
+
+    def selector_filters(self, *, besides: Dimension | None = None) -> dict:
+        """The drill-down as the selectors' keyword arguments, less the filter along
+        ``besides`` (a breakdown along a dimension lists all of its values)."""
+        filters = {
             "locations": None if self.location is None else [self.location.pk],
             "category": self.category,
             "segment": self.segment,
         }
+        if besides is not None:
+            filters["locations" if besides == "location" else besides] = None
+        return filters
 
 
 def _monday(day: date) -> date:
@@ -93,7 +103,8 @@ class KpiQueryForm(forms.Form):
 
     def query(self, *, latest: date | None) -> KpiQuery:
         """The checked query, the span defaulting to the year up to ``latest`` (the latest
-        computed week); call after ``is_valid``."""
+        computed week with demand: the week in progress has none yet); call after
+        ``is_valid``."""
         data = self.cleaned_data
         last = _monday(data["last"]) if data["last"] else latest
         first = _monday(data["first"]) if data["first"] else None

@@ -2,6 +2,7 @@
 against the previous period), one trend chart per KPI and the drill-down table."""
 
 import math
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -13,7 +14,8 @@ from governance.sop.charts import kpi_text
 from sop_platform.display import MISSING
 
 BETTER_TEXT = {"up": "higher is better", "down": "lower is better", "zero": "closer to 0 is better"}
-DRILL_PARAMETER = {"location": "location", "category": "category", "segment": "segment"}
+PLACES = {"count": 0, "units": 0, "days": 1, "weeks": 1, "ratio": 2}
+"""Decimals of the units the scorecard's formatting leaves at two."""
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,27 @@ def _finite(values) -> list[tuple[int, float]]:
     return [(i, float(v)) for i, v in enumerate(values) if not math.isnan(v)]
 
 
-def _change_text(change: float, unit: str) -> str:
-    if unit == "share":
-        return f"{change * 100:+,.1f} pp"
-    text = kpi_text(abs(change), unit)
-    return f"{'+' if change >= 0 else '−'}{text}"
+def value_text(value: float | None, unit: str) -> str:
+    """A KPI value as the page writes it: shares, money and times as the scorecard does;
+    counts and units whole, days and weeks to one decimal."""
+    if value is None or unit not in PLACES:
+        return kpi_text(value, unit)
+    return f"{value:,.{PLACES[unit]}f}"
 
 
-def _good(kpi: Kpi, latest: float, previous: float) -> bool | None:
-    if latest == previous:
-        return None
+def _change(latest: float, previous: float, kpi: Kpi) -> tuple[str, bool | None]:
+    """The change as text and whether it is good news (None when it shows as no change)."""
+    change = latest - previous
+    size = (
+        f"{abs(change) * 100:,.1f} pp" if kpi.unit == "share" else value_text(abs(change), kpi.unit)
+    )
+    if float(re.sub(r"[^0-9.]", "", size) or 0) == 0:
+        return "no change", None
     if kpi.better == "zero":
-        return abs(latest) < abs(previous)
-    return (latest > previous) == (kpi.better == "up")
+        good = abs(latest) < abs(previous)
+    else:
+        good = (change > 0) == (kpi.better == "up")
+    return f"{'+' if change > 0 else '−'}{size}", good
 
 
 def kpi_tiles(series: KpiSeries, keys: list[str], grain: str) -> list[Tile]:
@@ -64,14 +74,8 @@ def kpi_tiles(series: KpiSeries, keys: list[str], grain: str) -> list[Tile]:
         index, latest = known[-1]
         period = series.periods[index]
         label = period.strftime("%B %Y") if grain == "month" else f"week of {period:%-d %b %Y}"
-        if len(known) < 2:
-            tiles.append(Tile(kpi, kpi_text(latest, kpi.unit), label, "", None))
-            continue
-        previous = known[-2][1]
-        change = _change_text(latest - previous, kpi.unit)
-        tiles.append(
-            Tile(kpi, kpi_text(latest, kpi.unit), label, change, _good(kpi, latest, previous))
-        )
+        change, good = _change(latest, known[-2][1], kpi) if len(known) > 1 else ("", None)
+        tiles.append(Tile(kpi, value_text(latest, kpi.unit), label, change, good))
     return tiles
 
 
@@ -95,19 +99,21 @@ def kpi_charts(series: KpiSeries, keys: list[str]) -> list[dict]:
 
 
 def breakdown_rows(rows: list[BreakdownRow], query: KpiQuery, base: dict) -> list[dict]:
-    """The drill-down table: per value of the dimension its KPIs as text and the query string
-    that filters the page to it (``base``: the page's other parameters)."""
-    parameter = DRILL_PARAMETER[query.dimension]
+    """The drill-down table: per value of the dimension its KPIs as text, the query string
+    that filters the page to it (``base``: the page's other parameters) and whether it is
+    the value the page is filtered to."""
+    chosen = query.chosen(query.dimension)
     table = []
     for row in rows:
         # a location by its code; a category or segment by itself, "(none)" for none
-        chosen = row.label if query.dimension == "location" else row.value or NONE_VALUE
+        value = row.label if query.dimension == "location" else row.value or NONE_VALUE
         table.append(
             {
                 "label": row.label,
-                "query": urlencode({**base, parameter: chosen}, doseq=True),
+                "query": urlencode({**base, query.dimension: value}, doseq=True),
+                "selected": chosen is not None and row.value == chosen,
                 "values": [
-                    kpi_text(None if math.isnan(row.values[k]) else row.values[k], unit)
+                    value_text(None if math.isnan(row.values[k]) else row.values[k], unit)
                     for k, unit in ((k, KPI_BY_KEY[k].unit) for k in query.keys)
                 ],
             }

@@ -183,11 +183,18 @@ def _label(dimension: Dimension, row: dict) -> str:
     return row[dimension] or NONE_LABEL
 
 
-def kpi_latest_period(*, scope: LocationScope) -> date | None:
-    """The latest week with a snapshot in ``scope`` (None when there is none)."""
+def kpi_latest_period(*, scope: LocationScope, with_demand: bool = False) -> date | None:
+    """The latest week with a snapshot in ``scope`` (None when there is none); with
+    ``with_demand``, the latest with demand recorded if any has (the week in progress has
+    stock positions but no demand until it closes)."""
     if scope.is_empty:
         return None
-    return scope.restrict(KpiSnapshot.objects.all()).aggregate(latest=Max("period_start"))["latest"]
+    cells = scope.restrict(KpiSnapshot.objects.all())
+    if with_demand:
+        latest = cells.filter(demand_units__gt=0).aggregate(latest=Max("period_start"))
+        if latest["latest"] is not None:
+            return latest["latest"]
+    return cells.aggregate(latest=Max("period_start"))["latest"]
 
 
 def kpi_settings() -> KpiSettings:

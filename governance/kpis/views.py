@@ -43,7 +43,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
     }
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
-    query = form.query(latest=kpi_latest_period(scope=scope))
+    query = form.query(latest=kpi_latest_period(scope=scope, with_demand=True))
     context["query"] = query
     if query.last is not None:
         context.update(_trends(request, scope, query))
@@ -51,10 +51,19 @@ def kpis(request: HttpRequest) -> HttpResponse:
 
 
 def _trends(request: HttpRequest, scope: LocationScope, query: KpiQuery) -> dict:
-    """Tiles, charts and the drill-down table of a valid query (four queries)."""
-    span = {"first": query.first, "last": query.last, **query.selector_filters()}
-    series = kpi_series(scope=scope, keys=query.keys, grain=query.grain, **span)
-    rows = kpi_breakdown(scope=scope, keys=query.keys, dimension=query.dimension, **span)
+    """Tiles, charts and the drill-down table of a valid query (four queries); the table
+    lists every value of its dimension, the one filtered to marked."""
+    span = {"first": query.first, "last": query.last}
+    series = kpi_series(
+        scope=scope, keys=query.keys, grain=query.grain, **span, **query.selector_filters()
+    )
+    rows = kpi_breakdown(
+        scope=scope,
+        keys=query.keys,
+        dimension=query.dimension,
+        **span,
+        **query.selector_filters(besides=query.dimension),
+    )
     drill = query_without(request, query.dimension)
     return {
         "tiles": kpi_tiles(series, query.keys, query.grain),

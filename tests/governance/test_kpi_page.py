@@ -66,7 +66,7 @@ def test_tiles_charts_and_formulas(client, planner, cells):
     assert "units shipped from stock / units demanded" in text  # the formula as help text
     assert "higher is better" in text and "lower is better" in text
     tile = text[text.index("Fill rate</span>") :][:600]
-    assert "0 %" in tile and "-100.0 pp" in tile and "change bad" in tile
+    assert "0 %" in tile and "−100.0 pp" in tile and "change bad" in tile
     tile = text[text.index("Inventory value</span>") :][:600]
     assert "50" in tile and "−150" in tile and "change good" in tile  # 200 -> 50, down is good
     assert "plotly.min.js" in text and "/static/js/charts.js" in text
@@ -91,7 +91,11 @@ def test_drill_down_by_dimension_filters_the_charts(client, planner, cells):
     filtered = client.get(f"{PAGE}?{parts.replace('&amp;', '&')}")
     # South's cells only; no demand there in the second week computed
     assert _charts(filtered)["fill_rate"]["data"][0]["y"] == [1.0, None, 0.0]
-    assert "category <strong>Parts</strong>" in filtered.content.decode()
+    text = filtered.content.decode()
+    assert "category <strong>Parts</strong>" in text
+    # the table still lists every category, the one shown marked
+    assert '<tr class="selected"><th scope="row"><a href="?' in text
+    assert text.count('<th scope="row">') == 2 and 'aria-current="true">Parts</a>' in text
     by_segment = _get(client, planner, kpi="fill_rate", dimension="segment", segment="(none)")
     assert _charts(by_segment)["fill_rate"]["data"][0]["y"] == [1.0, None, 0.0]
     by_location = _get(client, planner, kpi="fill_rate", location="NORTH")
@@ -225,3 +229,16 @@ def test_same_queries_for_few_and_many_cells(client, planner):
     few = _queries(client, planner)
     _many_cells(30, 12, "MANY")
     assert _queries(client, planner) == few
+
+
+def test_the_week_in_progress_is_left_out_by_default(client, planner, cells):
+    north, _ = cells
+    # The current week: stock positions, hence a cell, but no demand until the week closes.
+    make_kpi_snapshot(W3 + timedelta(weeks=1), north, "Tools", "AX", inventory_value=80)
+    response = _get(client, planner, kpi=["fill_rate", "expedite_count", "days_of_supply"])
+    assert _charts(response)["fill_rate"]["data"][0]["x"][-1] == "2026-02-09"
+    text = response.content.decode()
+    tile = text[text.index("Expedites</span>") :][:400]
+    assert '"value">2</span>' in tile and "+2 against the week before" in tile  # counts whole
+    included = _get(client, planner, kpi="fill_rate", last="2026-02-16")
+    assert _charts(included)["fill_rate"]["data"][0]["x"][-1] == "2026-02-16"
