@@ -10,6 +10,7 @@ test_proposals*.py, test_admin_approvals.py, test_audit_page.py).
 """
 
 import json
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
@@ -23,7 +24,13 @@ from inventory.choices import RunStatus
 from inventory.models import Location, PolicyRun
 from inventory.runs.scope import RunScope
 from tests.api_helpers import client_for
-from tests.factories import make_item, make_location, make_policy, make_recommendation
+from tests.factories import (
+    make_item,
+    make_kpi_snapshot,
+    make_location,
+    make_policy,
+    make_recommendation,
+)
 
 # Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now")]
@@ -179,3 +186,27 @@ def test_approving_in_scope_changes_only_that_proposal(world, django_user_model)
     assert _act(client, "approve", world["DC-IN"]) == 200
     statuses = dict(PolicyProposal.objects.values_list("location__code", "status"))
     assert statuses == {"DC-IN": "approved", "DC-OUT": "proposed"}
+
+
+# KPIs: every role that reads may read them (within its scope); the KPI inputs the ERP does
+# not send (expedites, write-offs) are loaded by the loading roles only.
+KPI_LOADERS = {"integration", "admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_kpis_and_their_inputs_by_role_and_scope(world, django_user_model, role):
+    for code in ("DC-IN", "DC-OUT"):
+        make_kpi_snapshot(date(2026, 1, 5), Location.objects.get(code=code), demand_units=1)
+    client = client_for(_user(django_user_model, role))
+    kpis = client.get("/api/v1/kpis/")
+    expedites = client.get("/api/v1/expedites/")
+    if role == "none":
+        assert (kpis.status_code, expedites.status_code) == (403, 403)
+    else:
+        shown = {row["label"] for row in kpis.json()["breakdown"]}
+        assert shown == ({"DC-IN"} if role in SCOPED else {"DC-IN", "DC-OUT"}), role
+    csv = "reference,item,location,expedite_date,cost\nEX-1,SKU-DC-OUT,DC-OUT,2026-01-07,9\n"
+    load = client.post("/api/v1/expedites/bulk/", data=csv.encode(), content_type="text/csv")
+    assert (load.status_code == 200) == (role in KPI_LOADERS), (role, load.status_code)
+    if role in SCOPED:
+        assert client.get("/api/v1/expedites/").json()["results"] == []  # DC-OUT's only

@@ -5,15 +5,19 @@ run (Runs pages), on an object inside or outside the user's scope. Judged by
 what happened in the database and by what the user is shown, not only by status codes (the
 admin answers a refused user with a redirect to its login)."""
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from governance.choices import ProposalStatus
+from governance.kpis.models import KpiRefresh
 from governance.models import PolicyProposal, PublicationBatch
 from governance.proposals import proposal_from_recommendation
 from governance.services import location_scope_grant
-from inventory.models import Location, PolicyRun, PolicyValues
+from inventory.models import InventoryPosition, Location, PolicyRun, PolicyValues
+from tests.factories import make_kpi_snapshot
 from tests.governance.test_permission_matrix import ALLOWED, ROLES, SCOPED, world  # noqa: F401
 
 # Policies in the factories take effect on 2026-01-05: "in force today" needs a pinned today.
@@ -125,3 +129,29 @@ def test_pages_and_admin_out_of_scope(client, django_user_model, world, settings
         assert "SKU-DC-IN" in text and "SKU-DC-OUT" not in text
         searched = client.get(CHANGELIST, {"q": "SKU-DC-OUT"}).content.decode()
         assert "0 results" in searched and "SKU-DC-IN" not in searched
+
+
+# The KPI page: every role that reads sees it (its locations' KPIs only); managers and admins
+# may recompute.
+KPI_REFRESHERS = {"manager", "admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_kpi_page_by_role_and_scope(client, django_user_model, world, role):  # noqa: F811
+    for code in ("DC-IN", "DC-OUT"):
+        location = Location.objects.get(code=code)
+        make_kpi_snapshot(date(2026, 1, 5), location, demand_units=1)
+        item = location.inventorypolicy_set.get().item
+        InventoryPosition.objects.create(
+            item=item, location=location, as_of=date(2026, 1, 5), on_hand=1
+        )
+    _login(client, django_user_model, role)
+    page = client.get(reverse("governance:kpis"))
+    if role == "none":
+        assert page.status_code == 403
+    else:
+        text = page.content.decode()
+        assert "DC-IN</a>" in text
+        assert ("DC-OUT</a>" in text) == (role not in SCOPED), role
+    client.post(reverse("governance:kpi-refresh"))
+    assert KpiRefresh.objects.exists() == (role in KPI_REFRESHERS), role
