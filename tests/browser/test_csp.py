@@ -24,11 +24,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def admin_page(page, live_server, django_user_model, settings):
-    """A browser page logged in as a staff admin, over a small demo network with one run."""
+    """A browser page logged in as a staff admin, over a small demo network with one run and
+    its KPIs."""
     settings.RUNS_SYNC = True
     call_command("load_demo", "--skus", "12", "--locations", "3", "--weeks", "30", "--seed", "2",
                  stdout=StringIO())  # fmt: skip
     call_command("optimize", stdout=StringIO())
+    call_command("kpi_snapshots", "--sync", stdout=StringIO())
     user = django_user_model.objects.create_user(
         username="b-admin", password=PASSWORD, is_staff=True
     )
@@ -63,7 +65,7 @@ def assert_no_violation(page, path: str, blocked_hosts: tuple[str, ...] = ()) ->
 def test_pages_and_charts_render_without_a_csp_violation(admin_page, live_server):
     page = admin_page
     run = PolicyRun.objects.get()
-    chart_pages = {"/": 1, "/runs/operations/": 3}
+    chart_pages = {"/": 1, "/runs/operations/": 3, "/kpis/": 9}
     for path, charts in chart_pages.items():
         response = page.goto(f"{live_server.url}{path}")
         assert "script-src 'self'" in response.headers["content-security-policy"]
