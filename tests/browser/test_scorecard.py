@@ -66,6 +66,8 @@ def test_an_executive_reviews_edits_and_signs_off_the_scorecard(
     executive = _user(django_user_model, "sc-executive", "executive")
     manager = _user(django_user_model, "sc-manager", "manager")
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    blocked: list[str] = []  # the Content-Security-Policy refuses nothing on these pages
+    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
     log_in(page, live_server, executive.username, PASSWORD, heading="Executive scorecard")
 
     # No cycle yet: the scorecard offers to open this month's.
@@ -78,9 +80,8 @@ def test_an_executive_reviews_edits_and_signs_off_the_scorecard(
     # The scorecard with its charts drawn by plotly.js from our static files.
     page.click("nav >> text=Scorecard")
     page.wait_for_selector("h1:has-text('Executive scorecard · November 2026')")
-    page.wait_for_function(
-        f"document.querySelectorAll('.sc-kpi [data-plotly] .main-svg').length >= {CHARTS}"
-    )
+    page.locator(".sc-kpi").nth(CHARTS - 1).locator(".main-svg").first.wait_for()
+    assert page.locator(".sc-kpi .js-plotly-plot").count() == CHARTS
     assert page.locator(".sc-table tbody tr").count() == len(DiagnosticArea.values)
     assert page.locator(".sc-check-table tbody tr").count() == 15
     assert "Maturity: level" in page.inner_text(".sc-maturity")
@@ -124,6 +125,7 @@ def test_an_executive_reviews_edits_and_signs_off_the_scorecard(
     assert cycle.signed_off_by == executive and cycle.summary["rows"]
     assert "Fund the lead-time study" in page.inner_text(".sc-summary")
     screenshot(page, "sop-cycle-signed-off")
+    assert blocked == []
 
 
 def test_the_scorecard_on_an_empty_database_shows_its_empty_states(
