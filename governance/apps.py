@@ -13,7 +13,11 @@ class GovernanceConfig(AppConfig):
         # every app's migrate (this app has no models, so it gets no post_migrate of its own).
         from governance.escalations.services import escalation_schedule_ensure
         from governance.services import role_permissions_sync_after_migrate
+        from governance.sop.tasks import scorecard_schedule_ensure, shared_cache_table_ensure
 
         post_migrate.connect(role_permissions_sync_after_migrate, dispatch_uid="role_permissions")
         # The weekly schedule of the escalation rules: a row, not a migration of its own.
         post_migrate.connect(escalation_schedule_ensure, dispatch_uid="escalation_schedule")
+        # The scorecard's evidence kept fresh for the pages, in the shared cache's table.
+        post_migrate.connect(shared_cache_table_ensure, dispatch_uid="shared_cache_table")
+        post_migrate.connect(scorecard_schedule_ensure, dispatch_uid="scorecard_schedule")

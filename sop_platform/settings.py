@@ -251,6 +251,19 @@ STORAGES = {
     },
 }
 
+# --- Caches ---------------------------------------------------------------------------------
+# "default" is per process (throttle counts). "shared" holds what one process computes for the
+# others: the scorecard's evidence, which a django-q2 worker refreshes for the web processes
+# (governance.sop.tasks). A database table, so it needs no server (manage.py createcachetable).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sop_shared_cache",
+        "TIMEOUT": 3600,
+    },
+}
+
 # --- Background work (django-q2) ------------------------------------------------------------
 Q_REDIS_URL = env_str("Q_REDIS_URL")
 Q_CLUSTER = {

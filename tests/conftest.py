@@ -90,11 +90,13 @@ def no_role_user(db, django_user_model):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    """API throttling counts requests in the cache; each test starts with none."""
-    from django.core.cache import cache
+def _fresh_caches():
+    """API throttle counts and the scorecard's evidence are cached; each test starts with
+    none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

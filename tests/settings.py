@@ -20,6 +20,9 @@ ALLOWED_HOSTS = ["testserver", "localhost"]
 # The test client speaks plain HTTP.
 SECURE_SSL_REDIRECT = False
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is absent
+# The shared cache per test process, cleared before each test (tests/conftest.py): a database
+# table would keep entries across the transactional tests, which flush model tables only.
+CACHES = {**CACHES, "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Throttling is production behaviour; the suite (and the fuzzer) send far more than a client.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

@@ -7,7 +7,7 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ TREND_KEYS = tuple(key for _, keys in TREND_CHARTS for key in keys)
 # Ages of open exceptions, in days since they were raised: (label, older than, up to).
 AGE_BUCKETS = (("≤ 7 days", 0, 7), ("8–30 days", 7, 30), ("31–90 days", 30, 90))
 AGE_OLDEST = "> 90 days"
-BACKLOG_MAX_AGE = 120
+BACKLOG_MAX_AGE = 300
 """Seconds a page may reuse the backlog's counts: counting a million open exceptions takes
 about half a second on PostgreSQL (docs/sop.md, "The scorecard")."""
 
@@ -84,12 +84,12 @@ def exception_backlog(*, scope: LocationScope, max_age: int = 0) -> dict:
     most that many seconds old is reused (pages pass :data:`BACKLOG_MAX_AGE`; a sign-off
     counts afresh)."""
     key = _backlog_key(scope)
-    cached = cache.get(key) if max_age else None
+    cached = caches["shared"].get(key) if max_age else None
     now = timezone.now()
     if cached and now - datetime.fromisoformat(cached["as_of"]) <= timedelta(seconds=max_age):
         return cached
     backlog = _backlog_counted(scope, now)
-    cache.set(key, backlog, BACKLOG_MAX_AGE)
+    caches["shared"].set(key, backlog, BACKLOG_MAX_AGE)
     return backlog
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from governance.choices import DiagnosticArea
@@ -242,7 +242,7 @@ def _kept(key: str, max_age: int) -> Evidence | None:
     """The evidence kept under ``key`` when it is at most ``max_age`` seconds old."""
     if max_age <= 0:
         return None
-    kept = cache.get(key)
+    kept = caches["shared"].get(key)
     if kept is None or (timezone.now() - kept.evaluated_at).total_seconds() > max_age:
         return None
     return kept
@@ -258,7 +258,7 @@ def diagnostic_evidence(*, cycle: SopCycle, scope: LocationScope, max_age: int =
     context = Context(cycle=cycle, scope=scope, as_of=diagnostic_as_of(cycle))
     findings = tuple(spec.evaluate(context) for spec in CHECKS)
     evidence = Evidence(timezone.now(), context.as_of, findings)
-    cache.set(key, evidence, EVIDENCE_MAX_AGE)
+    caches["shared"].set(key, evidence, EVIDENCE_MAX_AGE)
     return evidence
 
 
