@@ -21,7 +21,7 @@ from inventory.demo.clock import StageClock
 from inventory.demo.defects import defects_choose
 from inventory.demo.demand import DemandStats, demand_chunk
 from inventory.demo.forecast import forecasts_of
-from inventory.demo.history import StockHistory, StockInputs, stock_history
+from inventory.demo.history import StockInputs, stock_history
 from inventory.demo.items import items_plan
 from inventory.demo.network import network_build
 from inventory.demo.orders import PoNumbering, deliveries_draw, order_lines
@@ -257,53 +257,42 @@ class DemoLoader:
             _chunks(spec.skus, max(1, DEMAND_CELLS_PER_CHUNK // (spec.locations * spec.weeks)))
         )
 
-    def _history_of(self, items: slice) -> tuple[np.ndarray, StockHistory]:
-        """Generate one chunk's demand again and simulate its stock week by week."""
+    def _stock_columns(self, items: slice) -> dict[type[models.Model], rows.Columns]:
+        """Generate one chunk's demand again, simulate its stock week by week; the columns of
+        its positions, expedites and write-offs."""
         spec = self.spec
         chunk = demand_chunk(spec, self.plan, self.network, items, self.defects.no_history)
         history = stock_history(spec, self.plan, self.network, chunk, self.book, self.stock_inputs)
-        return chunk.sku_locations, history
+        return {
+            InventoryPosition: rows.position_columns(
+                spec, chunk.sku_locations, history, self.ids[InventoryPosition], self.keys
+            ),
+            Expedite: rows.event_columns(
+                spec, history.expedites, self.ids[Expedite], self.keys, "EXP-",
+                ("expedite_date", "cost"),
+            ),
+            WriteOff: rows.event_columns(
+                spec, history.write_offs, self.ids[WriteOff], self.keys, "WO-",
+                ("write_off_date", "value"),
+            ),
+        }  # fmt: skip
 
     def load_stock(self) -> None:
         """Stock positions (every history Monday kept and the end date) with the expedites and
-        write-offs of the simulation; the next chunk is simulated while one is written."""
-        spec, chunks = self.spec, self._demand_chunks()
+        write-offs of the simulation; a worker thread simulates the next chunk while one is
+        written (chunks in order, so ids do not depend on timing)."""
+        chunks = self._demand_chunks()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-stock") as pool:
-            pending = pool.submit(self._history_of, chunks[0])
+            pending = pool.submit(self._stock_columns, chunks[0])
             for index in range(len(chunks)):
-                sku_locations, history = pending.result()
+                columns = pending.result()
                 if index + 1 < len(chunks):
-                    pending = pool.submit(self._history_of, chunks[index + 1])
+                    pending = pool.submit(self._stock_columns, chunks[index + 1])
                 with self.clock.stage("inventory positions", final=False) as stage:
-                    stage.rows += self.write(
-                        InventoryPosition,
-                        rows.position_columns(
-                            spec, sku_locations, history, self.ids[InventoryPosition], self.keys
-                        ),
-                    )
+                    stage.rows += self.write(InventoryPosition, columns[InventoryPosition])
                 with self.clock.stage("expedites and write-offs", final=False) as stage:
-                    stage.rows += self.write(
-                        Expedite,
-                        rows.event_columns(
-                            spec,
-                            history.expedites,
-                            self.ids[Expedite],
-                            self.keys,
-                            "EXP-",
-                            ("expedite_date", "cost"),
-                        ),
-                    )
-                    stage.rows += self.write(
-                        WriteOff,
-                        rows.event_columns(
-                            spec,
-                            history.write_offs,
-                            self.ids[WriteOff],
-                            self.keys,
-                            "WO-",
-                            ("write_off_date", "value"),
-                        ),
-                    )
+                    stage.rows += self.write(Expedite, columns[Expedite])
+                    stage.rows += self.write(WriteOff, columns[WriteOff])
                 self.clock.tick("inventory positions")
         self.clock.report("inventory positions")
         self.clock.report("expedites and write-offs")

@@ -197,16 +197,19 @@ def position_columns(
     spec: DemoSpec, rows: np.ndarray, history: StockHistory, ids: IdBlock, keys: Keys
 ) -> Columns:
     """The written positions of the SKU-locations ``rows`` (global indices): the opening
-    stock of history weeks, dated their Monday, and the stock at the end date."""
-    row, week = np.nonzero(history.written)
+    stock of history weeks, dated their Monday, and the stock at the end date. Boolean masks
+    keep the row-major order (SKU-location, then date) and are faster than index pairs."""
+    written = history.written
+    count = int(written.sum())
+    mondays = np.broadcast_to(spec.week_starts(0, spec.weeks + 1), written.shape)
     return {
-        "id": ids.take(len(row)),
-        **keys.sku_location(rows[row], spec.locations),
-        "as_of": spec.week_starts(0, spec.weeks + 1)[week],
-        "on_hand": history.on_hand[row, week],
-        "in_transit": history.in_transit[row, week],
-        "allocated": history.allocated[row, week],
-        "backordered": history.backordered[row, week],
+        "id": ids.take(count),
+        **keys.sku_location(np.repeat(rows, written.sum(axis=1)), spec.locations),
+        "as_of": mondays[written],
+        "on_hand": history.on_hand[written],
+        "in_transit": history.in_transit[written],
+        "allocated": history.allocated[written],
+        "backordered": history.backordered[written],
     }
 
 
