@@ -3,8 +3,10 @@ users granted the whole network. ``BENCH_ADMIN_URL`` names the server (default
 ``postgres://postgres@127.0.0.1:5432/postgres``)."""
 
 import os
+import statistics
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -125,3 +127,20 @@ def policies_network(writer, rows: int, locations: int) -> tuple:
         },
     )
     return item, location, values
+
+
+def timed_pages(client, label: str, urls: list[str]) -> tuple[str, float, float]:
+    """GET each of ``urls`` (after three warm-up requests) and print a table row: median and
+    p95 server time in ms; each must answer 200."""
+    for url in urls[:3]:  # warm caches and connections
+        assert client.get(url).status_code == 200, url
+    seconds = []
+    for url in urls:
+        start = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    median = statistics.median(seconds) * 1000
+    p95 = float(np.percentile(seconds, 95)) * 1000
+    print(f"| {label} | {median:.0f} ms | {p95:.0f} ms |", flush=True)
+    return label, median, p95

@@ -17,12 +17,11 @@ and 104 weeks of demand for 2,000 SKU-locations (the SKU-location pages sampled)
 """
 
 import argparse
-import statistics
 import time
 from datetime import date, timedelta
 
 import numpy as np
-from scratch import bench_users, fresh_database, policies_network, setup_django
+from scratch import bench_users, fresh_database, policies_network, setup_django, timed_pages
 
 LOCATIONS = 10
 REQUESTS = 50
@@ -190,21 +189,6 @@ def _deep_cursors(rows: int, count: int) -> list[str]:
     return cursors
 
 
-def _timed(client, label: str, urls: list[str]) -> tuple[str, float, float]:
-    for url in urls[:3]:  # warm caches and connections
-        assert client.get(url).status_code == 200, url
-    seconds = []
-    for url in urls:
-        start = time.perf_counter()
-        response = client.get(url)
-        seconds.append(time.perf_counter() - start)
-        assert response.status_code == 200, (url, response.status_code)
-    median = statistics.median(seconds) * 1000
-    p95 = float(np.percentile(seconds, 95)) * 1000
-    print(f"| {label} | {median:.0f} ms | {p95:.0f} ms |", flush=True)
-    return label, median, p95
-
-
 def _written(rows: int, reuse: bool):
     """The benchmark database's data, written now unless ``reuse``; the planner, and the
     SKU-locations with demand history."""
@@ -237,24 +221,24 @@ def bench(rows: int, reuse: bool) -> None:
     client.force_login(planner)
     repeat = [None] * REQUESTS
     print("| Page (50 requests, PostgreSQL, 2 cores) | Median | p95 |\n|---|---:|---:|")
-    _timed(client, "Policy table, first page", ["/policies/" for _ in repeat])
-    _timed(
+    timed_pages(client, "Policy table, first page", ["/policies/" for _ in repeat])
+    timed_pages(
         client,
         "Policy table, filtered (segment AX, to review, beyond tolerance)",
         ["/policies/?segment=AX&status=to_review&beyond_tolerance=true" for _ in repeat],
     )
     deep = _deep_cursors(rows, REQUESTS)
-    _timed(client, "Policy table, deep keyset page", [f"/policies/?after={c}" for c in deep])
+    timed_pages(client, "Policy table, deep keyset page", [f"/policies/?after={c}" for c in deep])
     pages = [f"/sku-locations/{i}/{loc}/" for i, loc in zip(items, locations, strict=True)]
-    _timed(client, "SKU-location page", pages[:REQUESTS])
-    _timed(client, "Exceptions inbox, all in scope", ["/exceptions/" for _ in repeat])
-    _timed(
+    timed_pages(client, "SKU-location page", pages[:REQUESTS])
+    timed_pages(client, "Exceptions inbox, all in scope", ["/exceptions/" for _ in repeat])
+    timed_pages(
         client,
         "Exceptions inbox, stock-out risks",
         ["/exceptions/?kind=stockout_risk" for _ in repeat],
     )
-    _timed(client, "Recommended orders, first page", ["/orders/" for _ in repeat])
-    _timed(client, "Recommended orders by date", ["/orders/?sort=date" for _ in repeat])
+    timed_pages(client, "Recommended orders, first page", ["/orders/" for _ in repeat])
+    timed_pages(client, "Recommended orders by date", ["/orders/?sort=date" for _ in repeat])
 
 
 def main() -> None:

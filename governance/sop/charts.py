@@ -4,13 +4,13 @@ image export needs a browser; WeasyPrint draws SVG itself)."""
 
 from datetime import date
 
-import plotly.graph_objects as go
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from sop_platform.display import MISSING, money, percent
 
 COLOURS = ("#2f6fdf", "#c77c02")
+GRID = "#ebf0f8"  # plotly_white's grid and axis lines
 SVG_WIDTH, SVG_HEIGHT, SVG_PAD = 220.0, 70.0, 4.0
 
 
@@ -36,30 +36,41 @@ def latest(chart: dict) -> str:
     return " / ".join(texts)
 
 
-def trend_figure(chart: dict) -> go.Figure:
-    """One KPI chart as a small plotly line chart, one line per series."""
-    figure = go.Figure()
-    for colour, series in zip(COLOURS, chart["series"], strict=False):
-        figure.add_trace(
-            go.Scatter(
-                x=chart["periods"],
-                y=series["values"],
-                mode="lines+markers",
-                name=series["label"],
-                line={"color": colour, "width": 2},
-                connectgaps=False,
-            )
-        )
-    figure.update_layout(
-        height=170,
-        margin={"l": 48, "r": 8, "t": 22 if len(chart["series"]) > 1 else 8, "b": 28},
-        template="plotly_white",
-        showlegend=len(chart["series"]) > 1,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        xaxis={"tickformat": "%b %y", "dtick": "M3"},
-        yaxis={"tickformat": ".0%" if chart["unit"] == "share" else ",.3~s", "rangemode": "tozero"},
-    )
-    return figure
+def trend_figure(chart: dict) -> dict:
+    """One KPI chart as a small plotly line chart (one line per series), as the plain JSON
+    plotly.js draws: building seven ``go.Figure`` objects with the plotly_white template took
+    a quarter of a second per page; this is the same look, written out."""
+    several = len(chart["series"]) > 1
+    axis = {"gridcolor": GRID, "linecolor": GRID, "zerolinecolor": GRID, "automargin": True}
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": chart["periods"],
+                "y": series["values"],
+                "mode": "lines+markers",
+                "name": series["label"],
+                "line": {"color": colour, "width": 2},
+                "connectgaps": False,
+            }
+            for colour, series in zip(COLOURS, chart["series"], strict=False)
+        ],
+        "layout": {
+            "height": 170,
+            "margin": {"l": 48, "r": 8, "t": 22 if several else 8, "b": 28},
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "font": {"color": "#2a3f5f"},
+            "showlegend": several,
+            "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+            "xaxis": {**axis, "tickformat": "%b %y", "dtick": "M3"},
+            "yaxis": {
+                **axis,
+                "tickformat": ".0%" if chart["unit"] == "share" else ",.3~s",
+                "rangemode": "tozero",
+            },
+        },
+    }
 
 
 def trend_svg(chart: dict) -> SafeString:

@@ -4,7 +4,9 @@ nothing). Both come out as plain JSON-ready data, so the sign-off can store exac
 page showed (governance.sop.summary)."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 from django.core.cache import caches
@@ -17,6 +19,8 @@ from governance.kpis.selectors import kpi_series
 from governance.models import PlanningException
 from governance.selectors import LocationScope
 from governance.sop.selectors import next_month, previous_month
+
+T = TypeVar("T")
 
 TREND_MONTHS = 12
 # The seed's headline KPIs (004 §7): one chart each; excess and obsolete share one chart.
@@ -33,6 +37,7 @@ TREND_KEYS = tuple(key for _, keys in TREND_CHARTS for key in keys)
 # Ages of open exceptions, in days since they were raised: (label, older than, up to).
 AGE_BUCKETS = (("≤ 7 days", 0, 7), ("8–30 days", 7, 30), ("31–90 days", 30, 90))
 AGE_OLDEST = "> 90 days"
+KEEP_SECONDS = 3600  # how long the shared cache holds a computed value at all
 BACKLOG_MAX_AGE = 300
 """Seconds a page may reuse the backlog's counts: counting a million open exceptions takes
 about half a second on PostgreSQL (docs/sop.md, "The scorecard")."""
@@ -46,10 +51,17 @@ def trend_months(month: date) -> tuple[date, date]:
     return first, next_month(month) - timedelta(days=1)
 
 
-def kpi_trends(*, scope: LocationScope, month: date) -> list[dict]:
+def kpi_trends(*, scope: LocationScope, month: date, max_age: int = 0) -> list[dict]:
     """The headline KPIs per month over the twelve months ending with ``month``: one entry
     per chart with its title, unit, which way is better, formulas, periods and series
-    (None where a month has no value)."""
+    (None where a month has no value). ``max_age``: trends computed at most that many
+    seconds ago are reused (a GROUP BY over every snapshot cell of the year: a quarter of a
+    second at 100 locations)."""
+    key = _scope_key(f"sop-trends:{month.isoformat()}", scope)
+    return _reused(key, max_age, lambda: _trends_computed(scope, month))
+
+
+def _trends_computed(scope: LocationScope, month: date) -> list[dict]:
     first, last = trend_months(month)
     series = kpi_series(scope=scope, keys=TREND_KEYS, grain="month", first=first, last=last)
     periods = [period.isoformat() for period in series.periods]
@@ -83,20 +95,26 @@ def exception_backlog(*, scope: LocationScope, max_age: int = 0) -> dict:
     (kinds with none open left out), as of when they were counted. ``max_age``: a count at
     most that many seconds old is reused (pages pass :data:`BACKLOG_MAX_AGE`; a sign-off
     counts afresh)."""
-    key = _backlog_key(scope)
-    cached = caches["shared"].get(key) if max_age else None
-    now = timezone.now()
-    if cached and now - datetime.fromisoformat(cached["as_of"]) <= timedelta(seconds=max_age):
-        return cached
-    backlog = _backlog_counted(scope, now)
-    caches["shared"].set(key, backlog, BACKLOG_MAX_AGE)
-    return backlog
+    key = _scope_key("sop-backlog", scope)
+    return _reused(key, max_age, lambda: _backlog_counted(scope, timezone.now()))
 
 
-def _backlog_key(scope: LocationScope) -> str:
-    """The cache key of a scope's backlog: its locations, hashed."""
+def _scope_key(prefix: str, scope: LocationScope) -> str:
+    """A shared-cache key of what ``scope`` sees: its locations, hashed."""
     locations = "all" if scope.whole_network else ",".join(map(str, sorted(scope.location_ids)))
-    return "sop-backlog:" + hashlib.sha256(locations.encode()).hexdigest()
+    return f"{prefix}:" + hashlib.sha256(locations.encode()).hexdigest()
+
+
+def _reused(key: str, max_age: int, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned at most ``max_age`` seconds ago when the shared
+    cache still holds it (0: always compute); what is computed is kept for later callers."""
+    now = timezone.now()
+    kept = caches["shared"].get(key) if max_age > 0 else None
+    if kept is not None and now - kept[0] <= timedelta(seconds=max_age):
+        return kept[1]
+    value = compute()
+    caches["shared"].set(key, (now, value), KEEP_SECONDS)
+    return value
 
 
 def _backlog_counted(scope: LocationScope, now: datetime) -> dict:

@@ -28,7 +28,6 @@ from governance.sop.services import (
     scorecard_area_update,
 )
 from governance.sop.summary import scorecard_summary, summary_evaluated_at
-from sop_platform.charts import figure_payload
 
 VIEW_CYCLES = "governance.view_sopcycle"
 STYLESHEETS = ("css/app.css", "css/scorecard.css")
@@ -117,7 +116,7 @@ def _chart(chart: dict, pdf: bool) -> dict:
     """A KPI chart with its static SVG (print and PDF), plotly figure (screen) and latest."""
     drawn = {"data": chart, "svg": trend_svg(chart), "latest": latest(chart)}
     if not pdf:
-        drawn["figure"] = figure_payload(trend_figure(chart))
+        drawn["figure"] = trend_figure(chart)
         drawn["element_id"] = f"kpi-{chart['key']}"
     return drawn
 

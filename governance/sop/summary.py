@@ -40,7 +40,7 @@ def scorecard_summary(
         "whole_network": scope.whole_network,
         "diagnostic": diagnostic.as_json(),
         "rows": [_row(area, rows.get(area.area)) for area in diagnostic.areas],
-        "kpis": kpi_trends(scope=scope, month=cycle.month),
+        "kpis": kpi_trends(scope=scope, month=cycle.month, max_age=max_age and BACKLOG_MAX_AGE),
         "backlog": exception_backlog(scope=scope, max_age=max_age and BACKLOG_MAX_AGE),
     }
 

@@ -12,7 +12,7 @@ from governance.choices import SopCycleStatus
 from governance.selectors import LocationScope
 from governance.sop.diagnostic import diagnostic_evidence
 from governance.sop.models import SopCycle
-from governance.sop.scorecard import exception_backlog
+from governance.sop.scorecard import exception_backlog, kpi_trends
 
 SCHEDULE_NAME = "Scorecard evidence"
 SCHEDULE_TASK = "governance.sop.tasks.scorecard_evidence_task"
@@ -22,14 +22,18 @@ them fresh."""
 
 
 def scorecard_evidence_task() -> str:
-    """Read afresh, for the whole network, the diagnostic evidence of every open cycle and
-    the exception backlog, and keep them in the shared cache for the pages."""
+    """Read afresh, for the whole network, the diagnostic evidence and KPI trends of every
+    open cycle and the exception backlog, and keep them in the shared cache for the pages."""
     scope = LocationScope(whole_network=True)
     cycles = list(SopCycle.objects.filter(status=SopCycleStatus.OPEN))
     for cycle in cycles:
         diagnostic_evidence(cycle=cycle, scope=scope)
+        kpi_trends(scope=scope, month=cycle.month)
     exception_backlog(scope=scope)
-    return f"Scorecard evidence of {len(cycles)} open cycle(s) and the backlog read afresh."
+    return (
+        f"Scorecard evidence and KPI trends of {len(cycles)} open cycle(s) and the backlog "
+        "read afresh."
+    )
 
 
 def scorecard_schedule_ensure(**kwargs: Any) -> None:
