@@ -48,5 +48,6 @@ bench: $(VENV)/.installed
 	$(PY) bench/runs.py
 	$(PY) bench/governance.py
 	$(PY) bench/diagnostic.py
+	$(PY) bench/scorecard.py
 	$(PY) bench/workspace.py
 	$(PY) bench/kpis.py
