@@ -79,7 +79,7 @@ class _Windows:
         row = week + self.inputs.lookback
         demand = self.inputs.demand
         self.total += np.nan_to_num(demand[row]) - np.nan_to_num(demand[row - EXCESS_WEEKS])
-        self.rows += ~np.isnan(demand[row]) ^ False
+        self.rows += ~np.isnan(demand[row])
         self.rows -= ~np.isnan(demand[row - EXCESS_WEEKS])
         if row + 1 < len(demand):
             self.active += self._active([row + 1])[0]
@@ -158,9 +158,11 @@ def week_components(
     windows, policies = _Windows(inputs, parameters.obsolete_weeks), _PolicyMax(inputs)
     cells = len(inputs.cell_location)
     starts = np.flatnonzero(np.diff(inputs.slot_cell, prepend=-1))
+    matrix = np.empty((len(SLOT_COMPONENTS), inputs.n_slots))  # reused: no page faults
     for week in range(len(inputs.weeks)):
         values = _slot_values(inputs, week, windows, policies, parameters)
-        matrix = np.array([values[name] for name in SLOT_COMPONENTS], dtype=np.float64)
+        for row, name in enumerate(SLOT_COMPONENTS):
+            matrix[row] = values[name]
         summed = np.zeros((len(SLOT_COMPONENTS), cells))
         if inputs.n_slots:
             summed[:, inputs.slot_cell[starts]] = np.add.reduceat(matrix, starts, axis=1)

@@ -29,6 +29,8 @@ from supply.models import Receipt
 EXCESS_WEEKS = 26
 """Weeks of demand before a week whose average sets the cover limit of excess stock."""
 SEGMENTS = ("", *(abc + xyz for abc in "ABC" for xyz in "XYZ"))
+BLOCK_ROWS = 1 << 23
+"""Rows placed on a grid at a time (bounds the temporaries)."""
 DENSE_PAIRS = 1 << 28
 """Up to this many item x location combinations, pairs are looked up in dense tables."""
 
@@ -115,30 +117,29 @@ def _days_since(field: str, base: date) -> str:
 
 @dataclass(frozen=True)
 class KeyCodec:
-    """One int64 per (item, location, day): item | location | week | weekday bits, packed by
-    the database, so a row of a big table crosses as two numbers (key, value)."""
+    """One int64 per (item, location, day): item | location | days-since-base bits, packed
+    by the database, so a row of a big table crosses as two numbers (key, value)."""
 
-    base: date  # a Monday: week 0
-    week_bits: int
+    base: date  # a Monday: day 0 of week 0
+    day_bits: int
     location_bits: int
 
     def annotate(self, queryset: QuerySet, item: str, location: str, day: str) -> QuerySet:
         """``queryset`` with the ``key`` of each row (its columns as qualified SQL names)."""
-        days = _days_since(day, self.base)
-        shift = 3 + self.week_bits
+        shift = self.day_bits
         sql = (
             f"(({item} << {shift + self.location_bits}) | ({location} << {shift})"
-            f" | (({days} / 7) << 3) | ({days} %% 7))"
+            f" | {_days_since(day, self.base)})"
         )
         return queryset.annotate(key=RawSQL(sql, [], output_field=BigIntegerField()))
 
     def split(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(item id, location id, week, weekday) of packed keys."""
-        shift = 3 + self.week_bits
-        item = key >> (shift + self.location_bits)
-        location = (key >> shift) & ((1 << self.location_bits) - 1)
-        week = (key >> 3) & ((1 << self.week_bits) - 1)
-        return item, location, week, key & 7
+        item = key >> (self.day_bits + self.location_bits)
+        location = (key >> self.day_bits) & ((1 << self.location_bits) - 1)
+        days = key & ((1 << self.day_bits) - 1)
+        week = (days * 74899) >> 19  # days // 7, exact below 65,536 days, without a division
+        return item, location, week, days - 7 * week
 
 
 def _column(model, name: str) -> str:
@@ -260,16 +261,29 @@ def _grid(shape: tuple[int, int], rows: dict, slots: _Slots, value: str, week0: 
     """weeks x slots float32 of ``rows[value]`` (NaN where no row): of several rows in one
     cell, the latest weekday's."""
     grid = np.full(shape, np.nan, dtype=np.float32)
+    if len(rows["weekday"]) and rows["weekday"].min() != rows["weekday"].max():
+        slot = slots.of(rows["combo"])
+        week = rows["week"].astype(np.int64) - week0
+        kept = np.flatnonzero((slot >= 0) & (week >= 0) & (week < shape[0]))
+        index = week[kept] * shape[1] + slot[kept]
+        latest = _latest_rows(index, rows["weekday"][kept], grid.size)
+        grid.reshape(-1)[index[latest]] = rows[value][kept[latest]]
+        return grid
+    for start in range(0, len(rows["combo"]), BLOCK_ROWS):  # one date a week: no repeats
+        block = {name: rows[name][start : start + BLOCK_ROWS] for name in ("combo", "week")}
+        _place(grid, block, slots, rows[value][start : start + BLOCK_ROWS], week0)
+    return grid
+
+
+def _place(grid, rows: dict, slots: _Slots, values, week0: int = 0, add: bool = False) -> None:
+    """Set ``grid`` (weeks x slots) at each row's week and slot to its value, or ``add`` it
+    to what is there (NaN counting as 0). No two rows may fall in one cell."""
     slot = slots.of(rows["combo"])
     week = rows["week"].astype(np.int64) - week0
-    kept = np.flatnonzero((slot >= 0) & (week >= 0) & (week < shape[0]))
-    index = week[kept] * shape[1] + slot[kept]
-    weekday = rows["weekday"][kept]
-    if len(kept) and weekday.min() != weekday.max():  # several dates in one week
-        latest = _latest_rows(index, weekday, grid.size)
-        kept, index = kept[latest], index[latest]
-    grid.reshape(-1)[index] = rows[value][kept]
-    return grid
+    kept = (slot >= 0) & (week >= 0) & (week < grid.shape[0])
+    index, values = week[kept] * grid.shape[1] + slot[kept], values[kept]
+    flat = grid.reshape(-1)
+    flat[index] = np.nan_to_num(flat[index]) + values if add else values
 
 
 def _weekly_rows(codec: KeyCodec, pairs: Pairs, queryset: QuerySet, model, day: str,
@@ -283,22 +297,22 @@ def _weekly_rows(codec: KeyCodec, pairs: Pairs, queryset: QuerySet, model, day: 
 
 
 def _demand(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> np.ndarray:
+    """weeks x slots of demand, NaN where no row; rows dated on other days than Mondays are
+    summed by week. Added chunk by chunk, as they are read."""
     rows = DemandHistory.objects.filter(period_start__gte=codec.base, period_start__lt=end)
-    demand = _weekly_rows(codec, pairs, rows, DemandHistory, "period_start", {"quantity": "float"})
-    if not len(demand["weekday"]) or demand["weekday"].max() == 0:  # one row a week: Mondays
-        return _grid(shape, demand, slots, "quantity")
-    return _summed(shape, demand, slots)
-
-
-def _summed(shape: tuple[int, int], rows: dict, slots: _Slots) -> np.ndarray:
-    """weeks x slots of the week's total (NaN where no row): demand bucketed by other days."""
-    slot = slots.of(rows["combo"])
-    kept = np.flatnonzero(slot >= 0)
-    index = rows["week"][kept].astype(np.int64) * shape[1] + slot[kept]
-    size = shape[0] * shape[1]
-    total = np.bincount(index, weights=rows["quantity"][kept], minlength=size)
-    counted = np.bincount(index, minlength=size) > 0
-    return np.where(counted, total, np.nan).astype(np.float32).reshape(shape)
+    keyed = _keyed(codec, rows, DemandHistory, "period_start")
+    grid = np.full(shape, np.nan, dtype=np.float32)
+    for chunk in scan_columns(keyed, {"key": "int", "quantity": "float"}):
+        part, quantity = _decoded(codec, pairs, chunk["key"]), chunk["quantity"]
+        if not part["weekday"].any():  # Mondays: one row per week and SKU-location
+            _place(grid, part, slots, quantity, add=True)
+            continue
+        slot = slots.of(part["combo"])
+        index = part["week"][slot >= 0].astype(np.int64) * shape[1] + slot[slot >= 0]
+        cells, at = np.unique(index, return_inverse=True)
+        flat = grid.reshape(-1)
+        flat[cells] = np.nan_to_num(flat[cells]) + np.bincount(at, quantity[slot >= 0])
+    return grid
 
 
 def _forecasts(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> np.ndarray:
@@ -442,10 +456,12 @@ def week_range(first: date, last: date) -> list[date]:
 
 
 def _codec(base: date, weeks: int, pairs: Pairs) -> KeyCodec:
+    if weeks * 7 >= 2**16:
+        raise ValueError(f"{weeks:,} weeks at once: more than KPIs compute in one go.")
     top_location = int(pairs.location_ids.max(initial=1))
-    codec = KeyCodec(base, weeks.bit_length(), top_location.bit_length())
+    codec = KeyCodec(base, (weeks * 7).bit_length(), top_location.bit_length())
     top_item = int(pairs.item_ids.max(initial=1))
-    if top_item.bit_length() + 3 + codec.week_bits + codec.location_bits > 62:
+    if top_item.bit_length() + codec.day_bits + codec.location_bits > 62:
         raise ValueError("Item and location ids too large to pack in one 64-bit key.")
     return codec
 
