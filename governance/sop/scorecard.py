@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from governance.choices import OPEN_EXCEPTION_STATUSES, ExceptionKind
 from governance.kpis.definitions import KPI_BY_KEY
-from governance.kpis.selectors import kpi_series
+from governance.kpis.selectors import kpi_latest_period, kpi_series
 from governance.models import PlanningException
 from governance.selectors import LocationScope
 from governance.sop.selectors import next_month, previous_month
@@ -63,6 +63,10 @@ def kpi_trends(*, scope: LocationScope, month: date, max_age: int = 0) -> list[d
 
 def _trends_computed(scope: LocationScope, month: date) -> list[dict]:
     first, last = trend_months(month)
+    # The week in progress has stock but no demand until it closes: it would read as a week
+    # without sales (turns, fill rate), so the trends end with the last week with demand.
+    closed = kpi_latest_period(scope=scope, with_demand=True)
+    last = min(last, closed) if closed is not None else last
     series = kpi_series(scope=scope, keys=TREND_KEYS, grain="month", first=first, last=last)
     periods = [period.isoformat() for period in series.periods]
     charts = []

@@ -57,6 +57,16 @@ def test_kpi_trends_are_monthly_within_the_window_and_the_scope():
     assert all(not chart["periods"] for chart in nothing)
 
 
+def test_kpi_trends_end_with_the_last_week_with_demand():
+    north = make_location("N")
+    _snapshot(date(2026, 11, 2), north, demand_units=10, shipped_units=9, inventory_value=100)
+    # The week in progress: its stock is loaded, its demand not yet.
+    _snapshot(date(2026, 11, 23), north, inventory_value=300)
+    charts = {chart["key"]: chart for chart in kpi_trends(scope=WHOLE, month=date(2026, 11, 1))}
+    assert charts["inventory_value"]["series"][0]["values"] == [100.0]  # not (100 + 300) / 2
+    assert charts["fill_rate"]["series"][0]["values"] == [0.9]
+
+
 def _raised(code: str, days_ago: int, location, **fields) -> PlanningException:
     exception = make_exception(make_item(code), location, **fields)
     created = timezone.now() - timedelta(days=days_ago, hours=1)
