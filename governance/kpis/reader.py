@@ -1,7 +1,8 @@
 """Everything the KPI snapshots of a range of weeks need, read set-based into numpy.
 
 Positions, demand and forecasts are read whole (``sop_platform.scan``: one pass over each
-table, two connections at once on PostgreSQL) and placed on dense week x SKU-location grids.
+table, several connections at once on PostgreSQL) and placed on dense week x SKU-location
+grids.
 A SKU-location (a *slot*) is one with a stock position in the range; slots are numbered in
 the order of their cell (location x category x segment), so a cell's slots are contiguous.
 Rows of other SKU-locations are left out, except expedites and write-offs, which count by
@@ -12,12 +13,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from django.db import connection
-from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from demand.models import DemandHistory, Forecast
+from governance.kpis.keys import (
+    DENSE_PAIRS,
+    SEGMENTS,
+    KeyCodec,
+    Pairs,
+    Slots,
+    column_sql,
+    days_since_sql,
+    key_codec,
+    slots_of,
+)
 from governance.kpis.models import Expedite, WriteOff
 from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy, InventoryPosition, Item, Location
@@ -28,57 +39,8 @@ from supply.models import Receipt
 
 EXCESS_WEEKS = 26
 """Weeks of demand before a week whose average sets the cover limit of excess stock."""
-SEGMENTS = ("", *(abc + xyz for abc in "ABC" for xyz in "XYZ"))
 BLOCK_ROWS = 1 << 23
 """Rows placed on a grid at a time (bounds the temporaries)."""
-DENSE_PAIRS = 1 << 28
-"""Up to this many item x location combinations, pairs are looked up in dense tables."""
-
-
-@dataclass(frozen=True)
-class Pairs:
-    """Maps (item, location) to its slot (-1 if none) and its cell. Items and locations are
-    ranked by id; a *combo* is item rank x locations + location rank."""
-
-    item_ids: np.ndarray  # sorted
-    location_ids: np.ndarray  # sorted
-    item_category: np.ndarray  # category code per item rank
-    combo_segment: np.ndarray  # segment code (index in SEGMENTS) per combo
-    n_categories: int
-
-    def combos(self, item_id: np.ndarray, location_id: np.ndarray) -> np.ndarray:
-        """Combo of each pair; -1 where the item or the location is unknown."""
-        items = _rank(self.item_ids, item_id)
-        locations = _rank(self.location_ids, location_id)
-        combo = items.astype(np.int64) * len(self.location_ids) + locations
-        return np.where((items < 0) | (locations < 0), -1, combo)
-
-    def cell_codes(self, combo: np.ndarray) -> np.ndarray:
-        """A sortable code per combo: (location rank, category, segment)."""
-        item, location = np.divmod(combo, len(self.location_ids))
-        code = location * self.n_categories + self.item_category[item]
-        return code * len(SEGMENTS) + self.combo_segment[combo]
-
-    def cell_parts(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(location id, category code, segment code) of cell codes."""
-        rest, segment = np.divmod(code, len(SEGMENTS))
-        location, category = np.divmod(rest, self.n_categories)
-        return self.location_ids[location], category, segment
-
-
-def _rank(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Index of each wanted id in ``sorted_ids`` (-1 where absent); a dense table for small
-    ids, else a binary search."""
-    wanted = np.asarray(wanted, dtype=np.int64)
-    if not len(sorted_ids):
-        return np.full(len(wanted), -1, dtype=np.int64)
-    top = int(sorted_ids[-1])
-    if top < DENSE_PAIRS:
-        table = np.full(top + 2, -1, dtype=np.int64)
-        table[sorted_ids] = np.arange(len(sorted_ids))
-        return table[np.clip(wanted, -1, top + 1)]
-    index = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
-    return np.where(sorted_ids[index] == wanted, index, -1)
 
 
 @dataclass
@@ -106,46 +68,6 @@ class KpiInputs:
     def n_slots(self) -> int:
         """Number of SKU-locations with a position in the weeks."""
         return len(self.slot_cell)
-
-
-def _days_since(field: str, base: date) -> str:
-    """SQL: whole days from ``base`` to the date column ``field`` (non-negative)."""
-    if connection.vendor == "sqlite":
-        return f"CAST(julianday({field}) - julianday('{base}') AS INTEGER)"
-    return f"({field} - DATE '{base}')"
-
-
-@dataclass(frozen=True)
-class KeyCodec:
-    """One int64 per (item, location, day): item | location | days-since-base bits, packed
-    by the database, so a row of a big table crosses as two numbers (key, value)."""
-
-    base: date  # a Monday: day 0 of week 0
-    day_bits: int
-    location_bits: int
-
-    def annotate(self, queryset: QuerySet, item: str, location: str, day: str) -> QuerySet:
-        """``queryset`` with the ``key`` of each row (its columns as qualified SQL names)."""
-        shift = self.day_bits
-        sql = (
-            f"(({item} << {shift + self.location_bits}) | ({location} << {shift})"
-            f" | {_days_since(day, self.base)})"
-        )
-        return queryset.annotate(key=RawSQL(sql, [], output_field=BigIntegerField()))
-
-    def split(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(item id, location id, week, weekday) of packed keys."""
-        item = key >> (self.day_bits + self.location_bits)
-        location = (key >> self.day_bits) & ((1 << self.location_bits) - 1)
-        days = key & ((1 << self.day_bits) - 1)
-        week = (days * 74899) >> 19  # days // 7, exact below 65,536 days, without a division
-        return item, location, week, days - 7 * week
-
-
-def _column(model, name: str) -> str:
-    field = model._meta.get_field(name)
-    quote = connection.ops.quote_name
-    return f"{quote(model._meta.db_table)}.{quote(field.column)}"
 
 
 def _monday(day: date) -> date:
@@ -190,7 +112,7 @@ def _decoded(codec: KeyCodec, pairs: Pairs, key: np.ndarray) -> dict[str, np.nda
 
 def _keyed(codec: KeyCodec, queryset: QuerySet, model, day: str) -> QuerySet:
     return codec.annotate(
-        queryset, _column(model, "item"), _column(model, "location"), _column(model, day)
+        queryset, column_sql(model, "item"), column_sql(model, "location"), column_sql(model, day)
     )
 
 
@@ -230,34 +152,7 @@ def _latest_rows(index: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
     return by[last]
 
 
-@dataclass(frozen=True)
-class _Slots:
-    """The SKU-locations with a position, numbered in cell order."""
-
-    of_combo: np.ndarray  # slot per combo, -1 where none
-    combo: np.ndarray  # combo per slot
-    cell_code: np.ndarray  # per slot, nondecreasing
-
-    def __len__(self) -> int:
-        return len(self.combo)
-
-    def of(self, combo: np.ndarray) -> np.ndarray:
-        """The slot of each combo, -1 where none (or the combo is -1: an unknown pair)."""
-        return np.where(combo >= 0, self.of_combo[combo], -1)
-
-
-def _slots(pairs: Pairs, combos: np.ndarray) -> _Slots:
-    present = np.zeros(len(pairs.combo_segment), bool)
-    present[combos] = True
-    combo = np.flatnonzero(present)
-    codes = pairs.cell_codes(combo)
-    order = np.argsort(codes, kind="stable")
-    of_combo = np.full(len(present), -1, dtype=np.int32)
-    of_combo[combo[order]] = np.arange(len(combo), dtype=np.int32)
-    return _Slots(of_combo, combo[order], codes[order])
-
-
-def _grid(shape: tuple[int, int], rows: dict, slots: _Slots, value: str, week0: int = 0):
+def _grid(shape: tuple[int, int], rows: dict, slots: Slots, value: str, week0: int = 0):
     """weeks x slots float32 of ``rows[value]`` (NaN where no row): of several rows in one
     cell, the latest weekday's."""
     grid = np.full(shape, np.nan, dtype=np.float32)
@@ -275,7 +170,7 @@ def _grid(shape: tuple[int, int], rows: dict, slots: _Slots, value: str, week0: 
     return grid
 
 
-def _place(grid, rows: dict, slots: _Slots, values, week0: int = 0, add: bool = False) -> None:
+def _place(grid, rows: dict, slots: Slots, values, week0: int = 0, add: bool = False) -> None:
     """Set ``grid`` (weeks x slots) at each row's week and slot to its value, or ``add`` it
     to what is there (NaN counting as 0). No two rows may fall in one cell."""
     slot = slots.of(rows["combo"])
@@ -296,7 +191,7 @@ def _weekly_rows(codec: KeyCodec, pairs: Pairs, queryset: QuerySet, model, day: 
     return _concatenated(parts)
 
 
-def _demand(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> np.ndarray:
+def _demand(codec: KeyCodec, pairs: Pairs, slots: Slots, shape, end: date) -> np.ndarray:
     """weeks x slots of demand, NaN where no row; rows dated on other days than Mondays are
     summed by week. Added chunk by chunk, as they are read."""
     rows = DemandHistory.objects.filter(period_start__gte=codec.base, period_start__lt=end)
@@ -315,12 +210,12 @@ def _demand(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> n
     return grid
 
 
-def _forecasts(codec: KeyCodec, pairs: Pairs, slots: _Slots, shape, end: date) -> np.ndarray:
+def _forecasts(codec: KeyCodec, pairs: Pairs, slots: Slots, shape, end: date) -> np.ndarray:
     """weeks x slots of the lag-1 forecast: of the forecasts of a week made before it began,
     the one made last."""
     rows = Forecast.objects.filter(
         period_start__gte=codec.base, period_start__lt=end, as_of__lt=F("period_start")
-    ).annotate(made=RawSQL(_days_since(_column(Forecast, "as_of"), codec.base), []))
+    ).annotate(made=RawSQL(days_since_sql(column_sql(Forecast, "as_of"), codec.base), []))
     forecasts = _weekly_rows(codec, pairs, rows, Forecast, "period_start",
                              {"quantity": "float", "made": "int"})  # fmt: skip
     slot = slots.of(forecasts["combo"])
@@ -339,11 +234,7 @@ def _paired(queryset: QuerySet, item: str, location: str, columns: dict[str, str
     return _concatenated(list(scan_columns(rows, columns)))
 
 
-def _week_of(days: np.ndarray, first: date) -> np.ndarray:
-    return (days - np.datetime64(first, "D")).astype(np.int64) // 7
-
-
-def _receipts(pairs: Pairs, slots: _Slots, first: date, end: date) -> tuple:
+def _receipts(pairs: Pairs, slots: Slots, first: date, end: date) -> tuple:
     """(week, slot, units) of the receipts in the weeks at a SKU-location with a position,
     by week."""
     rows = _paired(
@@ -353,13 +244,13 @@ def _receipts(pairs: Pairs, slots: _Slots, first: date, end: date) -> tuple:
         {"receipt_date": "date", "quantity": "float"},
     )
     slot = slots.of(pairs.combos(rows["pair_item"], rows["pair_location"]))
-    week = _week_of(rows["receipt_date"], first)
+    week = _days_from(rows["receipt_date"], first) // 7
     kept = np.flatnonzero(slot >= 0)
     order = kept[np.argsort(week[kept], kind="stable")]
     return week[order], slot[order], rows["quantity"][order]
 
 
-def _policies(pairs: Pairs, slots: _Slots, first: date, end: date) -> tuple:
+def _policies(pairs: Pairs, slots: Slots, first: date, end: date) -> tuple:
     """(first week, end week, slot, max level) of the active policies in force on a Monday
     of the weeks; of overlapping ones, the later start wins from its start."""
     open_end = date(9999, 12, 31)
@@ -409,7 +300,7 @@ def _events(pairs: Pairs, first: date, end: date) -> dict[str, dict[str, np.ndar
     return events
 
 
-def _cell_sums(held: dict, slots: _Slots, events: dict, cells: np.ndarray, weeks: int,
+def _cell_sums(held: dict, slots: Slots, events: dict, cells: np.ndarray, weeks: int,
                lookback: int, unit_cost: np.ndarray, weekday) -> dict[str, np.ndarray]:  # fmt: skip
     """weeks x cells sums of what is not per slot: stock in transit at cost, backorders,
     expedites and write-offs."""
@@ -455,17 +346,6 @@ def week_range(first: date, last: date) -> list[date]:
     return [start + timedelta(weeks=k) for k in range((stop - start).days // 7 + 1)]
 
 
-def _codec(base: date, weeks: int, pairs: Pairs) -> KeyCodec:
-    if weeks * 7 >= 2**16:
-        raise ValueError(f"{weeks:,} weeks at once: more than KPIs compute in one go.")
-    top_location = int(pairs.location_ids.max(initial=1))
-    codec = KeyCodec(base, (weeks * 7).bit_length(), top_location.bit_length())
-    top_item = int(pairs.item_ids.max(initial=1))
-    if top_item.bit_length() + codec.day_bits + codec.location_bits > 62:
-        raise ValueError("Item and location ids too large to pack in one 64-bit key.")
-    return codec
-
-
 def kpi_inputs(*, first: date, last: date, obsolete_weeks: int) -> KpiInputs:
     """The inputs of the weeks from ``first``'s to ``last``'s (a handful of scans, whatever
     the size), with ``obsolete_weeks`` (and at least 26) weeks of demand before them."""
@@ -473,9 +353,9 @@ def kpi_inputs(*, first: date, last: date, obsolete_weeks: int) -> KpiInputs:
     lookback = max(EXCESS_WEEKS, obsolete_weeks - 1)
     first, end = weeks[0], weeks[-1] + timedelta(weeks=1)
     pairs, item_cost, item_price, categories = _pairs()
-    codec = _codec(first - timedelta(weeks=lookback), len(weeks) + lookback, pairs)
+    codec = key_codec(first - timedelta(weeks=lookback), len(weeks) + lookback, pairs)
     held = _position_rows(codec, pairs, first, end)
-    slots = _slots(pairs, held["combo"][held["combo"] >= 0])
+    slots = slots_of(pairs, held["combo"][held["combo"] >= 0])
     shape, long_shape = (len(weeks), len(slots)), (len(weeks) + lookback, len(slots))
     weekday = None
     if len(held["weekday"]) and held["weekday"].min() != held["weekday"].max():
