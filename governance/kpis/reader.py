@@ -2,11 +2,9 @@
 
 Positions, demand and forecasts are read whole (``sop_platform.scan``: one pass over each
 table, several connections at once on PostgreSQL) and placed on dense week x SKU-location
-grids.
-A SKU-location (a *slot*) is one with a stock position in the range; slots are numbered in
-the order of their cell (location x category x segment), so a cell's slots are contiguous.
-Rows of other SKU-locations are left out, except expedites and write-offs, which count by
-their date and cell whatever the stock. Definitions: docs/kpis.md.
+grids. A SKU-location (a *slot*, governance.kpis.keys) is one with a stock position in the
+range. Rows of other SKU-locations are left out, except expedites and write-offs, which
+count by their date and cell whatever the stock. Definitions: docs/kpis.md.
 """
 
 from dataclasses import dataclass
