@@ -23,6 +23,8 @@ from inventory.models import InventoryPosition
 from sop_platform.bulk.writer import bulk_writer
 
 REFRESH_PERMISSION = "governance.refresh_kpis"
+WEEK_LOCK = 7_415_013
+"""PostgreSQL advisory lock class serialising writers of one week's cells (with the week)."""
 TASK = "governance.kpis.tasks.kpi_refresh_task"
 
 
@@ -57,6 +59,11 @@ def _written(monday: date, cells: dict[str, np.ndarray], inputs, now) -> int:
         "computed_at": now,
     }
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # a concurrent refresh of the week waits, then
+            with connection.cursor() as cursor:  # replaces these cells (no duplicate key)
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_LOCK, monday.toordinal()]
+                )
         KpiSnapshot.objects.filter(period_start=monday).delete()
         if len(kept):
             bulk_writer(connection).write(KpiSnapshot, columns)

@@ -1,16 +1,18 @@
 """KPI refreshes: who may start one, the default weeks, progress and outcome recorded on the
 refresh, failures kept with their error, the django-q2 task and manage.py kpi_snapshots."""
 
+import threading
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 
 from governance.choices import KpiRefreshStatus
 from governance.kpis.models import KpiRefresh, KpiSnapshot
-from governance.kpis.services import kpi_refresh_start
+from governance.kpis.services import kpi_refresh_start, kpi_snapshots_compute
 from governance.kpis.tasks import kpi_refresh_task
 from inventory.models import InventoryPosition
 from tests.factories import make_item, make_location
@@ -95,3 +97,26 @@ def test_command_computes_or_queues():
 def test_command_reports_bad_input():
     with pytest.raises(CommandError, match="no stock positions"):
         call_command("kpi_snapshots", "--sync")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("kpi_network")
+def test_concurrent_refreshes_of_the_same_weeks():
+    failures = []
+
+    def compute() -> None:
+        try:
+            kpi_snapshots_compute(first=W[0], last=W[3])
+        except Exception as error:  # the assertion below reports it
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=compute) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert KpiSnapshot.objects.count() == 15  # one copy of each week's cells
