@@ -37,7 +37,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 # Figures go to docs/benchmarks.md. All but the first three need PostgreSQL (about an hour and
-# 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB).
+# 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB, bench/kpis.py
+# about 35 minutes and 45 GB, which it drops at the end).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py
 	$(PY) bench/real_demand.py
