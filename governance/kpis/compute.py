@@ -10,7 +10,7 @@ import numpy as np
 
 from governance.kpis.definitions import WEEKS_PER_YEAR
 from governance.kpis.reader import EXCESS_WEEKS, KpiInputs
-from governance.kpis.weekly import excess_units, weekly_service
+from governance.kpis.weekly import excess_units, or_zero, stock_of, weekly_service
 
 SLOT_COMPONENTS = (
     "sku_locations",
@@ -61,7 +61,7 @@ class _Windows:
         """Whether each week of ``rows`` had demand or a forecast above zero."""
         rows = list(rows)
         demand, forecast = self.inputs.demand[rows], self.inputs.forecast[rows]
-        return (np.nan_to_num(demand) > 0) | (np.nan_to_num(forecast) > 0)
+        return (demand > 0) | (forecast > 0)  # NaN compares False
 
     def weekly_demand(self) -> np.ndarray:
         """Average weekly demand over the weeks with a demand row among the 26 before."""
@@ -78,7 +78,7 @@ class _Windows:
         """Move both windows from ``week`` to the next week."""
         row = week + self.inputs.lookback
         demand = self.inputs.demand
-        self.total += np.nan_to_num(demand[row]) - np.nan_to_num(demand[row - EXCESS_WEEKS])
+        self.total += or_zero(demand[row]) - or_zero(demand[row - EXCESS_WEEKS])
         self.rows += ~np.isnan(demand[row])
         self.rows -= ~np.isnan(demand[row - EXCESS_WEEKS])
         if row + 1 < len(demand):
@@ -117,7 +117,7 @@ def _slot_values(inputs, week, windows, policies, parameters) -> dict[str, np.nd
     present = ~np.isnan(on_hand)
     demand = np.where(present, inputs.demand[week + inputs.lookback], np.nan)
     service = weekly_service(demand=demand, on_hand=on_hand, receipts=_receipts(inputs, week))
-    stock = np.maximum(np.nan_to_num(on_hand), 0)
+    stock = stock_of(on_hand)
     value = stock * inputs.unit_cost
     excess = excess_units(
         on_hand=on_hand,
@@ -129,14 +129,14 @@ def _slot_values(inputs, week, windows, policies, parameters) -> dict[str, np.nd
     measured = ~np.isnan(forecast) & ~np.isnan(demand)
     error = np.where(measured, np.abs(forecast - demand), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ape = measured & (np.nan_to_num(demand) > 0)
+        ape = measured & (demand > 0)
         return {
             "sku_locations": present,
             "demand_periods": service.demand_period,
             "filled_periods": service.filled,
             "stockout_periods": service.stockout,
             "forecast_ape_rows": ape,
-            "demand_units": np.nan_to_num(demand),
+            "demand_units": or_zero(demand),
             "shipped_units": service.shipped,
             "on_hand_units": stock,
             "inventory_value": value,

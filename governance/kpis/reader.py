@@ -28,6 +28,7 @@ from governance.kpis.keys import (
     slots_of,
 )
 from governance.kpis.models import Expedite, WriteOff
+from governance.kpis.weekly import or_zero
 from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy, InventoryPosition, Item, Location
 from inventory.runs.models import SkuLocationSegment
@@ -176,7 +177,7 @@ def _place(grid, rows: dict, slots: Slots, values, week0: int = 0, add: bool = F
     kept = (slot >= 0) & (week >= 0) & (week < grid.shape[0])
     index, values = week[kept] * grid.shape[1] + slot[kept], values[kept]
     flat = grid.reshape(-1)
-    flat[index] = np.nan_to_num(flat[index]) + values if add else values
+    flat[index] = or_zero(flat[index]) + values if add else values
 
 
 def _weekly_rows(codec: KeyCodec, pairs: Pairs, queryset: QuerySet, model, day: str,
@@ -204,7 +205,7 @@ def _demand(codec: KeyCodec, pairs: Pairs, slots: Slots, shape, end: date) -> np
         index = part["week"][slot >= 0].astype(np.int64) * shape[1] + slot[slot >= 0]
         cells, at = np.unique(index, return_inverse=True)
         flat = grid.reshape(-1)
-        flat[cells] = np.nan_to_num(flat[cells]) + np.bincount(at, quantity[slot >= 0])
+        flat[cells] = or_zero(flat[cells]) + np.bincount(at, quantity[slot >= 0])
     return grid
 
 
@@ -360,7 +361,7 @@ def kpi_inputs(*, first: date, last: date, obsolete_weeks: int) -> KpiInputs:
         held["weekday_value"] = held["weekday"].astype(np.float32)
         weekday = _grid(shape, held, slots, "weekday_value", week0=lookback)
     item = slots.combo // len(pairs.location_ids)
-    cost = np.nan_to_num(item_cost[item], nan=0.0)
+    cost = or_zero(item_cost[item])
     events = _events(pairs, first, end)
     cells = np.unique(np.concatenate([slots.cell_code, *(e["code"] for e in events.values())]))
     location, category, segment = pairs.cell_parts(cells)

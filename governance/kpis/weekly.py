@@ -27,28 +27,37 @@ class WeeklyService:
     stockout: np.ndarray
 
 
+def stock_of(on_hand: np.ndarray) -> np.ndarray:
+    """Units on hand counted as stock: max(on hand, 0), NaN (no position) as 0."""
+    return np.fmax(np.asarray(on_hand, dtype=float), 0.0)  # fmax: NaN loses to 0
+
+
+def or_zero(values: np.ndarray | float) -> np.ndarray:
+    """``values`` with NaN as 0 (cheaper than np.nan_to_num, which also looks for inf)."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.isnan(values), 0.0, values)
+
+
 def weekly_service(
     *, demand: np.ndarray, on_hand: np.ndarray, receipts: np.ndarray | float = 0.0
 ) -> WeeklyService:
     """Shipments, filled weeks and stock-outs of each SKU-location-week from its demand, the
     stock on hand opening the week (may be negative) and the units received in it."""
-    demand = np.nan_to_num(np.asarray(demand), nan=0.0)
-    on_hand = np.asarray(on_hand)
-    available = np.maximum(np.nan_to_num(on_hand, nan=0.0), 0) + np.nan_to_num(receipts, nan=0.0)
-    shipped = np.minimum(demand, available)
+    demand, stock = or_zero(demand), stock_of(on_hand)
+    shipped = np.minimum(demand, stock + or_zero(receipts))
     demand_period = demand > 0
     return WeeklyService(
         shipped=shipped,
         demand_period=demand_period,
         filled=demand_period & (shipped >= demand),
-        stockout=demand_period & ~(np.nan_to_num(on_hand, nan=0.0) > 0),
+        stockout=demand_period & ~(stock > 0),
     )
 
 
 def days_of_cover(*, on_hand: np.ndarray, weekly_demand: np.ndarray) -> np.ndarray:
     """Days the stock on hand lasts at a weekly demand rate: max(on hand, 0) / (demand / 7);
     infinite where there is stock and no demand, 0 where there is no stock."""
-    stock = np.maximum(np.nan_to_num(np.asarray(on_hand, dtype=float), nan=0.0), 0)
+    stock = stock_of(on_hand)
     daily = np.asarray(weekly_demand, dtype=float) / 7.0
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(stock > 0, stock / daily, 0.0)
@@ -59,7 +68,7 @@ def excess_units(
 ) -> np.ndarray:
     """Units on hand beyond the policy's max level, or, where there is no policy (NaN max),
     beyond ``cover_days`` days of the average weekly demand; none where neither is known."""
-    stock = np.maximum(np.nan_to_num(np.asarray(on_hand, dtype=float), nan=0.0), 0)
+    stock = stock_of(on_hand)
     limit = np.where(
         np.isnan(max_level), np.asarray(weekly_demand, dtype=float) * cover_days / 7.0, max_level
     )
