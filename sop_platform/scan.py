@@ -25,8 +25,9 @@ ROWS_PER_CHUNK = 1_000_000
 (larger ones are mapped afresh each time: at 4M rows a chunk the process spent 3 times as
 long in the kernel, faulting pages in); PostgreSQL caps an array at 1 GB."""
 READERS = 4
-"""Connections reading chunks at once: on 2 cores, 4 beat 2 (1M SKU-location-weeks of
-positions, 104M rows: 47 s against 55-65 s), the scans' waits for the disk overlapping."""
+"""Connections reading chunks at once: on 2 cores, 4 beat 2 (the positions of 1M
+SKU-locations x 104 weeks, 104M rows: 47 s against 55-65 s), their waits for the disk
+overlapping."""
 EPOCH = date(1970, 1, 1)
 _SQL_KINDS = {"int": "int8", "float": "float8"}
 _ELEMENTS = {20: ">i8", 701: ">f8", 23: ">i4"}  # int8, float8, int4 (dates as epoch days)
