@@ -158,7 +158,9 @@ def test_a_failing_batch_is_reported_and_the_others_finish(demo_network, cluster
 
 
 def test_batches_over_the_time_limit_fail_and_the_run_ends(demo_network, cluster):
-    cluster(timeout=1, RUN_WORKER_DELAY="3")
+    # The limit applies to the planning task too: 4 s leaves it room on a busy machine (1 s
+    # did not, once the demo had weekly stock history); each batch sleeps past it.
+    cluster(timeout=4, RUN_WORKER_DELAY="8")
     run = policy_run_start(scope=RunScope(), parameters={"batch_size": 45})
     run = _wait_for(run, lambda r: r.status in FINISHED)
     assert run.status == RunStatus.FAILED
