@@ -3,9 +3,22 @@
 from django.db import models
 
 from demand.choices import ForecastKind
+from demand.consensus.models import ForecastOverride, ForecastSettings, Promotion
+from demand.runs.models import ForecastBatch, ForecastFit, ForecastRun
 from inventory.models import Item, Location
 from sop_platform.constraints import non_negative
 from sop_platform.provenance import LoadedRecord
+
+__all__ = [
+    "DemandHistory",
+    "Forecast",
+    "ForecastBatch",
+    "ForecastFit",
+    "ForecastOverride",
+    "ForecastRun",
+    "ForecastSettings",
+    "Promotion",
+]
 
 
 class DemandHistory(LoadedRecord):
@@ -36,7 +49,8 @@ class Forecast(LoadedRecord):
     """Forecast of one period made on ``as_of``.
 
     Natural key: (item, location, period_start, kind, as_of). Keeping every as-of version lets
-    later runs compare lagged forecasts with actuals to measure forecast error.
+    later runs compare lagged forecasts with actuals to measure forecast error. Statistical
+    forecasts of a forecast run carry their prediction interval (``lower``, ``upper``).
     """
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, db_index=False)  # see DemandHistory
@@ -46,6 +60,16 @@ class Forecast(LoadedRecord):
     kind = models.CharField(max_length=12, choices=ForecastKind.choices)
     as_of = models.DateField(help_text="Date the forecast was made (its version).")
     version = models.CharField(max_length=40, blank=True, help_text="Label of the plan, if any.")
+    lower = models.FloatField(null=True, blank=True, help_text="Prediction interval's low end.")
+    upper = models.FloatField(null=True, blank=True, help_text="Prediction interval's high end.")
+    run = models.ForeignKey(
+        "demand.ForecastRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="forecasts",
+        help_text="The forecast run that computed it (statistical forecasts).",
+    )
 
     class Meta:
         ordering = ["item", "location", "period_start", "kind", "as_of"]

@@ -25,12 +25,20 @@ class ExceptionKind(models.TextChoices):
     FORECAST_BIAS = "forecast_bias", "Forecast bias"
     SERVICE_BELOW_TARGET = "service_below_target", "Service below target"
     RECEIPT_TIMING = "receipt_timing", "Receipts off their promised date"
+    FORECAST_ERROR = "forecast_error", "Forecast error above limit"
 
 
 RUN_EXCEPTION_KINDS = [
     (value, label)
     for value, label in ExceptionKind.choices
-    if value not in ("days_on_hand", "forecast_bias", "service_below_target", "receipt_timing")
+    if value
+    not in (
+        "days_on_hand",
+        "forecast_bias",
+        "service_below_target",
+        "receipt_timing",
+        "forecast_error",
+    )
 ]
 """The kinds optimization runs raise (and ``ExceptionRule`` governs)."""
 
@@ -83,6 +91,7 @@ class EscalationKind(models.TextChoices):
     FORECAST_BIAS = "forecast_bias", "Forecast bias"
     SERVICE_BELOW_TARGET = "service_below_target", "Service below target"
     RECEIPT_TIMING = "receipt_timing", "Receipts off their promised date"
+    FORECAST_ERROR = "forecast_error", "Forecast error above limit"
 
 
 class KpiRefreshStatus(models.TextChoices):

@@ -267,6 +267,7 @@ from inventory.runs.models import (  # noqa: E402, F401
     NetworkSegmentation,
     PolicyRecommendation,
     PolicyRun,
+    RecommendationPeriod,
     RunBatch,
     RunLogEntry,
     SkuLocationSegment,

@@ -158,6 +158,14 @@ class PolicyRecommendation(models.Model):
     demand_periods = models.PositiveSmallIntegerField(default=0)
     capped_periods = models.PositiveSmallIntegerField(default=0)
     demand_pattern = models.CharField(max_length=12, blank=True)
+    demand_source = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="Where the demand level came from: history, statistical or consensus forecast.",
+    )
+    forecast_mean = models.FloatField(
+        null=True, blank=True, help_text="Forecast units per period over lead time + review."
+    )
     lead_time_mean = models.FloatField(null=True, blank=True, help_text="Periods.")
     lead_time_sd = models.FloatField(null=True, blank=True, help_text="Periods.")
     lead_time_basis = models.CharField(max_length=8, choices=LeadTimeBasis.choices)
@@ -242,6 +250,33 @@ class PolicyRecommendation(models.Model):
 
     def __str__(self) -> str:
         return f"Run #{self.run_id}: {self.item_id}@{self.location_id}"
+
+
+class RecommendationPeriod(models.Model):
+    """A time-phased recommendation: the levels for one future period of a seasonal or promoted
+    SKU-location, from the forecast of the lead time + review that period starts
+    (docs/runs.md, "Time-phased policies")."""
+
+    recommendation = models.ForeignKey(
+        PolicyRecommendation, on_delete=models.CASCADE, related_name="periods"
+    )
+    period_start = models.DateField()
+    forecast = models.FloatField(help_text="Forecast demand of the period, units.")
+    is_promotion = models.BooleanField(default=False)
+    safety_stock = models.FloatField(null=True, blank=True)
+    reorder_point = models.FloatField(null=True, blank=True)
+    order_up_to = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recommendation", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "period_start"], name="recommendationperiod_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} {self.period_start}"
 
 
 class NetworkSegmentation(models.Model):
