@@ -31,6 +31,10 @@ RUN_GRANTS = [
     "inventory.start_policyrun",
     "governance.change_planningexception",
     "governance.add_policyproposal",
+    "demand.start_forecastrun",
+    "demand.add_forecastoverride",
+    "demand.add_promotion",
+    "demand.change_promotion",
 ]
 # The monthly cycle: managers and executives answer the diagnostic checks no evidence settles
 # and close a signed-off cycle; only executives edit the scorecard and sign off.
@@ -39,6 +43,7 @@ _EXTRA_GRANTS: dict[str, list[str]] = {
     Role.PLANNER: RUN_GRANTS,
     Role.MANAGER: [
         "governance.decide_policyproposal",
+        "demand.approve_forecastoverride",
         "governance.add_publicationbatch",
         "governance.add_sopcycle",
         "governance.close_sopcycle",

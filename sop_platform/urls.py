@@ -40,6 +40,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("sop_platform.api.urls")),
     path("", include("governance.urls")),
+    path("", include("demand.urls")),
     path("", include("inventory.urls")),
 ]
 
