@@ -1,9 +1,12 @@
 """Reads of the demand app."""
 
-import numpy as np
-from django.db.models import QuerySet
+from datetime import date
 
-from demand.models import Forecast
+import numpy as np
+from django.db.models import Q, QuerySet
+
+from demand.choices import ForecastKind
+from demand.models import Forecast, Promotion
 from sop_platform.arrays import query_columns
 
 FORECAST_COLUMNS = {
@@ -29,3 +32,45 @@ def forecasts_latest_before_period(*, forecasts: QuerySet[Forecast]) -> dict[str
     first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
     chosen = ahead[order[first]]
     return {name: values[chosen] for name, values in rows.items()}
+
+
+FORWARD_RANK = {ForecastKind.CONSENSUS.value: 0, ForecastKind.STATISTICAL.value: 1}
+"""Which kind a forward forecast prefers: the approved consensus, else the statistical one."""
+
+
+def forecasts_forward(*, forecasts: QuerySet[Forecast], as_of: date) -> dict[str, np.ndarray]:
+    """Of ``forecasts``, per SKU-location and period the figure the plan stands on at
+    ``as_of``: the consensus made last on or before ``as_of``, else the statistical forecast
+    made last on or before it (sales input is not the plan); one query. Columns as in
+    :data:`FORECAST_COLUMNS` plus ``kind``, rows in no particular order; the caller limits
+    ``forecasts`` to the periods and SKU-locations it wants."""
+    chosen = forecasts.filter(as_of__lte=as_of, kind__in=list(FORWARD_RANK)).order_by()
+    rows = query_columns(chosen, {**FORECAST_COLUMNS, "kind": "text"})
+    key = (rows["item_id"] << 32) | rows["location_id"]
+    period = rows["period_start"].astype(np.int64)
+    rank = np.array([FORWARD_RANK[kind] for kind in rows["kind"]], dtype=np.int64)
+    order = np.lexsort((-rows["as_of"].astype(np.int64), rank, period, key))
+    first = np.ones(len(order), bool)  # per (SKU-location, period): the preferred one first
+    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
+    picked = order[first]
+    return {name: values[picked] for name, values in rows.items()}
+
+
+PROMOTION_COLUMNS = {"item_id": "int", "location_id": "float", "start": "date", "end": "date"}
+"""A promotion's location is NULL (float NaN) when it covers every location of the item."""
+
+
+def promotions_between(
+    *, item_from: int, item_to: int, start: date, end: date, location_ids=()
+) -> dict[str, np.ndarray]:
+    """The promotions of items in [``item_from``, ``item_to``] overlapping [``start``,
+    ``end``), at one of ``location_ids`` (any location when empty) or at every location;
+    one query. Columns as in :data:`PROMOTION_COLUMNS`."""
+    promotions = Promotion.objects.filter(
+        item_id__gte=item_from, item_id__lte=item_to, start__lt=end, end__gte=start
+    )
+    if location_ids:
+        promotions = promotions.filter(
+            Q(location__isnull=True) | Q(location_id__in=list(location_ids))
+        )
+    return query_columns(promotions, PROMOTION_COLUMNS)

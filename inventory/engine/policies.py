@@ -143,6 +143,28 @@ def _completed(
     return _blank(result, blocked, no_position)
 
 
+def order_now(
+    inputs: PolicyInputs, reorder_point: NDArray, order_quantity: NDArray, order_up_to: NDArray
+) -> dict[str, NDArray]:
+    """The order to place now against given levels (units): inventory position, recommended
+    quantity and periods until the order, as ``compute_policies`` recommends them (the same
+    rounding to MOQ, multiples and capacity); NaN where the inputs block the policy or give
+    no valid stock position. A time-phased policy orders now for the levels of the period
+    its receipt arrives in (docs/runs.md, "Time-phased policies")."""
+    reasons = data_quality_reasons(inputs)
+    blocked = blocked_rows(reasons)
+    skip = blocked | _no_position(reasons)
+    levels = {
+        "reorder_point": reorder_point,
+        "order_quantity": order_quantity,
+        "order_up_to": order_up_to,
+    }
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x = with_stand_ins(inputs, blocked)
+        recommendation, _ = _recommendation(x, _stock_record(inputs, skip), levels)
+    return {name: np.where(skip, np.nan, value) for name, value in recommendation.items()}
+
+
 def _stock_record(inputs: PolicyInputs, rows: NDArray[np.bool_]) -> PolicyInputs:
     """The inputs with harmless stock figures where they are bad (outputs blanked later)."""
     return with_stand_ins(inputs, rows, "on_hand", "on_order", "allocated", "backordered")

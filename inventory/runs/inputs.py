@@ -6,13 +6,18 @@ every array below is aligned with them. No query count depends on the batch size
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from demand.models import DemandHistory, Forecast
-from demand.selectors import forecasts_latest_before_period
+from demand.selectors import (
+    forecasts_forward,
+    forecasts_latest_before_period,
+    promotions_between,
+)
 from governance.choices import OPEN_EXCEPTION_STATUSES, RUN_EXCEPTION_KINDS
 from governance.models import PlanningException
 from inventory.choices import LeadTimeBasis, PolicyStatus
@@ -62,6 +67,12 @@ class BatchInputs:
     current_max_level: np.ndarray  # the active policy's max / order-up-to level
     current_policy_id: np.ndarray  # the active policy's id (NaN where none)
     open_exceptions: dict[str, np.ndarray]  # id, item_id, location_id, kind
+    # Forward forecast (``params.use_forecasts``; None without): rows × horizon periods from
+    # as_of, units per period (NaN = none), the kind each period used ('consensus',
+    # 'statistical', '' = none), whether a promotion covers it.
+    forward: np.ndarray | None = None
+    forward_source: np.ndarray | None = None
+    promotion: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.item_id)
@@ -131,6 +142,7 @@ def batch_inputs(
     lanes = _lead_times(keys, params, *window)
     current = _active_policies(keys, params, *window)
     item_data = _items(items, item_from, item_to)
+    forward = _forward(keys, params, *window) if params.use_forecasts else {}
     return BatchInputs(
         item_id=items,
         location_id=locations,
@@ -141,6 +153,7 @@ def batch_inputs(
         **lanes,
         **current,
         open_exceptions=_open_exceptions(*window),
+        **forward,
     )
 
 
@@ -191,6 +204,59 @@ def _forecasts(keys, params: RunParameters, scope, item_from, item_to) -> np.nda
     queryset = _in_window(scoped(Forecast.objects, scope, item_from, item_to), params)
     rows = forecasts_latest_before_period(forecasts=queryset.filter(as_of__lt=params.as_of))
     return _period_grid(keys, params, rows)
+
+
+def _forward(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:
+    """The forward forecast of each row over ``params.forecast_horizon`` periods from as_of
+    (demand.selectors.forecasts_forward: the consensus, else the statistical baseline, made
+    on or before as_of), its source per period, and the promotion flags (two queries)."""
+    horizon, days = params.forecast_horizon, params.period_days
+    start, end = params.as_of, params.as_of + timedelta(days=days * horizon)
+    ahead = scoped(Forecast.objects, scope, item_from, item_to).filter(
+        period_start__gte=start, period_start__lt=end
+    )
+    rows = forecasts_forward(forecasts=ahead, as_of=params.as_of)
+    row = rows_of(keys, rows["item_id"], rows["location_id"])
+    period = (rows["period_start"] - np.datetime64(start, "D")).astype(np.int64) // days
+    forward = np.full((len(keys), horizon), np.nan)
+    source = np.full((len(keys), horizon), "", dtype="<U11")
+    ok = (row >= 0) & (period >= 0) & (period < horizon)
+    forward[row[ok], period[ok]] = rows["quantity"][ok]
+    source[row[ok], period[ok]] = rows["kind"][ok]
+    return {
+        "forward": forward,
+        "forward_source": source,
+        "promotion": _promoted(keys, params, scope, item_from, item_to),
+    }
+
+
+def _promoted(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
+    """rows × horizon: whether a promotion of the row's item, at its location or at every
+    location, overlaps the period."""
+    horizon, days = params.forecast_horizon, params.period_days
+    starts = np.datetime64(params.as_of, "D") + np.arange(horizon) * days
+    found = promotions_between(
+        item_from=item_from,
+        item_to=item_to,
+        start=params.as_of,
+        end=params.as_of + timedelta(days=days * horizon),
+        location_ids=scope.location_ids,
+    )
+    covers = (found["start"][:, None] < starts + days) & (found["end"][:, None] >= starts)
+    items = keys >> 32
+    everywhere = np.isnan(found["location_id"])
+    # Rows are sorted by (item, location): an item's rows are one run of ``keys``.
+    low = np.searchsorted(items, found["item_id"], side="left")
+    high = np.searchsorted(items, found["item_id"], side="right")
+    one = rows_of(keys, found["item_id"], np.nan_to_num(found["location_id"]).astype(np.int64))
+    low = np.where(everywhere, low, np.where(one >= 0, one, 0))
+    high = np.where(everywhere, high, np.where(one >= 0, one + 1, 0))
+    count = high - low
+    promotion = np.repeat(np.arange(len(count)), count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    flags = np.zeros((len(keys), horizon), bool)
+    np.logical_or.at(flags, low[promotion] + offset, covers[promotion])
+    return flags
 
 
 def _positions(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:

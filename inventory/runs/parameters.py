@@ -23,6 +23,7 @@ an aggregate fill rate, or the most fill within a stock-value budget (``runs.por
 OPTIMIZED_ONLY = ("aggregate_fill", "budget", "min_service", "max_service", "service_band")
 """Parameters of the optimized mode, refused with service classes."""
 DEFAULT_BACKTEST_PERIODS = 13
+DEFAULT_FORECAST_HORIZON = 26
 DEFAULT_SEGMENTATION_MAX_AGE_DAYS = 35
 """A scoped run reuses a stored segmentation at most this old: the monthly run's, plus slack."""
 
@@ -49,6 +50,11 @@ class RunParameters:
     SKU-locations, in (0, 1)) and ``budget`` (expected average stock value, currency); each
     row's fill target stays within [``min_service``, ``max_service``], narrowed to its class's
     target ± ``service_band`` when a band is given. None with service classes.
+
+    ``use_forecasts``: the demand level is the forward forecast (approved consensus, else the
+    statistical baseline) over the lead time + review period, read ``forecast_horizon``
+    periods ahead of ``as_of`` (docs/runs.md, "Forecasts as the demand input"); off, the
+    history's alone.
     """
 
     as_of: date
@@ -73,6 +79,8 @@ class RunParameters:
     max_service: float | None = None
     service_band: float | None = None
     service_classes: dict | None = None
+    use_forecasts: bool = True
+    forecast_horizon: int = DEFAULT_FORECAST_HORIZON
 
     @property
     def optimized(self) -> bool:
@@ -110,7 +118,12 @@ class RunParameters:
         return cls(**{**LEGACY, **data, "as_of": date.fromisoformat(data["as_of"])})
 
 
-LEGACY = {"demand_model": "parametric", "calibrate": False, "backtest_periods": 0}
+LEGACY = {
+    "demand_model": "parametric",
+    "calibrate": False,
+    "backtest_periods": 0,
+    "use_forecasts": False,
+}
 """What a run stored before these parameters existed did."""
 
 
@@ -126,6 +139,7 @@ PARAMETER_LIMITS = {
     "batch_size": (1, 1_000_000),
     "segmentation_max_age_days": (0, 3650),
     "backtest_periods": (0, 520),
+    "forecast_horizon": (1, 156),
 }
 
 
@@ -140,6 +154,9 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     values = {"as_of": _as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
     values |= _model(given.pop("demand_model", None), given.pop("calibrate", None))
     values |= _service_mode(given, values["demand_model"])
+    if given.get("use_forecasts") not in (None, ""):
+        values["use_forecasts"] = _boolean("use_forecasts", given.pop("use_forecasts"))
+    given.pop("use_forecasts", None)
     for name, value in given.items():
         values[name] = _number(name, value)
     if "backtest_periods" not in values:  # a short history replays all of it by default
@@ -233,6 +250,7 @@ INTEGER_PARAMETERS = (
     "batch_size",
     "segmentation_max_age_days",
     "backtest_periods",
+    "forecast_horizon",
 )
 
 

@@ -25,10 +25,12 @@ from inventory.engine.flags import BLOCKING, reason_codes
 from inventory.engine.from_history import policies_from_history
 from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
 from inventory.engine.portfolio import PortfolioCurves
+from inventory.runs.forecast_level import ForecastLevel, at_level, forecast_level
 from inventory.runs.history_model import history_policies
 from inventory.runs.inputs import BatchInputs
 from inventory.runs.order_dates import order_dates
 from inventory.runs.parameters import RunParameters
+from inventory.runs.phased import Model, period_columns, phased_policies, pre_built
 from inventory.runs.portfolio import curves_of, portfolio_policies
 from inventory.runs.replay import replay_sums
 from sop_platform.arrays import ids_or_none
@@ -48,6 +50,7 @@ class PlannedBatch:
     blocked: np.ndarray
     replay: dict[str, float] = field(default_factory=dict)  # sums: see runs.replay
     portfolio: dict[str, float] = field(default_factory=dict)  # optimized: runs.portfolio.SUMS
+    periods: dict[str, np.ndarray] = field(default_factory=dict)  # runs.phased.period_columns
 
 
 @dataclass
@@ -127,9 +130,15 @@ def portfolio_rows(
     """The history, the engine inputs (demand left NaN) and the class targets of the rows
     :func:`plan_batch` plans: what an optimized run's curves are computed from, in both
     passes."""
+    rows, x, target = _portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
+    return inputs.history[rows], x, target
+
+
+def _portfolio_rows(inputs, params, cutoffs, segments, stored_segment):
+    """(rows planned, their engine inputs with demand left NaN, their class targets)."""
     _, segment, rows = _kept(inputs, params, cutoffs, segments, stored_segment)
     _, target, kind = _service(segment[rows], params)
-    return inputs.history[rows], _engine_inputs(inputs, params, rows, target, kind), target
+    return rows, _engine_inputs(inputs, params, rows, target, kind), target
 
 
 def batch_curves(
@@ -141,9 +150,13 @@ def batch_curves(
     calibration: Calibration | None = None,
 ) -> PortfolioCurves | None:
     """Pass 1 of an optimized run's batch: the curves of the rows it plans (None without
-    rows); ``runs.portfolio.step_summary`` sums them up."""
-    history, x, target = portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
-    return curves_of(history, x, target, params, calibration) if len(x) else None
+    rows), at their forecast's level as pass 2 plans them; ``runs.portfolio.step_summary``
+    sums them up."""
+    rows, x, target = _portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
+    if not len(x):
+        return None
+    history, mean = at_level(inputs.history[rows], _level(inputs, rows, x).mean)
+    return curves_of(history, replace(x, demand_mean=mean), target, params, calibration)
 
 
 def calibration_rows(
@@ -154,8 +167,8 @@ def calibration_rows(
     stored_segment: np.ndarray | None = None,
 ) -> tuple[np.ndarray, PolicyInputs]:
     """The history and the engine inputs of the rows :func:`plan_batch` would plan with the
-    history model, before calibration and without forecast errors (the demand is the
-    history's alone): what the run's calibration measures."""
+    history model, before calibration, without forecast errors and without the forward
+    forecast (the demand is the history's alone): what the run's calibration measures."""
     history, x, _ = portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
     if params.optimized:  # the optimized targets are fill rates: calibrate those
         x = replace(x, service_type=np.full(len(x), "fill"))
@@ -217,9 +230,10 @@ def _engine_inputs(inputs: BatchInputs, params: RunParameters, rows, target, kin
 
 class _Policies(NamedTuple):
     """The engine's result, the demand columns behind it, the inputs it was computed from,
-    the target and type each row was planned for, an optimized batch's sums, and how the same
-    model at the same targets is fitted on a shorter history (None: the parametric model,
-    whose demand figures come from the whole window)."""
+    the target and type each row was planned for, an optimized batch's sums, the rows'
+    forecast level, the same model at any demand level (``runs.phased.Model``: the
+    time-phased levels), and how the same model at the same targets is fitted on a shorter
+    history (None: the parametric model, whose demand figures come from the whole window)."""
 
     result: PolicyResult
     columns: dict[str, np.ndarray]
@@ -227,7 +241,16 @@ class _Policies(NamedTuple):
     target: np.ndarray
     kind: np.ndarray
     portfolio: dict[str, float]
+    level: ForecastLevel
+    model: Model
     refit: Callable[[np.ndarray], PolicyResult] | None = None
+
+
+def _level(inputs: BatchInputs, rows: np.ndarray, x: PolicyInputs) -> ForecastLevel:
+    """The forecast level of the planned ``rows`` (engine inputs ``x``)."""
+    forward = [None if a is None else a[rows] for a in (inputs.forward, inputs.forward_source)]
+    promotion = None if inputs.promotion is None else inputs.promotion[rows]
+    return forecast_level(*forward, promotion, x)
 
 
 def _policies(
@@ -241,26 +264,77 @@ def _policies(
 ) -> _Policies:
     """The rows' policies by the run's demand model and service mode: at the class's target
     (``x.service_level``), or, optimized, at the promise the run's threshold gives each row
-    (a fill rate, the row's new target)."""
+    (a fill rate, the row's new target); at the forecast's level where the row has one
+    (runs.forecast_level). The replay's refit stays on the history."""
     target, kind = x.service_level, x.service_type
+    level = _level(inputs, rows, x)
+    history = inputs.history[rows]
+    cover = params.excess_cover_periods
     if params.optimized:
         threshold, curves = optimized
-        history = inputs.history[rows]
-        plan = portfolio_policies(history, x, target, params, calibration, threshold, curves)
+        planned_history, mean = at_level(history, level.mean)
+        given = replace(x, demand_mean=mean)
+        plan = portfolio_policies(
+            planned_history, given, target, params, calibration, threshold, curves
+        )
         fill = np.full(len(rows), "fill")
-        cover = params.excess_cover_periods
-        refit = partial(_refit_portfolio, plan.chosen, cover)
-        return _Policies(plan.result, plan.columns, x, plan.promised, fill, plan.sums, refit)
+        own = replace(plan.chosen, demand_mean=x.demand_mean)  # the history's own level
+        refit = partial(_refit_portfolio, own, cover)
+        model = partial(_portfolio_at, own, history, cover)
+        columns = _forecast_columns(plan.columns, level)
+        return _Policies(
+            plan.result, columns, x, plan.promised, fill, plan.sums, level, model, refit
+        )
     if params.demand_model == "history":
         forecast_sd = np.where(demand.sd_source == "forecast_error", demand.sd, np.nan)[rows]
+        planned_history, mean = at_level(history, level.mean)
         result, columns, used = history_policies(
-            inputs.history[rows], x, forecast_sd, params, calibration
+            planned_history, replace(x, demand_mean=mean), forecast_sd, params, calibration
         )
         refit = partial(_refit_history, x, forecast_sd, params, calibration)
-        return _Policies(result, columns, used, target, kind, {}, refit)
+        own = replace(used, demand_mean=x.demand_mean)
+        model = partial(_history_at, own, history, forecast_sd, params)
+        columns = _forecast_columns(columns, level)
+        return _Policies(result, columns, used, target, kind, {}, level, model, refit)
     x = replace(x, demand_mean=demand.mean[rows], demand_sd=demand.sd[rows])
-    result = compute_policies(x, excess_cover_periods=params.excess_cover_periods)
-    return _Policies(result, _demand_columns(demand, rows), x, target, kind, {})
+    model = partial(_parametric_at, x, cover)
+    result = model(np.arange(len(rows)), level.mean)
+    columns = _forecast_columns(_demand_columns(demand, rows), level)
+    x = replace(x, demand_mean=columns["demand_mean"])
+    return _Policies(result, columns, x, target, kind, {}, level, model)
+
+
+def _forecast_columns(columns: dict[str, np.ndarray], level: ForecastLevel) -> dict:
+    """The demand columns with the forecast's level as the demand mean where a row has one,
+    where it came from and the level itself."""
+    return {
+        **columns,
+        "demand_mean": np.where(level.known, level.mean, columns["demand_mean"]),
+        "demand_source": level.source,
+        "forecast_mean": level.mean,
+    }
+
+
+def _parametric_at(x: PolicyInputs, cover: float, rows: np.ndarray, level: np.ndarray):
+    """The parametric model's policies of ``rows`` at demand ``level`` (NaN: the history's
+    mean)."""
+    mean = np.where(np.isnan(level), x.demand_mean[rows], level)
+    return compute_policies(replace(x.take(rows), demand_mean=mean), excess_cover_periods=cover)
+
+
+def _history_at(x, history, forecast_sd, params, rows: np.ndarray, level: np.ndarray):
+    """The history model's policies of ``rows`` at demand ``level`` (``x``: their inputs at
+    the calibrated targets, demand NaN)."""
+    planned_history, mean = at_level(history[rows], level)
+    given = replace(x.take(rows), demand_mean=mean)
+    return history_policies(planned_history, given, forecast_sd[rows], params, None)[0]
+
+
+def _portfolio_at(chosen: PolicyInputs, history, cover: float, rows, level) -> PolicyResult:
+    """An optimized run's policies of ``rows`` at demand ``level``, at their chosen fill."""
+    planned_history, mean = at_level(history[rows], level)
+    given = replace(chosen.take(rows), demand_mean=mean)
+    return policies_from_history(planned_history, given, excess_cover_periods=cover)
 
 
 def _refit_portfolio(chosen: PolicyInputs, cover: float, history: np.ndarray) -> PolicyResult:
@@ -312,6 +386,9 @@ def _plan(
     x = _engine_inputs(inputs, params, rows, target, kind)
     planned = _policies(inputs, params, demand, rows, x, calibration, optimized)
     result, x, target, kind = planned.result, planned.x, planned.target, planned.kind
+    phased = phased_policies(planned.level, x, planned.model)
+    if phased is not None:
+        result = pre_built(result, phased, x, planned.columns["demand_mean"])
     current = pick(inputs.current_safety_stock)
     with np.errstate(invalid="ignore", divide="ignore"):
         change = (result.safety_stock - current) / current
@@ -366,7 +443,8 @@ def _plan(
         params.backtest_periods,
         target,
     )
-    return PlannedBatch(columns, reasons, exceptions, blocked, replayed, planned.portfolio)
+    periods = period_columns(phased, params.as_of, params.period_days)
+    return PlannedBatch(columns, reasons, exceptions, blocked, replayed, planned.portfolio, periods)
 
 
 def _codes(masks: np.ndarray, extra: np.ndarray | None = None) -> list[list[str]]:

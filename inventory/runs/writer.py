@@ -16,14 +16,16 @@ from governance.choices import DUE_DAYS, ExceptionKind
 from governance.exception_rules import ExceptionRules, exception_rules_current
 from governance.models import PlanningException
 from governance.services import planning_exceptions_close
-from inventory.runs.inputs import pair_keys
+from inventory.runs.inputs import pair_keys, rows_of
 from inventory.runs.models import (
     NetworkSegmentation,
     PolicyRecommendation,
     PolicyRun,
+    RecommendationPeriod,
     SkuLocationSegment,
 )
 from inventory.runs.pipeline import PlannedBatch
+from sop_platform.arrays import query_columns
 from sop_platform.rows import columns_insert, columns_update
 
 
@@ -41,8 +43,42 @@ def recommendations_write(run: PolicyRun, batch_number: int, planned: PlannedBat
     They become their SKU-locations' latest unless a newer run already planned them."""
     PolicyRecommendation.objects.filter(run=run, batch_number=batch_number).delete()
     written = _recommendations_insert(run, batch_number, planned)
+    _periods_insert(run, batch_number, planned)
     _latest_mark(run, batch_number)
     return written
+
+
+def _periods_insert(run: PolicyRun, batch_number: int, planned: PlannedBatch) -> int:
+    """The time-phased periods of the batch's recommendations (runs.phased; deleted with
+    them): one read of the ids just written, one insert."""
+    periods = planned.periods
+    if not len(periods.get("row", ())):
+        return 0
+    written = query_columns(
+        PolicyRecommendation.objects.filter(run=run, batch_number=batch_number),
+        {"id": "int", "item_id": "int", "location_id": "int"},
+    )
+    order = np.argsort(pair_keys(written["item_id"], written["location_id"]))
+    row = periods["row"]
+    found = rows_of(
+        pair_keys(written["item_id"], written["location_id"])[order],
+        planned.columns["item_id"][row],
+        planned.columns["location_id"][row],
+    )
+    columns = {name: _python(periods[name]) for name in PERIOD_FIELDS}
+    return columns_insert(
+        RecommendationPeriod, {"recommendation_id": written["id"][order][found].tolist(), **columns}
+    )
+
+
+PERIOD_FIELDS = (
+    "period_start",
+    "forecast",
+    "is_promotion",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+)
 
 
 def _latest_mark(run: PolicyRun, batch_number: int) -> None:
