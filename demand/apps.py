@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DemandConfig(AppConfig):
@@ -6,3 +7,11 @@ class DemandConfig(AppConfig):
 
     name = "demand"
     verbose_name = "Demand"
+
+    def ready(self) -> None:
+        from demand.runs.schedules import lost_batches_schedule_ensure
+
+        # Forecast batches whose worker died are failed by a schedule, so their runs end.
+        post_migrate.connect(
+            lost_batches_schedule_ensure, sender=self, dispatch_uid="forecast_lost_batches"
+        )

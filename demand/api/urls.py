@@ -1,8 +1,12 @@
 """Read endpoints of the demand app under /api/v1/ (loads are the bulk endpoints)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from demand import filtersets
+from demand.api.forecast_runs import ForecastRunViewSet
+from demand.api.overrides import ForecastOverrideViewSet
+from demand.api.promotions import PromotionLoadView, PromotionReadViewSet
 from demand.models import DemandHistory, Forecast
 from inventory.api.urls import PROVENANCE
 from sop_platform.api.reads import natural_key_serializer, read_viewset
@@ -47,4 +51,11 @@ router.register(
     ),
     basename="forecast",
 )
-urlpatterns = router.urls
+router.register("forecast-runs", ForecastRunViewSet, basename="forecast-run")
+router.register("forecast-overrides", ForecastOverrideViewSet, basename="forecast-override")
+router.register("promotions", PromotionReadViewSet, basename="promotion")
+# Before the router's: "bulk" would otherwise be read as a promotion's id.
+urlpatterns = [
+    path("promotions/bulk/", PromotionLoadView.as_view(), name="promotions-bulk"),
+    *router.urls,
+]
