@@ -9,8 +9,9 @@ from datetime import date
 
 import numpy as np
 
+from demand.accuracy.selectors import lagged_forecasts
+from demand.forecasting.metrics import wape
 from demand.models import Forecast
-from demand.selectors import forecasts_latest_before_period
 from governance.choices import EscalationKind, Severity
 from governance.escalations.models import EscalationRule
 from governance.escalations.reads import (
@@ -92,6 +93,7 @@ def rule_words(rule: EscalationRule) -> str:
     return {
         EscalationKind.DAYS_ON_HAND: f"> +{share}{weeks}",
         EscalationKind.FORECAST_BIAS: f"> ±{share}{weeks}{classes}",
+        EscalationKind.FORECAST_ERROR: f"WAPE > {share}{weeks}{classes}",
         EscalationKind.SERVICE_BELOW_TARGET: (
             f"{f'> {share} ' if rule.threshold else ''}below target × {periods} periods"
         ),
@@ -99,13 +101,13 @@ def rule_words(rule: EscalationRule) -> str:
     }[rule.kind]
 
 
-def _by_week(weeks: np.ndarray, shares: np.ndarray) -> str:
+def _by_week(weeks: np.ndarray, shares: np.ndarray, *, signed: bool = True) -> str:
     """ "; by week: +20 % w/c 9 Nov 2026, +25 % w/c 16 Nov 2026" (one week: nothing)."""
     if len(weeks) < 2:
         return ""
     pairs = zip(weeks, shares, strict=True)
     return "; by week: " + ", ".join(
-        f"{percent(float(s), signed=True)} {week_label(w)}" for w, s in pairs
+        f"{percent(float(s), signed=signed)} {week_label(w)}" for w, s in pairs
     )
 
 
@@ -171,24 +173,36 @@ def _classes(segments: str) -> tuple[np.ndarray, np.ndarray]:
     return keys[order], rows["segment"][keep][order]
 
 
+def _lag_one(
+    rule: EscalationRule, as_of: date, classed: np.ndarray
+) -> tuple[Grid, np.ndarray, np.ndarray]:
+    """(grid, lag-1 forecasts, demand) of the weeks a forecast rule judges, for the
+    SKU-locations of the rule's ABC classes (``classed``: their sorted pair keys; all,
+    classified or not, when the rule names none).
+    The forecast of a week is the plan's made the week before it: the consensus where there
+    is one, else the statistical forecast (demand.accuracy.selectors.lagged_forecasts)."""
+    weeks = complete_weeks(as_of, DEMAND_WEEKS + rule.consecutive_periods - 1)
+    forecasts = Forecast.objects.filter(period_start__range=week_span(weeks))
+    rows = lagged_forecasts(forecasts=forecasts, lag=1)
+    keys = np.unique(pair_keys(rows["item_id"], rows["location_id"]))
+    if rule.segments:
+        keys = keys[np.isin(keys, classed)]
+    grid = Grid(keys, weeks)
+    forecast = grid.place(rows, "period_start", "quantity")
+    return grid, forecast, grid.place(demand_history(weeks), "period_start", "quantity")
+
+
 def forecast_bias(rule: EscalationRule, as_of: date) -> Findings:
     """Forecast bias beyond ±threshold over the 13 weeks to each of the last weeks, for the
     SKU-locations of the rule's ABC classes (all, classified or not, when it names none).
 
     bias = (sum of lag-1 forecasts - sum of demand) / sum of demand, over the weeks with both
-    a forecast (the one made last before the week) and a demand row; the measure is |bias|.
-    Money at risk: |forecast - demand| over the latest 13 weeks at unit cost.
+    a forecast (:func:`_lag_one`) and a demand row; the measure is |bias|. Money at risk:
+    |forecast - demand| over the latest 13 weeks at unit cost.
     """
-    weeks = complete_weeks(as_of, DEMAND_WEEKS + rule.consecutive_periods - 1)
-    forecasts = Forecast.objects.filter(period_start__range=week_span(weeks))
-    rows = forecasts_latest_before_period(forecasts=forecasts)
-    keys = np.unique(pair_keys(rows["item_id"], rows["location_id"]))
     classed, classes = _classes(rule.segments)
-    if rule.segments:
-        keys = keys[np.isin(keys, classed)]
-    grid = Grid(keys, weeks)
-    forecast = grid.place(rows, "period_start", "quantity")
-    demand = grid.place(demand_history(weeks), "period_start", "quantity")
+    grid, forecast, demand = _lag_one(rule, as_of, classed)
+    weeks, keys = grid.weeks, grid.keys
     paired = ~np.isnan(forecast) & ~np.isnan(demand)
     forecast_sum = window_sums(np.where(paired, forecast, np.nan), DEMAND_WEEKS)
     demand_sum = window_sums(np.where(paired, demand, np.nan), DEMAND_WEEKS)
@@ -216,6 +230,47 @@ def forecast_bias(rule: EscalationRule, as_of: date) -> Findings:
         reasons=[
             ["FORECAST_ABOVE_DEMAND" if b > 0 else "FORECAST_BELOW_DEMAND"] for b in bias[:, -1]
         ],
+        details=details,
+    )
+
+
+def forecast_error(rule: EscalationRule, as_of: date) -> Findings:
+    """Forecast error (WAPE) beyond the threshold over the 13 weeks to each of the last
+    weeks, for the SKU-locations of the rule's ABC classes (all when it names none).
+
+    WAPE = Σ|lag-1 forecast - demand| / Σ demand over the weeks with both
+    (demand.forecasting.metrics.wape; forecasts as :func:`_lag_one`), the measure itself; not
+    measurable without demand. Money at risk: Σ|forecast - demand| over the latest 13 weeks at
+    unit cost.
+    """
+    classed, classes = _classes(rule.segments)
+    grid, forecast, demand = _lag_one(rule, as_of, classed)
+    ends = range(DEMAND_WEEKS, len(grid.weeks) + 1)
+    error = np.stack(
+        [wape(demand[:, e - DEMAND_WEEKS : e], forecast[:, e - DEMAND_WEEKS : e]) for e in ends],
+        axis=1,
+    )
+    hit = crossed_in_each(error, rule.threshold)
+    paired = ~np.isnan(forecast[hit, -DEMAND_WEEKS:]) & ~np.isnan(demand[hit, -DEMAND_WEEKS:])
+    off = np.where(paired, np.abs(forecast[hit] - demand[hit])[:, -DEMAND_WEEKS:], 0).sum(axis=1)
+    demand_sum = np.where(paired, demand[hit, -DEMAND_WEEKS:], 0).sum(axis=1)
+    error, at = error[hit], index_in(classed, grid.keys[hit])
+    details = [
+        clipped(
+            f"Forecast error (WAPE) {percent(float(error[i, -1]))} over the {DEMAND_WEEKS} "
+            f"weeks to {week_label(grid.weeks[-1])}: |forecast − demand| {off[i]:,.0f} on "
+            f"demand {demand_sum[i]:,.0f} (limit {percent(rule.threshold)})"
+            f"{f'; class {classes[at[i]]}' if at[i] >= 0 else ''}"
+            f"{_by_week(grid.weeks[DEMAND_WEEKS - 1 :], error[i], signed=False)}"
+        )
+        for i in range(len(error))
+    ]
+    return Findings(
+        item_id=grid.item_id[hit],
+        location_id=grid.location_id[hit],
+        measure=error[:, -1],
+        money_at_risk=_money(off, grid.item_id[hit]),
+        reasons=[["FORECAST_ERROR_ABOVE_LIMIT"] for _ in details],
         details=details,
     )
 

@@ -24,6 +24,7 @@ from sop_platform.rows import columns_update
 EVALUATORS: dict[str, Callable[[EscalationRule, date], rules.Findings]] = {
     EscalationKind.DAYS_ON_HAND: rules.days_on_hand,
     EscalationKind.FORECAST_BIAS: rules.forecast_bias,
+    EscalationKind.FORECAST_ERROR: rules.forecast_error,
     EscalationKind.SERVICE_BELOW_TARGET: rules.service_below_target,
     EscalationKind.RECEIPT_TIMING: rules.receipt_timing,
 }
