@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from demand.consensus import admin as consensus_admin  # noqa: F401 (registers its admins)
 from demand.models import DemandHistory, Forecast
 from governance.admin import LocationScopedAdmin, scoped_location_filter
 

@@ -142,6 +142,16 @@ def promotions_of(*, item: Item, location: Location, since: date) -> QuerySet[Pr
     ).order_by("start", "pk")
 
 
+def promotions_in_scope(*, user: AbstractBaseUser) -> QuerySet[Promotion]:
+    """Promotions at the user's locations and those of every location (none for an empty
+    scope: scopes fail closed)."""
+    promotions = Promotion.objects.select_related("item", "location")
+    scope = location_scope(user=user)
+    if scope.whole_network or scope.is_empty:
+        return scope.restrict(promotions)
+    return promotions.filter(Q(location__in=scope.location_ids) | Q(location__isnull=True))
+
+
 @dataclass(frozen=True)
 class OverrideChange:
     """One row of an override's audit trail: who did what when, and what it changed."""

@@ -60,3 +60,49 @@ def elsewhere_manager(db, django_user_model):
     user = _user(django_user_model, Role.MANAGER, "test-manager-elsewhere", is_staff=True)
     location_scope_grant(user=user, locations=[make_location("DC-9")])
     return user
+
+
+@pytest.fixture
+def planned(db, settings, pinned_now, django_capture_on_commit_callbacks):
+    """The demo network (3 SKUs × 2 locations × 30 weeks) planned by a parametric run, and
+    the first unblocked recommendation's SKU-location with a statistical forecast of its mean
+    demand (± 30 %) for every week of the horizon: (recommendation, baseline)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from demand.consensus.selectors import forecast_settings
+    from inventory.models import PolicyRecommendation
+    from inventory.runs.scope import RunScope
+    from inventory.runs.services import policy_run_start
+
+    settings.RUNS_SYNC = True
+    call_command(
+        "load_demo", "--skus", "3", "--locations", "2", "--weeks", "30", "--seed", "1",
+        stdout=StringIO(),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):  # the run starts on commit
+        policy_run_start(scope=RunScope(), parameters={"demand_model": "parametric"})
+    rec = (
+        PolicyRecommendation.objects.filter(is_latest=True, blocked=False, demand_mean__gt=0)
+        .select_related("item", "location", "run")
+        .order_by("pk")
+        .first()
+    )
+    baseline = round(rec.demand_mean, 1)
+    weeks = [MONDAY + timedelta(weeks=k) for k in range(forecast_settings().horizon_periods)]
+    Forecast.objects.filter(item=rec.item, location=rec.location, period_start__gte=MONDAY).delete()
+    Forecast.objects.bulk_create(
+        Forecast(
+            item=rec.item,
+            location=rec.location,
+            period_start=week,
+            kind=ForecastKind.STATISTICAL,
+            as_of=MONDAY,
+            quantity=baseline,
+            lower=baseline * 0.7,
+            upper=baseline * 1.3,
+        )
+        for week in weeks
+    )
+    return rec, baseline
