@@ -18,7 +18,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Exceptions", "governance:exceptions", "governance.view_planningexception"),
     NavEntry("Orders", "inventory:orders", "inventory.view_policyrecommendation"),
     NavEntry("Runs", "inventory:runs", "inventory.view_policyrun"),
-    NavEntry("Forecasts", "demand:runs", "demand.view_forecastrun"),
+    NavEntry("Forecasts", "demand:accuracy", "demand.view_forecast"),
     NavEntry("Operations", "inventory:runs-operations", "inventory.view_policyrun"),
     NavEntry("Audit", "governance:audit", "inventory.view_inventorypolicy"),
     NavEntry("KPIs", "governance:kpis", "governance.view_kpisnapshot"),

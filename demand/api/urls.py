@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from demand import filtersets
+from demand.accuracy.api import ForecastAccuracyView
 from demand.api.forecast_runs import ForecastRunViewSet
 from demand.api.overrides import ForecastOverrideViewSet
 from demand.api.promotions import PromotionLoadView, PromotionReadViewSet
@@ -57,5 +58,6 @@ router.register("promotions", PromotionReadViewSet, basename="promotion")
 # Before the router's: "bulk" would otherwise be read as a promotion's id.
 urlpatterns = [
     path("promotions/bulk/", PromotionLoadView.as_view(), name="promotions-bulk"),
+    path("forecast-accuracy/", ForecastAccuracyView.as_view(), name="forecast-accuracy"),
     *router.urls,
 ]
