@@ -4,8 +4,8 @@ Syntetos, Boylan & Croston (2005), "On the categorization of demand patterns", *
 ADI, the average inter-demand interval (periods per period with demand), cut at 1.32, and CV²,
 the squared coefficient of variation of the non-zero demand sizes, cut at 0.49, give smooth
 (both below), erratic (low ADI, high CV²), intermittent (high ADI, low CV²) and lumpy (high, high).
-Rows with fewer than ``NEW_PERIODS`` periods since their first sale are ``new``; rows without
-any positive demand ``no_demand``.
+Rows with fewer than ``NEW_PERIODS`` periods since their first record (``prepare``) are
+``new``; rows without any positive demand ``no_demand``.
 """
 
 import numpy as np
@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 ADI_CUT = 1.32
 CV2_CUT = 0.49
 NEW_PERIODS = 8
-"""Periods since the first sale below which a row is too young to classify or fit."""
+"""Periods since the first record below which a row is too young to classify or fit."""
 
 SMOOTH, ERRATIC, INTERMITTENT, LUMPY, NEW, NO_DEMAND = (
     "smooth",
@@ -45,7 +45,7 @@ def sbc_statistics(values: NDArray, periods: NDArray) -> tuple[NDArray, NDArray]
 
 def classify(values: NDArray, periods: NDArray, new_periods: int = NEW_PERIODS) -> NDArray:
     """Demand class per row (``DemandClass`` values) of left-packed ``values`` (see
-    ``prepare.pack``) with ``periods`` periods since the first sale."""
+    ``prepare.pack``) with ``periods`` periods since the first record."""
     adi, cv2 = sbc_statistics(values, periods)
     frequent, steady = adi < ADI_CUT, cv2 < CV2_CUT
     classes = np.where(

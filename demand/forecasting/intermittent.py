@@ -12,7 +12,7 @@
 Initial states are the in-sample means, as ``init = "mean"`` of Kourentzes' R package
 tsintermittent: z_0 = mean non-zero size, p_0 = ADI (periods per period with demand), π_0 = the
 share of periods with demand. The interval to a row's first demand is unknown (the history
-starts at the first sale), so that demand updates z only. Parameters per row: the grid point
+may start with it), so that demand updates z only. Parameters per row: the grid point
 with the least in-sample one-step SSE of that method's own forecast.
 
 Prediction intervals (an approximation: these methods have no agreed stochastic model) use the

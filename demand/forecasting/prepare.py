@@ -1,5 +1,9 @@
-"""History as the fitters read it (pure numpy): each row left-packed to start at its first sale,
-missing periods after it counted as zero demand, promoted periods cleaned.
+"""History as the fitters read it (pure numpy): each row left-packed to start at its first
+record, missing periods after it counted as zero demand, promoted periods cleaned.
+
+A row's history starts at its first record (a recorded zero counts: the item was on sale and
+did not sell); NaN before it means the item was not yet sold there and is ignored. A NaN
+after it is a period without a record, i.e. without sales: 0.
 
 The methods run one loop over time for all rows at once; packing every row to start at
 column 0 lets them share that loop while each row keeps its own length ``n``.
@@ -16,19 +20,19 @@ CLEANING_ALPHA = 0.2
 
 @dataclass(frozen=True)
 class Packed:
-    """Rows left-packed at their first sale: ``values`` rows × periods (0 where a period after
-    the first sale has no record, NaN past each row's end), ``periods`` per row (0: no sale),
-    ``start`` the column of the first sale in the caller's history."""
+    """Rows left-packed at their first record: ``values`` rows × periods (0 where a period
+    after it has no record, NaN past each row's end), ``periods`` per row (0: no record),
+    ``start`` the column of the first record in the caller's history."""
 
     values: NDArray
     periods: NDArray
     start: NDArray
 
 
-def first_sale(history: NDArray) -> NDArray:
-    """Column of each row's first positive demand; the number of columns where it has none."""
-    sold = np.nan_to_num(history, nan=0.0) > 0
-    return np.where(sold.any(axis=1), sold.argmax(axis=1), history.shape[1])
+def first_record(history: NDArray) -> NDArray:
+    """Column of each row's first record; the number of columns where it has none."""
+    known = ~np.isnan(history)
+    return np.where(known.any(axis=1), known.argmax(axis=1), history.shape[1])
 
 
 def shift_left(values: NDArray, start: NDArray, fill: float | bool) -> NDArray:
@@ -42,10 +46,10 @@ def shift_left(values: NDArray, start: NDArray, fill: float | bool) -> NDArray:
 
 def pack(history: ArrayLike, promotion: ArrayLike | None = None) -> Packed:
     """Left-pack ``history`` (rows × periods, oldest first, NaN = no record) at each row's first
-    sale; a NaN after it is a period without sales (0). Promoted periods (``promotion``, bool
+    record; a NaN after it is a period without sales (0). Promoted periods (``promotion``, bool
     rows × periods) are cleaned by ``clean_promotions``."""
     history = np.atleast_2d(np.asarray(history, dtype=np.float64))
-    start = first_sale(history)
+    start = first_record(history)
     periods = history.shape[1] - start
     values = np.nan_to_num(shift_left(history, start, np.nan), nan=0.0)
     values[np.arange(history.shape[1]) >= periods[:, None]] = np.nan

@@ -1,7 +1,7 @@
 """The statistical baseline of a portfolio: per row, the method its demand class allows that
 forecasts the holdout best, refitted on the whole history (pure numpy, vectorized over rows).
 
-Steps: pack each row at its first sale and clean promoted periods (``prepare``); classify
+Steps: pack each row at its first record and clean promoted periods (``prepare``); classify
 (``classify``); for established rows, fit each candidate on all but the last ``holdout``
 periods and keep the one with the least holdout MAE (rows too short for a holdout take SES or
 SBA); refit the winner on the whole history. New rows take their group's profile; rows
@@ -125,7 +125,7 @@ def _refit(out: dict, rows: NDArray, y, n, method, horizon: int, m: int) -> None
 
 
 def _new_items(out: dict, y: NDArray, n: NDArray, classes: NDArray, group: NDArray) -> None:
-    """New rows: their own mean demand per period since the first sale times their group's
+    """New rows: their own mean demand per period since the first record times their group's
     profile, the mean over the group's established rows of forecast / its mean (flat where
     the group has none); error sd: that mean times the group's mean σ / forecast mean (all
     established rows' where the group has none), the same at every step."""

@@ -40,12 +40,13 @@ def test_cut_offs_are_the_lower_bound_of_the_high_classes():
     np.testing.assert_allclose(cv2[2:], [0.16, 0.49])
 
 
-def test_new_rows_count_periods_since_the_first_sale_and_empty_rows_have_no_demand():
+def test_new_rows_count_periods_since_the_first_record_and_empty_rows_have_no_demand():
     classes, packed = _classes(
-        [NAN, 0, 0, 5, 5, 5, 5, 5, 5, 5],  # 7 periods since the first sale: new
-        [0, 0, 5, 5, 5, 5, 5, 5, NAN, 5],  # 8 periods (a missing one counts as 0): classified
+        [NAN, NAN, NAN, 5, 5, 5, 5, 5, 5, 5],  # 7 periods since the first record: new
+        [NAN, 0, 0, 0, 0, 0, 0, 0, 0, 5],  # 9 periods, one with demand: ADI 9, intermittent
+        [NAN, NAN, 5, 5, 5, 5, 5, 5, NAN, 5],  # 8 periods (a missing one is 0): ADI 8 / 7
         [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         [NAN] * 10,
     )
-    assert classes == ["new", "smooth", "no_demand", "no_demand"]
-    np.testing.assert_array_equal(packed.periods, [7, 8, 0, 0])
+    assert classes == ["new", "intermittent", "smooth", "no_demand", "no_demand"]
+    np.testing.assert_array_equal(packed.periods, [7, 9, 8, 10, 0])

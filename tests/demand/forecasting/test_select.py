@@ -78,7 +78,7 @@ def test_new_items_take_their_groups_profile_scaled_by_their_own_mean():
     t = np.arange(40, dtype=np.float64)
     established = np.vstack([20 + 1.0 * t, 40 + 2.0 * t]) + _noise(2, 40) * 0.01
     new = np.full((2, 40), NAN)
-    new[0, -4:] = [4, 0, 2, 2]  # own mean 2 per period since its first sale
+    new[0, -4:] = [4, 0, 2, 2]  # own mean 2 per period since its first record
     new[1, -2:] = [6, 0]  # own mean 3; its group has no established row
     result = forecast_portfolio(
         np.vstack([established, new]), horizon=5, holdout=5, group=[1, 1, 1, 2]
@@ -98,7 +98,7 @@ def test_empty_rows_forecast_zero():
     assert list(result.demand_class[:2]) == ["no_demand", "no_demand"]
     assert list(result.method[:2]) == ["zero", "zero"]
     assert not result.forecast[:2].any() and not result.upper[:2].any()
-    assert list(result.periods) == [0, 0, 30]
+    assert list(result.periods) == [30, 0, 30]  # periods since the first record
 
 
 def test_one_row_at_a_time_agrees_with_all_rows():
