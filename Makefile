@@ -36,13 +36,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Figures go to docs/benchmarks.md. All but the first three need PostgreSQL (about an hour and
+# Figures go to docs/benchmarks.md. All but the first four need PostgreSQL (about an hour and
 # 25 GB of disk at the peak; bench/backfill.py adds about 5 minutes and 3 GB, bench/kpis.py
 # about 35 minutes and 45 GB, which it drops at the end).
 bench: $(VENV)/.installed
 	$(PY) bench/engine.py
 	$(PY) bench/real_demand.py
 	$(PY) bench/history_engine.py --rows 20000 --optimize
+	$(PY) bench/forecasting.py
 	$(PY) bench/bulk_load.py
 	$(PY) bench/backfill.py
 	$(PY) bench/load_demo.py
