@@ -56,12 +56,17 @@ class ForecastInputs:
 def history_rows(
     scope: RunScope, params: ForecastParameters, item_from: int, item_to: int
 ) -> dict[str, np.ndarray]:
-    """Demand history of the window in the scope and item range, ``promoted`` as 0/1."""
+    """Demand history of the window in the scope and item range, one entry per record:
+    ``item_id``, ``location_id``, ``period`` (index in the window), ``quantity``, ``promoted``."""
     queryset = scoped(DemandHistory.objects, scope, item_from, item_to).filter(
         period_start__gte=params.window_start, period_start__lt=params.as_of
     )
-    promoted = queryset.annotate(promoted=Cast("is_promotion", IntegerField()))
-    return query_columns(promoted, HISTORY_COLUMNS)
+    rows = query_columns(
+        queryset.annotate(promoted=Cast("is_promotion", IntegerField())), HISTORY_COLUMNS
+    )
+    start = np.datetime64(params.window_start, "D")
+    period = (rows.pop("period_start") - start).astype(np.int64) // params.period_days
+    return {**rows, "period": period}
 
 
 def forecast_keys(
@@ -93,9 +98,7 @@ def forecast_inputs(
     keys = forecast_keys(scope, params, item_from, item_to, rows)
     history = np.full((len(keys), params.history_periods), np.nan)
     promotion = np.zeros(history.shape, dtype=bool)
-    row = rows_of(keys, rows["item_id"], rows["location_id"])
-    start = np.datetime64(params.window_start, "D")
-    period = (rows["period_start"] - start).astype(np.int64) // params.period_days
+    row, period = rows_of(keys, rows["item_id"], rows["location_id"]), rows["period"]
     ok = (row >= 0) & (period >= 0) & (period < params.history_periods)
     history[row[ok], period[ok]] = rows["quantity"][ok]
     promotion[row[ok], period[ok]] = rows["promoted"][ok] == 1
