@@ -32,8 +32,9 @@ CANDIDATES = {
     dc.INTERMITTENT: (CROSTON, SBA, TSB),
     dc.LUMPY: (CROSTON, SBA, TSB),
 }
-"""Methods per class, simplest first (it wins ties); the first is the default without a
-holdout."""
+"""Methods per class, simplest first (it wins ties)."""
+DEFAULT = {dc.SMOOTH: SES, dc.ERRATIC: SES, dc.INTERMITTENT: SBA, dc.LUMPY: SBA}
+"""The method of rows too short for a holdout."""
 BLOCK_ROWS = 20_000
 """Rows fitted together: bounds the memory of the grids (Holt-Winters: rows × 12 × m)."""
 
@@ -75,20 +76,21 @@ def _fits(methods, y: NDArray, n: NDArray, horizon: int, m: int) -> dict[str, Fi
 
 def _batches(methods: tuple, rows: NDArray, n: NDArray, m: int, before: int = 0):
     """(methods, row indices) fitted together: Holt-Winters apart, on the rows with two full
-    seasons of history and more than one season in the fitted part (``n − before``)."""
+    seasons of history and more than one season in the fitted part (``n − before``), and
+    only for a season of 2 periods or more."""
     plain = tuple(name for name in methods if name != HOLT_WINTERS)
     yield plain, np.flatnonzero(rows)
-    if HOLT_WINTERS in methods:
+    if HOLT_WINTERS in methods and m > 1:
         yield (HOLT_WINTERS,), np.flatnonzero(rows & (n >= 2 * m) & (n - before > m))
 
 
 def _holdout(y, n, classes, holdout, m) -> tuple[NDArray, NDArray]:
     """(winning method, its holdout MASE) per row: candidates fitted on all but the last
     ``holdout`` periods, scored by MAE on them; rows too short keep their class default."""
-    method = np.array([CANDIDATES[c][0] for c in classes], dtype=object)
+    method = np.array([DEFAULT[c] for c in classes], dtype=object)
     score = np.full(len(y), np.nan)
     fit_n = n - holdout
-    can = fit_n >= dc.NEW_PERIODS
+    can = (fit_n >= dc.NEW_PERIODS) & (holdout > 0)
     window = np.where(np.arange(y.shape[1]) < fit_n[:, None], y, np.nan)
     actual = np.take_along_axis(
         y, np.clip(fit_n[:, None] + np.arange(holdout), 0, y.shape[1] - 1), axis=1

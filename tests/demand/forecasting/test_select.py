@@ -122,3 +122,11 @@ def test_the_engine_imports_no_django():
     code = "import sys, demand.forecasting; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_rows_too_short_for_a_holdout_take_ses_or_sba():
+    history = np.array([[5.0, 6, 5, 4, 6, 5, 5, 6, 4, 5], [3.0, 0, 0, 3, 0, 0, 3, 0, 0, 3]])
+    result = forecast_portfolio(history, horizon=2, holdout=13)
+    assert list(result.demand_class) == ["smooth", "intermittent"]
+    assert list(result.method) == ["ses", "sba"]
+    assert np.isnan(result.holdout_mase).all()
