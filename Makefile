@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo --if-empty $(DEMO_ARGS)
 	$(PY) manage.py demo_users
 	$(PY) manage.py optimize --if-no-runs --description "First run over the demo network"
+	$(PY) manage.py forecast --sync --if-no-runs --description "Statistical baseline of the demo"
 	$(PY) manage.py kpi_snapshots --sync
 	@echo "Starting the django-q2 worker and the web server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(PY) manage.py qcluster & worker=$$!; \
@@ -53,3 +54,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/scorecard.py
 	$(PY) bench/workspace.py
 	$(PY) bench/kpis.py
+	$(PY) bench/forecast_runs.py
