@@ -62,31 +62,33 @@ def elsewhere_manager(db, django_user_model):
     return user
 
 
-@pytest.fixture
-def planned(db, settings, pinned_now, django_capture_on_commit_callbacks):
-    """The demo network (3 SKUs × 2 locations × 30 weeks) planned by a parametric run, and
-    the first unblocked recommendation's SKU-location with a statistical forecast of its mean
-    demand (± 30 %) for every week of the horizon: (recommendation, baseline)."""
+def demo_run_start() -> None:
+    """The demo network (3 SKUs × 2 locations × 30 weeks) and a parametric run of it
+    (RUNS_SYNC: it runs when its transaction commits)."""
     from io import StringIO
 
     from django.core.management import call_command
 
-    from demand.consensus.selectors import forecast_settings
-    from inventory.models import PolicyRecommendation
     from inventory.runs.scope import RunScope
     from inventory.runs.services import policy_run_start
 
-    settings.RUNS_SYNC = True
     call_command(
         "load_demo", "--skus", "3", "--locations", "2", "--weeks", "30", "--seed", "1",
         stdout=StringIO(),
     )  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):  # the run starts on commit
-        policy_run_start(scope=RunScope(), parameters={"demand_model": "parametric"})
+    policy_run_start(scope=RunScope(), parameters={"demand_model": "parametric"})
+
+
+def busiest_planned() -> tuple:
+    """The busiest unblocked recommendation's SKU-location with a statistical forecast of
+    its mean demand (± 30 %) for every week of the horizon: (recommendation, baseline)."""
+    from demand.consensus.selectors import forecast_settings
+    from inventory.models import PolicyRecommendation
+
     rec = (
         PolicyRecommendation.objects.filter(is_latest=True, blocked=False, demand_mean__gt=0)
         .select_related("item", "location", "run")
-        .order_by("pk")
+        .order_by("-demand_mean", "pk")
         .first()
     )
     baseline = round(rec.demand_mean, 1)
@@ -106,3 +108,12 @@ def planned(db, settings, pinned_now, django_capture_on_commit_callbacks):
         for week in weeks
     )
     return rec, baseline
+
+
+@pytest.fixture
+def planned(db, settings, pinned_now, django_capture_on_commit_callbacks):
+    """The demo planned by a run, and :func:`busiest_planned`."""
+    settings.RUNS_SYNC = True
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_run_start()
+    return busiest_planned()
