@@ -91,7 +91,8 @@ class ForecastRunProgressSerializer(serializers.Serializer):
 
 class ForecastRunSerializer(serializers.ModelSerializer):
     """A forecast run: what was asked, by whom, how it went and what came out (``summary``:
-    rows per method and demand class, mean holdout MASE)."""
+    rows per method and demand class, mean holdout MASE). ``progress`` is filled when one run
+    is read or started, and null in lists (it costs a query per run)."""
 
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     scope = serializers.SerializerMethodField()
@@ -131,9 +132,9 @@ class ForecastRunSerializer(serializers.ModelSerializer):
     def get_scope_description(self, run: ForecastRun) -> str:
         return RunScope.from_json(run.scope or {}).describe()
 
-    @extend_schema_field(ForecastRunProgressSerializer())
-    def get_progress(self, run: ForecastRun) -> dict:
-        return forecast_run_progress(run)
+    @extend_schema_field(ForecastRunProgressSerializer(allow_null=True))
+    def get_progress(self, run: ForecastRun) -> dict | None:
+        return forecast_run_progress(run) if self.context.get("progress") else None
 
 
 _ERROR = OpenApiResponse(description='{"detail": message}')
@@ -152,6 +153,9 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         return forecast_runs_visible_to(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "progress": self.action != "list"}
 
     @extend_schema(
         summary="Start a forecast run",

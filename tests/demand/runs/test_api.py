@@ -1,6 +1,8 @@
 """``/api/v1/forecast-runs/``: start, list and read forecast runs."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from demand.models import ForecastRun
 from governance.services import location_scope_grant
@@ -80,3 +82,20 @@ def test_runs_beyond_the_callers_locations_are_hidden_and_refused(
     mine = client.post(RUNS, {"as_of": AS_OF.isoformat()}, format="json").json()
     assert ForecastRun.objects.get(pk=mine["id"]).scope["location_ids"] == [locations["DC-2"].pk]
     assert mine["scope"] == {"locations": ["DC-2"]}
+
+
+def test_the_list_costs_the_same_queries_for_more_runs(network, planner):
+    client = client_for(planner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(RUNS).status_code == 200
+        return len(queries)
+
+    ForecastRun.objects.create(as_of=AS_OF, algorithm_version="test")
+    few = count()
+    ForecastRun.objects.bulk_create(
+        ForecastRun(as_of=AS_OF, algorithm_version="test") for _ in range(5)
+    )
+    assert count() == few
+    assert client.get(RUNS).json()["results"][0]["progress"] is None

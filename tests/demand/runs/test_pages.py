@@ -2,6 +2,8 @@
 detail with summary and sample, progress JSON."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demand.models import ForecastRun
@@ -96,3 +98,19 @@ def test_a_planner_sees_only_runs_within_their_locations(
     # Starting beyond their locations is refused on the form.
     response = client.post(LIST, {"as_of": AS_OF.isoformat(), "locations": ["DC-1"]})
     assert response.status_code == 200 and ForecastRun.objects.count() == 2
+
+
+def test_the_list_costs_the_same_queries_for_more_runs(client, network, planner):
+    client.force_login(planner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        return len(queries)
+
+    ForecastRun.objects.create(as_of=AS_OF, algorithm_version="test")
+    few = count()
+    ForecastRun.objects.bulk_create(
+        ForecastRun(as_of=AS_OF, algorithm_version="test") for _ in range(5)
+    )
+    assert count() == few
