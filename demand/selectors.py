@@ -34,6 +34,29 @@ def forecasts_latest_before_period(*, forecasts: QuerySet[Forecast]) -> dict[str
     return {name: values[chosen] for name, values in rows.items()}
 
 
+def forecasts_latest_by_lag(
+    *, forecasts: QuerySet[Forecast], period_days: int
+) -> dict[str, np.ndarray]:
+    """Of ``forecasts``, per SKU-location, period and lag the one made last; one query. The
+    lag-k forecast of a period beginning p is made in [p − k·``period_days`` days,
+    p − (k − 1)·``period_days`` days) (demand.accuracy's rule). Columns as in
+    :data:`FORECAST_COLUMNS` plus ``lag``, rows sorted by SKU-location, period and lag: the
+    first of each SKU-location and period is :func:`forecasts_latest_before_period`'s."""
+    rows = query_columns(forecasts.order_by(), FORECAST_COLUMNS)
+    ahead = np.flatnonzero(rows["as_of"] < rows["period_start"])
+    rows = {name: values[ahead] for name, values in rows.items()}
+    days = (rows["period_start"] - rows["as_of"]).astype(np.int64)
+    lag = -(-days // period_days)  # ceil
+    key = (rows["item_id"] << 32) | rows["location_id"]
+    period = rows["period_start"].astype(np.int64)
+    order = np.lexsort((-rows["as_of"].astype(np.int64), lag, period, key))
+    first = np.ones(len(order), bool)  # per (SKU-location, period, lag): the latest as_of
+    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
+    first[1:] |= np.diff(lag[order]) != 0
+    chosen = order[first]
+    return {**{name: values[chosen] for name, values in rows.items()}, "lag": lag[chosen]}
+
+
 FORWARD_RANK = {ForecastKind.CONSENSUS.value: 0, ForecastKind.STATISTICAL.value: 1}
 """Which kind a forward forecast prefers: the approved consensus, else the statistical one."""
 

@@ -12,12 +12,9 @@ import numpy as np
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from demand.accuracy.sigma import lead_time_lag
 from demand.models import DemandHistory, Forecast
-from demand.selectors import (
-    forecasts_forward,
-    forecasts_latest_before_period,
-    promotions_between,
-)
+from demand.selectors import forecasts_forward, forecasts_latest_by_lag, promotions_between
 from governance.choices import OPEN_EXCEPTION_STATUSES, RUN_EXCEPTION_KINDS
 from governance.models import PlanningException
 from inventory.choices import LeadTimeBasis, PolicyStatus
@@ -70,6 +67,9 @@ class BatchInputs:
     # Forward forecast (``params.use_forecasts``; None without): rows × horizon periods from
     # as_of, units per period (NaN = none), the kind each period used ('consensus',
     # 'statistical', '' = none), whether a promotion covers it.
+    # rows × periods: the forecast of each period made one lead time before it (lag L =
+    # demand.accuracy.sigma.lead_time_lag of the row's lead time; None: not read).
+    lead_forecast: np.ndarray | None = None
     forward: np.ndarray | None = None
     forward_source: np.ndarray | None = None
     promotion: np.ndarray | None = None
@@ -137,9 +137,10 @@ def batch_inputs(
     keys = sku_locations(scope, item_from, item_to, params.as_of)
     items, locations = keys >> 32, keys & 0xFFFFFFFF
     window = (scope, item_from, item_to)
-    history, forecast = _history(keys, params, *window), _forecasts(keys, params, *window)
-    stock = _positions(keys, params, *window)
     lanes = _lead_times(keys, params, *window)
+    lead = lanes["lead_time_days"] / params.period_days
+    history, forecasts = _history(keys, params, *window), _forecasts(keys, params, lead, *window)
+    stock = _positions(keys, params, *window)
     current = _active_policies(keys, params, *window)
     item_data = _items(items, item_from, item_to)
     forward = _forward(keys, params, *window) if params.use_forecasts else {}
@@ -147,7 +148,7 @@ def batch_inputs(
         item_id=items,
         location_id=locations,
         history=history,
-        forecast=forecast,
+        **forecasts,
         **item_data,
         **stock,
         **lanes,
@@ -199,11 +200,26 @@ def _history(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarr
     return _period_grid(keys, params, rows)
 
 
-def _forecasts(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
-    """The most recent forecast made before each period (the shortest lag), per period."""
+def _forecasts(keys, params: RunParameters, lead, scope, item_from, item_to) -> dict:
+    """Per period, the most recent forecast made before it (the shortest lag:
+    ``forecast``) and the one made a lead time ``lead`` (periods, per row) before it
+    (``lead_forecast``, for the lead-time error σ); one query."""
     queryset = _in_window(scoped(Forecast.objects, scope, item_from, item_to), params)
-    rows = forecasts_latest_before_period(forecasts=queryset.filter(as_of__lt=params.as_of))
-    return _period_grid(keys, params, rows)
+    rows = forecasts_latest_by_lag(
+        forecasts=queryset.filter(as_of__lt=params.as_of), period_days=params.period_days
+    )
+    key = pair_keys(rows["item_id"], rows["location_id"])
+    period = rows["period_start"].astype(np.int64)
+    shortest = np.ones(len(key), bool)  # rows come by SKU-location, period, then lag
+    shortest[1:] = (np.diff(key) != 0) | (np.diff(period) != 0)
+    row = rows_of(keys, rows["item_id"], rows["location_id"])
+    wanted = lead_time_lag(lead)[np.maximum(row, 0)]
+    own = (row >= 0) & (rows["lag"] == wanted)
+    pick = lambda chosen: {name: values[chosen] for name, values in rows.items()}  # noqa: E731
+    return {
+        "forecast": _period_grid(keys, params, pick(shortest)),
+        "lead_forecast": _period_grid(keys, params, pick(own)),
+    }
 
 
 def _forward(keys, params: RunParameters, scope, item_from, item_to) -> dict[str, np.ndarray]:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from demand.accuracy.sigma import lead_time_error_sd, lead_time_lag
 from governance.choices import ExceptionKind, Severity
 from inventory.choices import LeadTimeBasis
 from inventory.engine import (
@@ -23,7 +24,7 @@ from inventory.engine.backtest import StockLevels
 from inventory.engine.calibration import Calibration
 from inventory.engine.flags import BLOCKING, reason_codes
 from inventory.engine.from_history import policies_from_history
-from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers, forecast_error_sd
+from inventory.engine.history import abc_xyz_by_cutoffs, cap_outliers
 from inventory.engine.portfolio import PortfolioCurves
 from inventory.runs.forecast_level import ForecastLevel, at_level, forecast_level
 from inventory.runs.history_model import history_policies
@@ -67,10 +68,16 @@ class Demand:
 
 
 def demand_of(inputs: BatchInputs, params: RunParameters) -> Demand:
-    """Capped history statistics; sigma from forecast errors where there are enough pairs."""
+    """Capped history statistics; sigma from forecast errors where there are enough pairs:
+    those of the forecasts made a lead time ahead, else of the latest made before each
+    period (demand.accuracy.sigma)."""
     capped, capped_count = cap_outliers(inputs.history, params.outlier_sigmas)
     stats = demand_statistics(capped)
-    error_sd, _ = forecast_error_sd(capped, inputs.forecast, params.min_forecast_pairs)
+    lead = inputs.lead_time_days / params.period_days
+    lags = np.unique(lead_time_lag(lead)) if inputs.lead_forecast is not None else np.zeros(0)
+    # Each row of ``lead_forecast`` holds the row's own lag: it serves as every lag's grid.
+    by_lag = {**dict.fromkeys(lags[lags > 1].tolist(), inputs.lead_forecast), 1: inputs.forecast}
+    error_sd = lead_time_error_sd(capped, by_lag, lead, params.min_forecast_pairs).sd
     from_forecast = ~np.isnan(error_sd)
     return Demand(
         mean=np.where(stats.periods > 0, stats.mean, np.nan),
@@ -155,8 +162,16 @@ def batch_curves(
     rows, x, target = _portfolio_rows(inputs, params, cutoffs, segments, stored_segment)
     if not len(x):
         return None
+    return curves_of(*forecast_demand(inputs, rows, x), target, params, calibration)
+
+
+def forecast_demand(
+    inputs: BatchInputs, rows: np.ndarray, x: PolicyInputs
+) -> tuple[np.ndarray, PolicyInputs]:
+    """The history and the engine inputs of the planned ``rows`` at their forecast's level,
+    as the history model and optimized service levels plan them (runs.forecast_level)."""
     history, mean = at_level(inputs.history[rows], _level(inputs, rows, x).mean)
-    return curves_of(history, replace(x, demand_mean=mean), target, params, calibration)
+    return history, replace(x, demand_mean=mean)
 
 
 def calibration_rows(

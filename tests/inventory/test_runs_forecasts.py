@@ -6,15 +6,19 @@ a supplier lane promising 14 days (L = 2 weeks), 30 on hand, a 95 % cycle-servic
 Runs are planned as of AS_OF (a Monday) with RUNS_SYNC, their tasks run inline.
 """
 
+import math
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
+from scipy.stats import norm
 
 from demand.choices import ForecastKind
-from demand.models import DemandHistory, Forecast
+from demand.models import DemandHistory, Forecast, Promotion
 from inventory.models import InventoryPosition, ServiceLevelClass
 from inventory.runs.forecast_preview import PreviewError, policy_preview
-from inventory.runs.models import PolicyRecommendation
+from inventory.runs.models import PolicyRecommendation, RecommendationPeriod
+from inventory.runs.parameters import ParameterError, RunParameters, parameters_build
 from inventory.runs.scope import RunScope
 from inventory.runs.services import policy_run_start
 from tests.factories import make_item, make_location, make_supplier, make_supplier_lane
@@ -117,3 +121,168 @@ def test_the_preview_refuses_a_plan_it_cannot_place(sku, planned):
         policy_preview(rec, [1.0, 2.0], STARTS[:1])
     with pytest.raises(PreviewError, match="plan: a quantity is negative"):
         policy_preview(rec, [-1.0], STARTS[:1])
+
+
+COMPARED = (
+    "segment",
+    "service_target",
+    "demand_mean",
+    "demand_sd",
+    "demand_sd_source",
+    "distribution",
+    "safety_stock",
+    "reorder_point",
+    "order_quantity",
+    "max_level",
+    "expected_service",
+    "recommended_qty",
+    "periods_until_order",
+    "order_date",
+)
+
+
+def test_the_issues_example_a_consensus_of_1000_moves_the_policy(sku, planned):
+    """History averaging 10.6 a week, an approved consensus of 1,000 a week."""
+    before = planned()
+    assert (before.demand_source, before.forecast_mean) == ("history", None)
+    assert before.demand_mean == pytest.approx(10.6)
+    forecasts(*sku, [1000.0] * HORIZON)
+    after = planned()
+    assert after.demand_source == "consensus"
+    assert after.forecast_mean == pytest.approx(1000.0)
+    assert after.demand_mean == pytest.approx(1000.0)
+    assert after.safety_stock > 10 * before.safety_stock
+    assert after.reorder_point > 1000.0 * LEAD_WEEKS > before.reorder_point
+    assert not RecommendationPeriod.objects.exists()  # a flat forecast: no periods
+
+
+def test_parametric_levels_at_the_consensus_by_hand(sku, planned):
+    """ROP = d·L + z·σ_d·√L with d the consensus and σ_d the history's sd (no forecast has
+    an actual yet): SPP §4.7 with a forecast mean."""
+    forecasts(*sku, [1000.0] * HORIZON)
+    rec = planned(demand_model="parametric")
+    sd = float(np.std(HISTORY, ddof=1))
+    safety = norm.ppf(TARGET) * sd * math.sqrt(LEAD_WEEKS)
+    assert rec.demand_sd == pytest.approx(sd)
+    assert rec.safety_stock == pytest.approx(safety, rel=1e-6)
+    assert rec.reorder_point == pytest.approx(1000.0 * LEAD_WEEKS + safety, rel=1e-6)
+
+
+def test_without_a_consensus_the_statistical_baseline_is_the_level(sku, planned):
+    item, location = sku
+    forecasts(item, location, [300.0] * HORIZON, ForecastKind.STATISTICAL, AS_OF - 2 * WEEK)
+    forecasts(item, location, [500.0] * HORIZON, ForecastKind.STATISTICAL)  # the newer one
+    forecasts(item, location, [9.0] * HORIZON, ForecastKind.SALES)  # sales input: not the plan
+    # A consensus made after the run's as_of is not known to it.
+    forecasts(item, location, [1000.0] * HORIZON, made=AS_OF + timedelta(days=1))
+    rec = planned()
+    assert rec.demand_source == "statistical"
+    assert rec.forecast_mean == pytest.approx(500.0)
+
+
+def test_a_consensus_period_in_the_interval_wins_it(sku, planned):
+    item, location = sku
+    forecasts(item, location, [500.0] * HORIZON, ForecastKind.STATISTICAL)
+    forecasts(item, location, [100.0])  # consensus for the first week only
+    rec = planned(demand_model="parametric")
+    assert rec.demand_source == "consensus"
+    assert rec.forecast_mean == pytest.approx((100.0 + 500.0) / LEAD_WEEKS)
+
+
+def test_use_forecasts_false_reproduces_the_results_without_forecasts(sku, planned):
+    without = planned()
+    forecasts(*sku, [1000.0] * HORIZON)
+    off = planned(use_forecasts=False)
+    assert off.run.parameters["use_forecasts"] is False
+    for name in COMPARED:
+        assert getattr(off, name) == getattr(without, name), name
+    assert (off.demand_source, off.forecast_mean) == ("history", None)
+
+
+def test_a_promotion_lifts_its_periods_and_the_order_placed_now(sku, planned):
+    """Periodic review R = 1, L = 2: the order now arrives in week 2 and must cover weeks
+    2-4, where a promotion triples week 4: order-up-to S_2 = 3·f_2 + SS, with f_2 =
+    (100 + 100 + 300) / 3, instead of S_0 = 3 × 100 + SS; the order now rises by 200."""
+    item, location = sku
+    forecasts(item, location, [100.0] * HORIZON)
+    flat = planned(demand_model="parametric", review_period=1)
+    assert not RecommendationPeriod.objects.exists()
+    forecasts(item, location, [100.0] * 4 + [300.0], made=AS_OF - timedelta(days=1))
+    Promotion.objects.create(
+        item=item, start=STARTS[4], end=STARTS[4] + timedelta(days=6), uplift=3
+    )
+    promoted = planned(demand_model="parametric", review_period=1)
+    assert promoted.forecast_mean == pytest.approx(100.0)  # weeks 0-2: no promotion yet
+    assert promoted.reorder_point == pytest.approx(flat.reorder_point)
+    assert promoted.recommended_qty == pytest.approx(flat.recommended_qty + 200.0, abs=1.0)
+    periods = list(promoted.periods.order_by("period_start"))
+    assert [p.period_start for p in periods] == STARTS
+    assert [p.is_promotion for p in periods] == [i == 4 for i in range(HORIZON)]
+    assert periods[4].forecast == 300.0 and periods[0].forecast == 100.0
+    safety = periods[0].safety_stock
+    for t, level in enumerate((100, 100, 500 / 3, 500 / 3, 500 / 3, 100)):
+        assert periods[t].order_up_to == pytest.approx(3 * level + safety, rel=1e-6), t
+        assert periods[t].safety_stock == pytest.approx(safety)
+    assert periods[0].order_up_to == pytest.approx(promoted.max_level)
+
+
+def test_a_forecast_varying_within_ten_percent_is_not_time_phased(sku, planned):
+    forecasts(*sku, [100.0, 105.0] * (HORIZON // 2))
+    planned(demand_model="parametric")
+    assert not RecommendationPeriod.objects.exists()
+    forecasts(*sku, [100.0, 125.0] * (HORIZON // 2), made=AS_OF - timedelta(days=1))
+    seasonal = planned(demand_model="parametric", review_period=1)
+    assert seasonal.periods.count() == HORIZON
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"use_forecasts": "maybe"}, "use_forecasts: 'maybe' is not true or false."),
+        ({"forecast_horizon": 0}, "forecast_horizon: 0 is outside [1, 156]."),
+        ({"forecast_horizon": 2.5}, "forecast_horizon: 2.5 is not a whole number."),
+    ],
+)
+def test_forecast_parameters_are_checked(given, error):
+    with pytest.raises(ParameterError) as raised:
+        parameters_build(given, service_classes={})
+    assert str(raised.value) == error
+
+
+def test_forecast_parameters_default_and_read_back():
+    params = parameters_build(
+        {"use_forecasts": "false", "forecast_horizon": 13}, service_classes={}
+    )
+    assert (params.use_forecasts, params.forecast_horizon) == (False, 13)
+    assert parameters_build({}, service_classes={}).use_forecasts is True
+    stored = {**params.as_json()}
+    del stored["use_forecasts"]  # a run stored before forecasts were an input
+    assert RunParameters.from_json(stored).use_forecasts is False
+
+
+def past_forecasts(item, location, lag: int, error: float) -> None:
+    """A forecast of every history week made ``lag`` weeks before it, ``error`` too high."""
+    Forecast.objects.bulk_create(
+        Forecast(
+            item=item,
+            location=location,
+            period_start=AS_OF - (50 - i) * WEEK,
+            quantity=q + error,
+            kind=ForecastKind.STATISTICAL,
+            as_of=AS_OF - (50 - i + lag) * WEEK,
+        )
+        for i, q in enumerate(HISTORY)
+    )
+
+
+def test_sigma_is_the_error_of_forecasts_made_a_lead_time_ahead(sku, planned):
+    """L = 2 weeks: the RMSE of the lag-2 forecasts (3), not of the lag-1 ones (1)."""
+    past_forecasts(*sku, lag=1, error=1.0)
+    lag_one = planned(demand_model="parametric")
+    assert (lag_one.demand_sd, lag_one.demand_sd_source) == (pytest.approx(1.0), "forecast_error")
+    past_forecasts(*sku, lag=2, error=3.0)
+    lead_time = planned(demand_model="parametric")
+    assert (lead_time.demand_sd, lead_time.demand_sd_source) == (
+        pytest.approx(3.0),
+        "forecast_error",
+    )

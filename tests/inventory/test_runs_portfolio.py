@@ -31,7 +31,7 @@ from inventory.runs.calibration import calibration_from_snapshot
 from inventory.runs.inputs import ALL_ITEMS, batch_inputs
 from inventory.runs.models import PolicyRun, RunBatch
 from inventory.runs.parameters import ParameterError, RunParameters, parameters_build
-from inventory.runs.pipeline import batch_curves, plan_batch, portfolio_rows
+from inventory.runs.pipeline import batch_curves, forecast_demand, plan_batch, portfolio_rows
 from inventory.runs.planning import SegmentationPlan
 from inventory.runs.portfolio import (
     curves_of,
@@ -146,6 +146,7 @@ def test_a_one_batch_run_equals_a_direct_optimize_service_levels_call(run_now):
     cutoffs = SegmentationPlan.from_snapshot(run.snapshot, params.as_of).cutoffs
     inputs = batch_inputs(RunScope(), params, *ALL_ITEMS)
     history, x, target = portfolio_rows(inputs, params, cutoffs)
+    history, x = forecast_demand(inputs, np.arange(len(inputs)), x)  # as the run plans them
     lower, upper = service_bounds(target, params)
     direct = optimize_service_levels(
         history,
@@ -234,6 +235,7 @@ def test_a_band_around_the_class_targets_bounds_every_row(run_now):
     cutoffs = SegmentationPlan.from_snapshot(run.snapshot, params.as_of).cutoffs
     inputs = batch_inputs(RunScope(), params, *ALL_ITEMS)
     history, x, target = portfolio_rows(inputs, params, cutoffs)
+    history, x = forecast_demand(inputs, np.arange(len(inputs)), x)  # as the run plans them
     lower, upper = service_bounds(target, params)
     assert np.allclose(lower, np.clip(target - 0.02, 0.5, 0.999))
     assert np.allclose(upper, np.clip(target + 0.02, 0.5, 0.999))

@@ -20,6 +20,7 @@ from inventory.engine import PolicyInputs, compute_policies
 from inventory.engine.from_history import policies_from_history
 from inventory.models import PolicyRecommendation
 from inventory.reasons import reason_text
+from inventory.runs.forecast_level import at_level
 from inventory.runs.models import PolicyRun
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import RunScope
@@ -145,7 +146,7 @@ def test_parametric_run_every_row_is_explained_as_the_engine_computes_it(
 
 def history_result(rec: PolicyRecommendation, target: float):
     """The row computed again by ``policies_from_history`` from its history over the run's
-    window, at the page's target (after calibration)."""
+    window (at its forecast's level), at the page's target (after calibration)."""
     params = RunParameters.from_json(rec.run.parameters)
     history = np.full((1, params.history_periods), np.nan)
     rows = DemandHistory.objects.filter(
@@ -154,7 +155,10 @@ def history_result(rec: PolicyRecommendation, target: float):
     )  # fmt: skip
     for day, quantity in rows.values_list("period_start", "quantity"):
         history[0, (day - params.window_start).days // params.period_days] = quantity
-    x = replace(engine_inputs(rec), demand_mean=np.nan, demand_sd=np.nan, service_level=target)
+    # At the forecast's level when the run planned the row at one (runs.forecast_level).
+    level = np.array([np.nan if rec.forecast_mean is None else rec.forecast_mean])
+    history, mean = at_level(history, level)
+    x = replace(engine_inputs(rec), demand_mean=mean, demand_sd=np.nan, service_level=target)
     return policies_from_history(history, x, excess_cover_periods=params.excess_cover_periods)
 
 
