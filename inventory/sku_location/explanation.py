@@ -35,6 +35,12 @@ SD_SOURCE_TEXT = {
     "distribution uses the periods themselves)",
 }
 
+DEMAND_SOURCE_TEXT = {
+    "consensus": "the approved consensus forecast",
+    "statistical": "the statistical forecast (no approved consensus for these periods)",
+}
+"""Where a forecast demand level came from (PolicyRecommendation.demand_source)."""
+
 
 @dataclass(frozen=True)
 class RunContext:

@@ -19,6 +19,7 @@ from inventory.runs.parameters import RunParameters
 from inventory.runs.replay import replay_sentence
 from inventory.sku_location import charts, selectors
 from inventory.sku_location.explanation import (
+    DEMAND_SOURCE_TEXT,
     INPUTS,
     POLICY_FIELDS,
     RESULTS,
@@ -114,6 +115,8 @@ def sku_location_context(*, user, item: Item, location: Location) -> dict:
     context |= {
         "params": params,
         "explanation": explanation,
+        "demand_source_text": DEMAND_SOURCE_TEXT.get(rec.demand_source, ""),
+        "phased": selectors.recommendation_periods(rec=rec),
         "reasons": _reasons(rec),
         "against_policy": _against_policy(policy, rec, terms),
         "split_chart": (

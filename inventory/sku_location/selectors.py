@@ -25,6 +25,7 @@ from inventory.models import (
     NetworkLane,
     PolicyRecommendation,
 )
+from inventory.runs.models import RecommendationPeriod
 from supply.choices import PurchaseOrderStatus
 from supply.models import PurchaseOrderLine, SupplierLane
 
@@ -52,6 +53,11 @@ def latest_recommendation(*, item: Item, location: Location) -> PolicyRecommenda
         .order_by("-run_id")
         .first()
     )
+
+
+def recommendation_periods(*, rec: PolicyRecommendation) -> list[RecommendationPeriod]:
+    """The recommendation's time-phased levels, period by period (empty when flat)."""
+    return list(RecommendationPeriod.objects.filter(recommendation=rec).order_by("period_start"))
 
 
 def previous_recommendation(*, rec: PolicyRecommendation) -> PolicyRecommendation | None:

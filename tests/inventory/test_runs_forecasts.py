@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from django.urls import reverse
 from scipy.stats import norm
 
 from demand.choices import ForecastKind
@@ -286,3 +287,32 @@ def test_sigma_is_the_error_of_forecasts_made_a_lead_time_ahead(sku, planned):
         pytest.approx(3.0),
         "forecast_error",
     )
+
+
+def test_the_sku_location_page_explains_the_forecast_level_and_the_periods(
+    sku, planned, client, planner
+):
+    item, location = sku
+    forecasts(item, location, [100.0] * 4 + [300.0] + [100.0] * (HORIZON - 5))
+    Promotion.objects.create(item=item, start=STARTS[4], end=STARTS[4], uplift=3)
+    rec = planned(review_period=1)
+    client.force_login(planner)
+    response = client.get(reverse("inventory:sku-location", args=[item.pk, location.pk]))
+    text = response.content.decode()
+    assert "the mean of the approved consensus forecast over the protection interval" in text
+    assert "forecast level 100" in text and "scaled to it, give the shape" in text
+    assert [p.pk for p in response.context["phased"]] == list(
+        rec.periods.order_by("period_start").values_list("pk", flat=True)
+    )
+    table = text.split('id="phased-heading"')[1].split("</table>")[0]
+    assert table.count("<tr>") == HORIZON + 1 and table.count("Promotion</span>") == 1
+    assert STARTS[4].strftime("%-d %b %Y") in table
+
+
+def test_a_page_without_forecasts_says_the_level_is_the_historys(sku, planned, client, planner):
+    rec = planned()
+    client.force_login(planner)
+    response = client.get(reverse("inventory:sku-location", args=[rec.item_id, rec.location_id]))
+    text = response.content.decode()
+    assert "observed periods of history (no forward forecast)" in text
+    assert 'id="phased-heading"' not in text
