@@ -35,7 +35,8 @@ PLANNED = "planned"
 """The plan's forecast: the consensus where present, else the statistical one."""
 WEEK = np.timedelta64(7, "D")
 SCALE_WEEKS = 52
-"""Weeks of history before a window whose naive MAE scales its MASE."""
+"""Weeks of history before the window whose naive MAE scales MASE (of the window, the
+previous one and the trend alike, so that their MASE compare)."""
 TREND_MONTHS = 12
 ROLLING_MONTHS = 3
 WORST = 20
@@ -126,12 +127,14 @@ class AccuracyReport:
 
 @dataclass(frozen=True)
 class _Data:
-    """Forecasts and actuals on one grid of SKU-locations × weeks: SCALE_WEEKS of history
-    only (no forecasts read), then the weeks measured."""
+    """Forecasts and actuals on one grid of SKU-locations × weeks (the last is the window's
+    last week), and each row's MASE scale: the naive MAE of the SCALE_WEEKS before the
+    window."""
 
     grid: Grid
     actual: np.ndarray
     forecast: np.ndarray
+    scale: np.ndarray
 
 
 def _restricted(queryset: QuerySet, scope: LocationScope, query: AccuracyQuery) -> QuerySet:
@@ -143,22 +146,22 @@ def _restricted(queryset: QuerySet, scope: LocationScope, query: AccuracyQuery) 
     return queryset
 
 
-def _weeks(query: AccuracyQuery, today: date) -> np.ndarray:
-    """The Mondays read, oldest first: SCALE_WEEKS before the earliest window (the previous
-    window, or the first rolling three months of the trend), to the window's last week."""
+def _weeks(query: AccuracyQuery, today: date) -> tuple[np.ndarray, np.ndarray]:
+    """(the Mondays of demand read, those of forecasts read), oldest first, both to the
+    window's last week: forecasts from the earliest window measured (the previous window, or
+    the first rolling three months of the trend), demand also the SCALE_WEEKS before the
+    window."""
     last = np.datetime64(query.last or complete_weeks(today, 1)[-1].astype(date), "D")
     month = last.astype("datetime64[M]") - (TREND_MONTHS + ROLLING_MONTHS - 2)
     trend_first = month.astype("datetime64[D]")
-    trend_first += (
-        -(trend_first.astype(np.int64) + 3)
-    ) % 7  # the Monday on or after (1 Jan 1970: a Thursday)
-    previous_first = last - (2 * query.weeks - 1) * WEEK
-    first = min(trend_first, previous_first) - SCALE_WEEKS * WEEK
-    return np.arange(first, last + WEEK, WEEK)
+    trend_first += (-(trend_first.astype(np.int64) + 3)) % 7  # Monday on or after (1/1/1970: Thu)
+    measured = min(trend_first, last - (2 * query.weeks - 1) * WEEK)
+    first = min(measured, last - (query.weeks + SCALE_WEEKS - 1) * WEEK)
+    return np.arange(first, last + WEEK, WEEK), np.arange(measured, last + WEEK, WEEK)
 
 
-def _data(scope: LocationScope, query: AccuracyQuery, weeks: np.ndarray) -> _Data:
-    measured = weeks[SCALE_WEEKS:]
+def _data(scope: LocationScope, query: AccuracyQuery, today: date) -> _Data:
+    weeks, measured = _weeks(query, today)
     forecasts = _restricted(Forecast.objects.all(), scope, query).filter(
         period_start__range=week_span(measured)
     )
@@ -171,19 +174,15 @@ def _data(scope: LocationScope, query: AccuracyQuery, weeks: np.ndarray) -> _Dat
         history,
         {"item_id": "int", "location_id": "int", "period_start": "date", "quantity": "float"},
     )
-    return _Data(
-        grid,
-        grid.place(demand, "period_start", "quantity"),
-        grid.place(rows, "period_start", "quantity"),
-    )
+    actual = grid.place(demand, "period_start", "quantity")
+    start = len(weeks) - query.weeks
+    scale = metrics.naive_mae(actual[:, start - SCALE_WEEKS : start])
+    return _Data(grid, actual, grid.place(rows, "period_start", "quantity"), scale)
 
 
 def _window_sums(data: _Data, columns: slice) -> dict[str, np.ndarray]:
-    """Per row the pooled sums over ``columns``, MASE scaled by the naive MAE of the
-    SCALE_WEEKS before them."""
-    before = data.actual[:, columns.start - SCALE_WEEKS : columns.start]
-    scale = metrics.naive_mae(before)
-    return row_sums(data.actual[:, columns], data.forecast[:, columns], scale)
+    """Per row the pooled sums over ``columns``."""
+    return row_sums(data.actual[:, columns], data.forecast[:, columns], data.scale)
 
 
 def _values(pooled: dict[str, np.ndarray], at: int = 0) -> dict[str, float]:
@@ -314,11 +313,10 @@ def forecast_accuracy(
     location in scope: scopes fail closed)."""
     if scope.is_empty:
         return None
-    weeks = _weeks(query, today)
-    data = _data(scope, query, weeks)
+    data = _data(scope, query, today)
     if not len(data.grid.keys):
         return None
-    end = len(weeks)
+    end = len(data.grid.weeks)
     current = slice(end - query.weeks, end)
     window, sums = _window(data, current)
     previous, _ = _window(data, slice(end - 2 * query.weeks, end - query.weeks))

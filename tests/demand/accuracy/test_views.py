@@ -50,7 +50,8 @@ def test_the_change_against_the_previous_window(planner, client, network):
     # WAPE 9 / 38 = 23.7 % against 2 / 24 = 8.3 % before: worse by 15.4 points.
     assert (tiles["wape"].value, tiles["wape"].previous) == ("23.7 %", "8.3 %")
     assert tiles["wape"].change == "+15.4 pp" and tiles["wape"].good is False
-    assert tiles["mase"].change == ""  # no MASE before: nothing to compare
+    assert (tiles["mase"].value, tiles["mase"].change) == ("0.83", "+0.50")  # 5/6 against 1/3
+    assert tiles["bias"].good is True  # −2.6 % against +8.3 %: closer to 0
 
 
 def test_a_bad_filter_is_a_400_naming_it(planner, client, network):
@@ -98,7 +99,7 @@ def test_the_api_numbers(planner, network):
     assert body["window"]["values"]["bias"] == pytest.approx(
         -3 / 38, abs=1e-6
     )  # A +2, −5; B +2, −2
-    assert body["previous"]["values"]["mase"] is None
+    assert body["previous"]["values"]["mase"] == pytest.approx(1 / 3, abs=1e-6)
     assert body["trend"][-1]["month"] == "2026-11-01"
     assert body["worst"][0]["abs_error"] == 7.0
     assert [m["key"] for m in body["metrics"]] == ["bias", "mape", "wape", "mase", "rmse"]
