@@ -20,6 +20,8 @@ PARAMETER_FIELDS = (
     "aggregate_fill",
     "budget",
     "backtest_periods",
+    "use_forecasts",
+    "forecast_horizon",
     "history_periods",
     "review_period",
     "holding_rate",
@@ -86,6 +88,16 @@ class RunStartForm(forms.Form):
         required=False,
         initial=_DEFAULTS["backtest_periods"],
         help_text="Last periods replayed against your current min/max (0: none).",
+    )
+    use_forecasts = forms.NullBooleanField(
+        required=False,
+        widget=forms.Select(choices=[("", "Default (yes)"), ("true", "Yes"), ("false", "No")]),
+        help_text="Plan at the forward forecast (consensus, else statistical) where there is one.",
+    )
+    forecast_horizon = forms.IntegerField(
+        required=False,
+        initial=_DEFAULTS["forecast_horizon"],
+        help_text="Periods of forward forecast read (time-phased levels).",
     )
     history_periods = forms.IntegerField(
         required=False, initial=_DEFAULTS["history_periods"], help_text="Periods of history."

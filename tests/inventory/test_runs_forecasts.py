@@ -16,8 +16,10 @@ from scipy.stats import norm
 
 from demand.choices import ForecastKind
 from demand.models import DemandHistory, Forecast, Promotion
-from inventory.models import InventoryPosition, ServiceLevelClass
+from inventory.models import InventoryPosition, Location, ServiceLevelClass
+from inventory.runs.forecast_level import at_level
 from inventory.runs.forecast_preview import PreviewError, policy_preview
+from inventory.runs.forms import RunStartForm
 from inventory.runs.models import PolicyRecommendation, RecommendationPeriod
 from inventory.runs.parameters import ParameterError, RunParameters, parameters_build
 from inventory.runs.scope import RunScope
@@ -316,3 +318,27 @@ def test_a_page_without_forecasts_says_the_level_is_the_historys(sku, planned, c
     text = response.content.decode()
     assert "observed periods of history (no forward forecast)" in text
     assert 'id="phased-heading"' not in text
+
+
+def test_the_run_form_passes_the_forecast_parameters(sku):
+    form = RunStartForm(
+        data={"use_forecasts": "false", "forecast_horizon": "13"},
+        locations=Location.objects.all(),
+    )
+    assert form.is_valid(), form.errors
+    assert form.parameters() == {"use_forecasts": False, "forecast_horizon": 13}
+
+
+def test_at_level_keeps_the_shape_or_passes_the_level_by_hand():
+    """Row 0: 8 periods of mean 1 scaled ×10 (shape kept); row 1: no demand (m = 0), the
+    level passed as the mean; row 2: 3 periods (too few), passed; row 3: no forecast."""
+    history = np.full((4, 8), np.nan)
+    history[0] = [0, 2, 0, 2, 1, 1, 0, 2]
+    history[1] = 0.0
+    history[2, -3:] = [4, 5, 6]
+    history[3] = 7.0
+    level = np.array([10.0, 3.0, 50.0, np.nan])
+    planned_history, mean = at_level(history, level)
+    assert np.array_equal(planned_history[0], history[0] * 10)
+    assert np.array_equal(planned_history[1:], history[1:], equal_nan=True)
+    assert np.array_equal(mean, [np.nan, 3.0, 50.0, np.nan], equal_nan=True)
