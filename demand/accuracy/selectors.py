@@ -3,12 +3,15 @@ SKU-location and pooled over the network, locations, categories and ABC classes,
 user's location scope. Set-based: a fixed handful of queries into numpy grids
 (SKU-locations × weeks), whatever the number of SKU-locations.
 
-Lag rule: the lag-k forecast of the week beginning p is the one made last with ``as_of`` in
-[p − 7k days, p − 7(k − 1) days); of those,
-:func:`demand.selectors.forecasts_latest_before_period` picks the latest. With forecasts made
-every Monday, lag 1 is the one made the Monday before the week: that selector's own pick
-(the runs' and the bias rule's). Kind: one kind, or the plan (:data:`PLANNED`): per
-SKU-location and week the consensus where there is one, else the statistical forecast.
+Lag rule: the lag-k forecast of the week beginning p is the one in force at p − 7(k − 1)
+days, i.e. made last before then (:func:`demand.selectors.forecasts_latest_before_period`
+picks the latest; lag 1 is that selector's own pick, the runs' and the bias rule's). A
+consensus forecast (an approved override, written once) stays in force until replaced, so
+any made before counts; statistical and sales forecasts are snapshots superseded by the next
+one, so only those made in the week before count (``as_of`` in [p − 7k, p − 7(k − 1))): with
+weekly runs, the same pick, without reading the other 25 snapshots of a 26-week horizon.
+Kind: one kind, or the plan (:data:`PLANNED`): per SKU-location and week the consensus where
+there is one, else the statistical forecast (as demand.selectors.forecasts_forward plans).
 """
 
 from dataclasses import dataclass
@@ -59,9 +62,15 @@ def lagged_forecasts(*, forecasts: QuerySet[Forecast], lag: int, kind: str = PLA
     demand.selectors.FORECAST_COLUMNS. For the plan the statistical rows come first and the
     consensus rows last, so a grid keeping the last row of a cell (Grid.place) keeps the
     consensus."""
-    window = forecasts.filter(as_of__gte=_days_before(7 * lag), as_of__lt=_days_before(7 * lag - 7))
+    made = forecasts.filter(as_of__lt=_days_before(7 * lag - 7))
+    window = made.filter(as_of__gte=_days_before(7 * lag))
     kinds = [ForecastKind.STATISTICAL, ForecastKind.CONSENSUS] if kind == PLANNED else [kind]
-    parts = [forecasts_latest_before_period(forecasts=window.filter(kind=k)) for k in kinds]
+    parts = [
+        forecasts_latest_before_period(
+            forecasts=(made if k == ForecastKind.CONSENSUS else window).filter(kind=k)
+        )
+        for k in kinds
+    ]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 

@@ -9,7 +9,17 @@ import pytest
 from demand.accuracy.selectors import AccuracyQuery, forecast_accuracy
 from governance.selectors import location_scope
 from governance.services import location_scope_grant
-from tests.demand.accuracy.fixtures import SALES, STAT, TODAY, accuracy_network
+from tests.demand.accuracy.fixtures import (
+    CONSENSUS,
+    SALES,
+    STAT,
+    TODAY,
+    W,
+    accuracy_network,
+    demand,
+    forecast,
+)
+from tests.factories import make_item, make_location
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +130,17 @@ def test_a_planner_sees_only_the_locations_granted(ungranted_planner):
 
 def test_nothing_to_measure_without_forecasts(planner):
     assert report(planner) is None
+
+
+def test_a_consensus_stays_in_force_until_the_week_a_snapshot_does_not(planner):
+    item, dc = make_item("C"), make_location("DC-3")
+    demand(item, dc, {W[2]: 10, W[9]: 10, W[16]: 10})
+    forecast(item, dc, W[16], 14, lag=3, kind=CONSENSUS)  # approved 26 Oct for 16 Nov
+    forecast(item, dc, W[16], 12, lag=3)  # a statistical snapshot of 26 Oct: lag 3 only
+    forecast(item, dc, W[9], 11, lag=2)  # lag 2 only
+    at = {lag: report(planner, lag=lag) for lag in (1, 2, 3, 4)}
+    assert at[1].window.values["bias"] == pytest.approx(0.4)  # the consensus alone: +4 on 10
+    assert at[2].window.values["bias"] == pytest.approx(5 / 20)  # +1 (stat, 9 Nov), +4
+    assert at[3].window.values["bias"] == pytest.approx(0.4)  # consensus over the snapshot
+    assert report(planner, lag=3, kind=STAT).window.values["bias"] == pytest.approx(0.2)
+    assert at[4] is None  # made after 19 Oct: no lag-4 forecast
