@@ -26,13 +26,15 @@ def _api_schema() -> dict:
 # (or, for a run, 403 beyond the caller's scope and 409 for an overlapping run). The policy
 # workflow's bodies name recommendations, runs and proposals, and its rules (a justification
 # with an override or a release, values in order, nobody deciding their own proposal, a
-# decision already taken) refuse schema-valid bodies the same way; so does the KPI query's
-# location code outside the caller's scope and a last week before the first. Every other
-# check, and every other operation, keeps schemathesis' defaults.
+# decision already taken) refuse schema-valid bodies the same way, as do the forecast
+# overrides' (a rationale, a period from this week on, nobody deciding their own); so does
+# the KPI query's location code outside the caller's scope and a last week before the first.
+# Every other check, and every other operation, keeps schemathesis' defaults.
 CONFIG = schemathesis.config.SchemathesisConfig.from_str(
     """
 [[operations]]
-include-path-regex = "(/bulk/$)|(^/api/v1/(runs|kpis|publications)/$)|(^/api/v1/proposals/)"
+include-path-regex = "(/bulk/$)|(^/api/v1/(runs|kpis|publications)/$)|\
+(^/api/v1/(proposals|forecast-overrides)/)"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404", "409", "413"]
 """
 )
