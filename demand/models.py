@@ -50,7 +50,9 @@ class Forecast(LoadedRecord):
 
     Natural key: (item, location, period_start, kind, as_of). Keeping every as-of version lets
     later runs compare lagged forecasts with actuals to measure forecast error. Statistical
-    forecasts of a forecast run carry their prediction interval (``lower``, ``upper``).
+    forecasts of a forecast run carry their prediction interval (``lower``, ``upper``); the run's
+    are those of its ``as_of`` (no link per row: at tens of millions of rows, a foreign key's
+    check and index would cost more than the write itself).
     """
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, db_index=False)  # see DemandHistory
@@ -62,14 +64,6 @@ class Forecast(LoadedRecord):
     version = models.CharField(max_length=40, blank=True, help_text="Label of the plan, if any.")
     lower = models.FloatField(null=True, blank=True, help_text="Prediction interval's low end.")
     upper = models.FloatField(null=True, blank=True, help_text="Prediction interval's high end.")
-    run = models.ForeignKey(
-        "demand.ForecastRun",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="forecasts",
-        help_text="The forecast run that computed it (statistical forecasts).",
-    )
 
     class Meta:
         ordering = ["item", "location", "period_start", "kind", "as_of"]

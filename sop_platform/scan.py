@@ -94,6 +94,15 @@ def _in_thread(queryset: QuerySet, columns: dict, sparse: dict, bound: tuple[int
         connections.close_all()  # this thread's own connections
 
 
+def aggregated_columns(queryset: QuerySet, columns: dict[str, str]) -> dict[str, np.ndarray]:
+    """``{name: kind}`` of all of ``queryset``'s rows (kinds as :func:`scan_columns`), one
+    array per column in one query: a batch's rows, found by an index (no table scan), sent
+    as binary arrays instead of one row at a time. Other databases: ``query_columns``."""
+    if connection.vendor != "postgresql":
+        return query_columns(queryset.order_by(), columns)
+    return _aggregated(queryset.order_by(), columns, {})
+
+
 def _chunk(queryset: QuerySet, columns: dict, sparse: dict, bound: tuple[int, int]) -> dict:
     """The rows of one page range, one array per column (one query)."""
     table = connection.ops.quote_name(queryset.model._meta.db_table)
@@ -101,8 +110,13 @@ def _chunk(queryset: QuerySet, columns: dict, sparse: dict, bound: tuple[int, in
         where=[f"{table}.ctid >= %s::tid AND {table}.ctid < %s::tid"],
         params=[f"({bound[0]},0)", f"({bound[1]},0)"],
     )
+    return _aggregated(pages, columns, sparse)
+
+
+def _aggregated(queryset: QuerySet, columns: dict, sparse: dict) -> dict:
+    """``queryset``'s rows gathered into one binary array per column by PostgreSQL."""
     names = list(columns)
-    sql, params = pages.values_list(*names).query.sql_with_params()
+    sql, params = queryset.values_list(*names).query.sql_with_params()
     alias = {name: f"c{i}" for i, name in enumerate(names)}
     outputs = [(name, name, "") for name in names if name not in sparse]
     for column, others in sparse.items():
@@ -113,7 +127,7 @@ def _chunk(queryset: QuerySet, columns: dict, sparse: dict, bound: tuple[int, in
         for _, source, where in outputs
     )
     query = f"SELECT {arrays} FROM ({sql}) AS q({', '.join(alias.values())})"
-    database = connections[pages.db]
+    database = connections[queryset.db]
     database.ensure_connection()
     # Django's cursors bind parameters client-side, which cannot return binary results.
     with database.wrap_database_errors, psycopg.Cursor(database.connection) as cursor:

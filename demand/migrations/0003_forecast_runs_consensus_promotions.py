@@ -124,18 +124,6 @@ class Migration(migrations.Migration):
                 "permissions": [("start_forecastrun", "Can start a forecast run")],
             },
         ),
-        migrations.AddField(
-            model_name="forecast",
-            name="run",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The forecast run that computed it (statistical forecasts).",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="forecasts",
-                to="demand.forecastrun",
-            ),
-        ),
         migrations.CreateModel(
             name="ForecastSettings",
             fields=[

@@ -18,6 +18,7 @@ from inventory.models import Item
 from inventory.runs.inputs import ALL_ITEMS, index_in, pair_keys, rows_of, scoped, sku_locations
 from inventory.runs.scope import RunScope
 from sop_platform.arrays import query_columns
+from sop_platform.scan import aggregated_columns
 
 HISTORY_COLUMNS = {
     "item_id": "int",
@@ -61,7 +62,7 @@ def history_rows(
     queryset = scoped(DemandHistory.objects, scope, item_from, item_to).filter(
         period_start__gte=params.window_start, period_start__lt=params.as_of
     )
-    rows = query_columns(
+    rows = aggregated_columns(
         queryset.annotate(promoted=Cast("is_promotion", IntegerField())), HISTORY_COLUMNS
     )
     start = np.datetime64(params.window_start, "D")

@@ -16,7 +16,8 @@ class ForecastRun(models.Model):
     ``summary`` what came out (rows per method and demand class, holdout accuracy against the
     seasonal-naive and Croston benchmarks); ``timings`` seconds per stage summed over batches.
     The forecasts it made are ``Forecast`` rows of kind statistical with ``as_of`` = the run's
-    ``as_of`` and ``run`` = this run; progress is read from the batches.
+    ``as_of`` (a later run of the same date replaces them); progress is read from the
+    batches.
     """
 
     status = models.CharField(

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
+from demand.choices import ForecastKind
 from demand.models import Forecast, ForecastFit, ForecastRun
 from governance.selectors import location_scope
 from inventory.choices import FINISHED_BATCH_STATUSES, BatchStatus
@@ -55,6 +56,12 @@ def forecast_run_progress(run: ForecastRun) -> dict:
     }
 
 
+def run_forecasts(run: ForecastRun) -> QuerySet[Forecast]:
+    """The statistical forecasts standing for ``run``'s date (its own, unless a later run of
+    the same date replaced them)."""
+    return Forecast.objects.filter(kind=ForecastKind.STATISTICAL, as_of=run.as_of)
+
+
 def forecast_run_sample(
     *, run: ForecastRun, user: AbstractBaseUser | AnonymousUser, limit: int = 20
 ) -> list[dict]:
@@ -69,7 +76,7 @@ def forecast_run_sample(
         pairs |= Q(item_id=fit.item_id, location_id=fit.location_id)
     periods: dict[tuple[int, int], list] = {}
     if fits:
-        rows = Forecast.objects.filter(pairs, run=run).order_by("period_start")
+        rows = run_forecasts(run).filter(pairs).order_by("period_start")
         for item_id, location_id, quantity in rows.values_list(
             "item_id", "location_id", "quantity"
         ):

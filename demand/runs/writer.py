@@ -74,7 +74,6 @@ def forecasts_write(
             "kind": ForecastKind.STATISTICAL.value,
             "as_of": run.as_of,
             "version": "",
-            "run_id": run.pk,
             "source": SOURCE,
             "loaded_at": now,
             "updated_at": now,

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from demand.models import Forecast, ForecastFit
+from demand.models import ForecastFit
+from demand.runs.selectors import run_forecasts
 from demand.runs.services import forecast_run_start
 from inventory.choices import RunStatus
 from inventory.runs.scope import RunScope
@@ -28,6 +29,6 @@ def test_a_forecast_run_completes_on_the_cluster(network):
         cluster.kill()
     assert run.status == RunStatus.SUCCEEDED, (run.status, run.error)
     assert run.total_batches == 3 and run.batches.filter(attempts=1).count() == 3
-    assert Forecast.objects.filter(run=run).count() == 4 * 5
+    assert run_forecasts(run).count() == 4 * 5
     assert ForecastFit.objects.filter(run=run).count() == 4
     assert run.summary["rows"] == 4
