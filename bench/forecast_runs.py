@@ -141,7 +141,7 @@ def _run(database: str, batch_size: int, workers: int) -> None:
         start_new_session=True,
     )
     try:
-        from demand.models import Forecast
+        from demand.runs.selectors import run_forecasts
         from demand.runs.services import forecast_run_start
         from inventory.runs.scope import RunScope
 
@@ -158,7 +158,7 @@ def _run(database: str, batch_size: int, workers: int) -> None:
             for pid in _children(cluster.pid):
                 with contextlib.suppress(FileNotFoundError):  # a process that just ended
                     memory[pid] = max(memory.get(pid, 0.0), _peak_mb(pid))
-        _report(run, memory, Forecast.objects.filter(run=run).count())
+        _report(run, memory, run_forecasts(run).count())
     finally:
         os.killpg(cluster.pid, signal.SIGKILL)
         cluster.wait()
