@@ -56,7 +56,8 @@ def calibration_plan(
             return {**reused, "source": "reused"}
     sample = calibration_sample(keys, CALIBRATION_SAMPLE, seed)
     read = scope if len(sample) == len(keys) else _scope_of(scope, sample)
-    inputs = batch_inputs(read, params, *ALL_ITEMS)
+    # The calibration measures the model on past demand: no forward forecast to read.
+    inputs = batch_inputs(read, replace(params, use_forecasts=False), *ALL_ITEMS)
     stored = None
     if segmentation.source == SegmentationSource.REUSED:
         stored = stored_segments(segmentation.stored_id, *ALL_ITEMS, inputs)
