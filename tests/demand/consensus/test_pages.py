@@ -4,12 +4,15 @@ JSON) and the approvals page (approve, reject, conflicts, permissions, scope).""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from demand.choices import ForecastKind, OverrideStatus
 from demand.consensus.forms import cell_name
 from demand.consensus.services import override_submit
 from demand.models import Forecast, ForecastOverride, Promotion
+from tests.api_helpers import client_for
 from tests.demand.consensus.conftest import WEEKS
 
 
@@ -179,3 +182,19 @@ def test_the_sku_location_page_links_to_the_plan(planner, sku):
 def test_a_bad_decision_field_is_a_400(manager, sku):
     response = _client(manager).post("/forecasts/overrides/", {"decide": "approve-x"})
     assert response.status_code == 400
+
+
+def test_the_overrides_page_and_list_take_the_same_queries_for_more_rows(planner, manager, sku):
+    def counts() -> tuple[int, int]:
+        page, api = _client(manager), client_for(manager)
+        with CaptureQueriesContext(connection) as on_page:
+            assert page.get("/forecasts/overrides/").status_code == 200
+        with CaptureQueriesContext(connection) as on_api:
+            assert api.get("/api/v1/forecast-overrides/").status_code == 200
+        return len(on_page), len(on_api)
+
+    _pending(planner, sku, period=WEEKS[0])
+    few = counts()
+    for week in WEEKS[1:]:
+        _pending(planner, sku, period=week)
+    assert counts() == few
