@@ -10,7 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from demand.accuracy.forms import DEFAULT_WEEKS, KIND_CHOICES, MAX_LAG, AccuracyQueryForm
+from demand.accuracy.forms import (
+    DEFAULT_WEEKS,
+    KIND_CHOICES,
+    MAX_LAG,
+    MAX_WEEKS,
+    MIN_WEEKS,
+    AccuracyQueryForm,
+)
 from demand.accuracy.pooling import METRICS
 from demand.accuracy.selectors import AccuracyQuery, AccuracyReport, Window, forecast_accuracy
 from demand.models import Forecast
@@ -21,9 +28,15 @@ PARAMETERS = [
     OpenApiParameter(
         "kind", str, enum=[k for k, _ in KIND_CHOICES], description="Default planned."
     ),
-    OpenApiParameter("lag", int, description=f"Weeks ahead, 1 to {MAX_LAG}; default 1."),
     OpenApiParameter(
-        "weeks", int, description=f"The window, 1 to 52 weeks; default {DEFAULT_WEEKS}."
+        "lag",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LAG},
+        description="Weeks ahead; default 1.",
+    ),
+    OpenApiParameter(
+        "weeks",
+        {"type": "integer", "minimum": MIN_WEEKS, "maximum": MAX_WEEKS},
+        description=f"The window in weeks; default {DEFAULT_WEEKS}.",
     ),
     OpenApiParameter(
         "last", OpenApiTypes.DATE, description="The window's last week; default the last complete."

@@ -28,13 +28,14 @@ def _api_schema() -> dict:
 # with an override or a release, values in order, nobody deciding their own proposal, a
 # decision already taken) refuse schema-valid bodies the same way, as do the forecast
 # overrides' (a rationale, a period from this week on, nobody deciding their own); so does
-# the KPI query's location code outside the caller's scope and a last week before the first.
+# the KPI query's location code outside the caller's scope and a last week before the first,
+# and the forecast accuracy query's location code outside the caller's scope.
 # Every other check, and every other operation, keeps schemathesis' defaults.
 CONFIG = schemathesis.config.SchemathesisConfig.from_str(
     """
 [[operations]]
 include-path-regex = "(/bulk/$)|(^/api/v1/(runs|kpis|publications)/$)|\
-(^/api/v1/(proposals|forecast-overrides)/)"
+(^/api/v1/(proposals|forecast-overrides|forecast-accuracy)/)"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404", "409", "413"]
 """
 )
