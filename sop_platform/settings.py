@@ -183,7 +183,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Policies, proposals and publications share the policy values' service types.
-    "ENUM_NAME_OVERRIDES": {"ServiceTypeEnum": "inventory.choices.ServiceType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceTypeEnum": "inventory.choices.ServiceType",
+        "RunStatusEnum": "inventory.choices.RunStatus",
+    },
     # 401/403/404/429 and filter 400s, which every endpoint can answer, declared once.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -34,7 +34,7 @@ def _api_schema() -> dict:
 CONFIG = schemathesis.config.SchemathesisConfig.from_str(
     """
 [[operations]]
-include-path-regex = "(/bulk/$)|(^/api/v1/(runs|kpis|publications)/$)|\
+include-path-regex = "(/bulk/$)|(^/api/v1/(runs|forecast-runs|kpis|publications)/$)|\
 (^/api/v1/(proposals|forecast-overrides|forecast-accuracy)/)"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404", "409", "413"]
 """
