@@ -36,6 +36,7 @@ from inventory.runs.log import logger
 from inventory.runs.planning import batches_cut
 from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
 from inventory.runs.services import RunConflict
+from sop_platform.batch_runs import batch_claim, run_plan_claim
 
 ALGORITHM_VERSION = "forecast-1"
 RUN_LOCK = 7_415_014  # PostgreSQL advisory lock serialising forecast-run starts
@@ -94,7 +95,7 @@ def forecast_run_start(
 def forecast_run_plan(run_id: int, *, sync: bool | None = None) -> None:
     """The run-wide stage: the SKU-locations in scope, cut into batches, which are queued."""
     started = time.perf_counter()
-    run = _plan_claim(run_id)
+    run, _ = run_plan_claim(ForecastRun, run_id)
     if run is None:
         return
     try:
@@ -130,37 +131,9 @@ def _batches_create(
     return batch_ids
 
 
-def _plan_claim(run_id: int) -> ForecastRun | None:
-    """Mark the run running, unless it is cancelled, finished or already cut into batches (a
-    run left running with no batches lost its planning worker: planning starts again)."""
-    with transaction.atomic():
-        run = ForecastRun.objects.select_for_update().get(pk=run_id)
-        if run.cancel_requested or not run.is_active or run.batches.exists():
-            return None
-        run.status, run.started_at = RunStatus.RUNNING, run.started_at or timezone.now()
-        run.save(update_fields=["status", "started_at"])
-    return run
-
-
-def _claim(batch_id: int) -> ForecastBatch | None:
-    """Mark the batch running (again, if a worker died on it); None when nothing is left."""
-    with transaction.atomic():
-        batch = ForecastBatch.objects.select_for_update().select_related("run").get(pk=batch_id)
-        if batch.status in FINISHED_BATCH_STATUSES:
-            return None
-        if batch.run.cancel_requested:
-            batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
-            batch.save(update_fields=["status", "finished_at"])
-            return None
-        batch.status, batch.started_at = BatchStatus.RUNNING, timezone.now()
-        batch.attempts += 1
-        batch.save(update_fields=["status", "started_at", "attempts"])
-    return batch
-
-
 def forecast_batch_execute(batch_id: int) -> None:
     """Forecast one batch and write its rows; a failure is recorded on it, not re-raised."""
-    batch = _claim(batch_id)
+    batch = batch_claim(ForecastBatch, batch_id)
     if batch is not None:
         try:
             _compute(batch)

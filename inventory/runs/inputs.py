@@ -28,6 +28,7 @@ from inventory.models import (
 from inventory.runs.parameters import RunParameters
 from inventory.runs.scope import RunScope
 from sop_platform.arrays import query_columns
+from sop_platform.scan import aggregated_columns
 from supply.choices import LeadTimeSource
 from supply.models import SupplierLane
 from supply.selectors import lead_time_for_lanes
@@ -193,7 +194,7 @@ def _in_window(queryset: QuerySet, params: RunParameters) -> QuerySet:
 
 
 def _history(keys, params: RunParameters, scope, item_from, item_to) -> np.ndarray:
-    rows = query_columns(
+    rows = aggregated_columns(
         _in_window(scoped(DemandHistory.objects, scope, item_from, item_to), params),
         {"item_id": "int", "location_id": "int", "period_start": "date", "quantity": "float"},
     )

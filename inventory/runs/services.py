@@ -58,6 +58,7 @@ from inventory.runs.portfolio import asked_of, asked_text, step_summary
 from inventory.runs.replay import replay_summary
 from inventory.runs.scope import RunScope, scope_check_covered, scope_for_user
 from inventory.runs.writer import exceptions_write, recommendations_write, segments_write
+from sop_platform.batch_runs import batch_claim, run_plan_claim
 
 RUN_LOCK = 7_415_001  # PostgreSQL advisory lock serialising run starts
 
@@ -196,36 +197,18 @@ def _batches_create(
 
 
 def _plan_claim(run_id: int) -> PolicyRun | None:
-    """Mark the run running, unless it is cancelled, finished or already cut into batches.
-
-    A run left running with no batches is one whose planning worker died (batches and the
-    run's totals are written in one transaction): planning starts again.
-    """
-    with transaction.atomic():
-        run = PolicyRun.objects.select_for_update().get(pk=run_id)
-        if run.cancel_requested or not run.is_active or run.batches.exists():
-            return None
-        if run.status == RunStatus.RUNNING:
-            run_log(run, "Planning again: the worker planning this run stopped.", level="warning")
-        run.status, run.started_at = RunStatus.RUNNING, run.started_at or timezone.now()
-        run.save(update_fields=["status", "started_at"])
+    """Mark the run running (sop_platform.batch_runs), with a warning when its planning
+    worker died and planning starts again."""
+    run, again = run_plan_claim(PolicyRun, run_id)
+    if again:
+        run_log(run, "Planning again: the worker planning this run stopped.", level="warning")
     return run
 
 
 def _claim(batch_id: int) -> RunBatch | None:
-    """Mark the batch running (again, if a worker died on it); None when nothing is left."""
-    with transaction.atomic():
-        batch = RunBatch.objects.select_for_update().select_related("run").get(pk=batch_id)
-        if batch.status in FINISHED_BATCH_STATUSES:
-            return None
-        if batch.run.cancel_requested:
-            batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
-            batch.save(update_fields=["status", "finished_at"])
-            return None
-        batch.status, batch.started_at = BatchStatus.RUNNING, timezone.now()
-        batch.attempts += 1
-        batch.save(update_fields=["status", "started_at", "attempts"])
-    if batch.attempts > 1:
+    """Mark the batch running (sop_platform.batch_runs), logging a repeated attempt."""
+    batch = batch_claim(RunBatch, batch_id)
+    if batch is not None and batch.attempts > 1:
         run_log(batch.run, f"Attempt {batch.attempts}.", level="warning", batch=batch.number)
     return batch
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from demand.choices import ForecastKind
 from demand.models import Forecast
@@ -37,4 +38,18 @@ def test_forecast_versions_coexist_but_duplicates_are_refused():
         lambda: Forecast.objects.create(
             item=item, location=location, as_of=date(2026, 1, 19), **negative
         )
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes: PostgreSQL")
+def test_the_history_key_covers_what_runs_read():
+    """A run reads a batch's history from the natural key's index alone (demand 0003)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conname = 'demandhistory_natural_key'"
+        )
+        (definition,) = cursor.fetchone()
+    assert definition == (
+        "UNIQUE (item_id, location_id, period_start) INCLUDE (quantity, is_promotion)"
     )
