@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 
 from demand.models import ForecastSettings
-from inventory.runs.parameters import DEFAULT_BATCH_SIZE, ParameterError, _as_of
+from inventory.runs.parameters import DEFAULT_BATCH_SIZE, ParameterError, planning_as_of
 
 DEFAULT_HISTORY_PERIODS = 104
 DEFAULT_INTERVAL = 0.90
@@ -70,7 +70,7 @@ def forecast_parameters_build(given: dict | None = None) -> ForecastParameters:
         raise ParameterError(f"parameters: unknown {', '.join(unknown)}.")
     stored = ForecastSettings.objects.filter(pk=1).first() or ForecastSettings()
     values = {
-        "as_of": _as_of(given.pop("as_of", None)),
+        "as_of": planning_as_of(given.pop("as_of", None)),
         "period_days": settings.PLANNING_PERIOD_DAYS,
         "horizon_periods": stored.horizon_periods,
         "holdout_periods": stored.holdout_periods,

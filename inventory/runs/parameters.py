@@ -151,7 +151,7 @@ def parameters_build(given: dict | None = None, *, service_classes: dict) -> Run
     if unknown:
         raise ParameterError(f"parameters: unknown {', '.join(unknown)}.")
     as_of = given.pop("as_of", None)
-    values = {"as_of": _as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
+    values = {"as_of": planning_as_of(as_of), "period_days": settings.PLANNING_PERIOD_DAYS}
     values |= _model(given.pop("demand_model", None), given.pop("calibrate", None))
     values |= _service_mode(given, values["demand_model"])
     if given.get("use_forecasts") not in (None, ""):
@@ -277,7 +277,7 @@ def _float(name: str, value) -> float:
         raise ParameterError(f"{name}: {value!r} is not a number.") from None
 
 
-def _as_of(value) -> date:
+def planning_as_of(value) -> date:
     """The given date, or the start of the current period (Monday for weekly planning)."""
     if value in (None, ""):
         today = timezone.localdate()
