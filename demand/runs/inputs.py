@@ -15,7 +15,15 @@ from django.db.models.functions import Cast
 from demand.models import DemandHistory, Promotion
 from demand.runs.parameters import ForecastParameters
 from inventory.models import Item
-from inventory.runs.inputs import ALL_ITEMS, index_in, pair_keys, rows_of, scoped, sku_locations
+from inventory.runs.inputs import (
+    ALL_ITEMS,
+    PairKeyed,
+    index_in,
+    pair_keys,
+    rows_of,
+    scoped,
+    sku_locations,
+)
 from inventory.runs.scope import RunScope
 from sop_platform.arrays import query_columns
 from sop_platform.scan import aggregated_columns
@@ -30,7 +38,7 @@ HISTORY_COLUMNS = {
 
 
 @dataclass
-class ForecastInputs:
+class ForecastInputs(PairKeyed):
     """A batch's inputs. ``history`` and ``promotion`` are rows × history periods, oldest
     first (NaN: no record); ``group`` the item's category as a code (same category, same
     code within the batch)."""
@@ -42,16 +50,6 @@ class ForecastInputs:
 
     def __len__(self) -> int:
         return len(self.keys)
-
-    @property
-    def item_id(self) -> np.ndarray:
-        """Item id of each row."""
-        return self.keys >> 32
-
-    @property
-    def location_id(self) -> np.ndarray:
-        """Location id of each row."""
-        return self.keys & 0xFFFFFFFF
 
 
 def history_rows(

@@ -16,7 +16,7 @@ from django.db.models import Q
 from demand.models import DemandHistory
 from inventory.choices import PolicyStatus
 from inventory.models import InventoryPolicy, InventoryPosition, Item
-from inventory.runs.inputs import index_in, pair_keys
+from inventory.runs.inputs import PairKeyed, index_in, pair_keys
 from sop_platform.arrays import query_columns
 from supply.models import Receipt
 
@@ -52,7 +52,7 @@ def keys_of(rows: Rows) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Grid:
+class Grid(PairKeyed):
     """Rows are SKU-locations (sorted pair keys), columns weeks (Mondays; consecutive for
     :meth:`cells` and what uses it)."""
 
@@ -63,16 +63,6 @@ class Grid:
     def shape(self) -> tuple[int, int]:
         """(rows, weeks)."""
         return len(self.keys), len(self.weeks)
-
-    @property
-    def item_id(self) -> np.ndarray:
-        """Item of every row."""
-        return self.keys >> 32
-
-    @property
-    def location_id(self) -> np.ndarray:
-        """Location of every row."""
-        return self.keys & 0xFFFFFFFF
 
     def cells(self, rows: Rows, day: str) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of each of ``rows`` by (item, location) and the week of ``rows[day]``;

@@ -84,6 +84,22 @@ def pair_keys(item_id: np.ndarray, location_id: np.ndarray) -> np.ndarray:
     return (np.asarray(item_id, np.int64) << 32) | np.asarray(location_id, np.int64)
 
 
+class PairKeyed:
+    """Rows keyed by :func:`pair_keys` (``keys``): the item and location of each."""
+
+    keys: np.ndarray
+
+    @property
+    def item_id(self) -> np.ndarray:
+        """Item id of each row."""
+        return self.keys >> 32
+
+    @property
+    def location_id(self) -> np.ndarray:
+        """Location id of each row."""
+        return self.keys & 0xFFFFFFFF
+
+
 def index_in(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Position of each wanted value in ``sorted_values``, -1 where it is absent."""
     wanted = np.asarray(wanted, np.int64)
