@@ -97,13 +97,16 @@ def _payload(request: Request) -> tuple[bytes, str]:
     return request.data, content_type
 
 
-_FLAGS = {"": False, "false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}
+_FLAGS = {"false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}
 SOURCE_MAX_LENGTH = 40
 
 
 def _flag(request: Request, name: str) -> bool:
-    """A yes/no query parameter; anything but true/false (1/0, yes/no) is a 400 naming it."""
-    given = request.query_params.get(name, "")
+    """A yes/no query parameter, false when absent; anything but true/false (1/0, yes/no),
+    an empty value included, is a 400 naming it."""
+    if name not in request.query_params:
+        return False
+    given = request.query_params[name]
     if given.lower() not in _FLAGS:
         raise BulkInputError(f"?{name}= takes true or false, not {echo(given)}.")
     return _FLAGS[given.lower()]

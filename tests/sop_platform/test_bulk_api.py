@@ -154,6 +154,14 @@ def test_dry_run_counts_but_writes_nothing(integration, references):
     assert not DemandHistory.objects.exists()
 
 
+@pytest.mark.parametrize("query", ["?dry_run=", "?dry_run=maybe", "?partial="])
+def test_a_flag_given_without_a_yes_or_no_is_a_400_naming_it(integration, references, query):
+    response = post(integration, "demand-history", SAMPLES["demand-history"][0], query=query)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(query.split("=")[0] + "= takes true or false")
+    assert not DemandHistory.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "message"),
     [
