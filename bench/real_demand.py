@@ -83,7 +83,7 @@ def _timed(work):
 def _weeks_of_cover(bench: _Bench, fill: float) -> tuple[StockLevels, float]:
     """Order up to (L + R + c) weeks of mean demand, c bisected to achieve ``fill``."""
     x, mean = bench.panel.inputs, np.nan_to_num(bench.stats.mean)
-    low, high = -1.0, 60.0
+    low, high = -1.0, 120.0
     for _ in range(30):
         cover = (low + high) / 2
         level = np.ceil(mean * (x.lead_time_mean + x.review_period + cover))
@@ -122,6 +122,7 @@ def run(panel: Panel, holdout: int) -> None:
     if panel.legacy is not None:
         bench.report("legacy min/max", panel.legacy, "—", 0.0)
     print("\n".join(bench.lines))
+    _portfolio(bench)
     print("\nCalibration (rolling origins inside the training weeks):\n")
     print("| Pattern | Rows | Promised | Achieved before | after | Factor |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -130,6 +131,27 @@ def run(panel: Panel, holdout: int) -> None:
             f"| {group.pattern} ({group.service_type}) | {group.rows} | {group.promised:.1%} | "
             f"{group.achieved_before:.1%} | {group.achieved_after:.1%} | {group.factor:.2f} |"
         )
+
+
+def _portfolio(bench: _Bench) -> None:
+    """Optimized against uniform targets at equal model aggregate fill (the same model)."""
+    train, x = bench.train, bench.panel.inputs
+    uniform = optimize_service_levels(
+        train, x, aggregate_fill=TARGET, min_service=TARGET, max_service=TARGET
+    )
+    optimized = optimize_service_levels(train, x, aggregate_fill=uniform.expected_fill)
+    print("\nPortfolio targets at equal model aggregate fill (uncalibrated model):\n")
+    print("| Targets | Model fill | Model stock value | Held-out fill | Held-out value |")
+    print("|---|---:|---:|---:|---:|")
+    for name, result in (("uniform 95 %", uniform), ("optimized", optimized)):
+        replay = bench.replay(result.policy)
+        held_out = replay.select(bench.with_history).total_fill
+        print(
+            f"| {name} | {result.expected_fill:.2%} | {result.stock_value:,.0f} | "
+            f"{held_out:.1%} | {replay.total_value:,.0f} |"
+        )
+    ratio = optimized.stock_value / uniform.stock_value
+    print(f"\nOptimized / uniform stock value (model): {ratio:.2f}")
 
 
 def main() -> None:

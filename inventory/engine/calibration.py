@@ -16,8 +16,11 @@ measures the slip without looking ahead and corrects it:
    factor ← factor · (1 − promised) / (1 − achieved), repeated ``iterations`` times (each
    time replaying the corrected targets), bounded to [``MIN_FACTOR``, ``MAX_FACTOR``].
 
-A group of fewer than ``GROUP_MIN_ROWS`` rows is too small to measure its own factor: it
-backs off to its parent, the factor calibrated over all rows of its service type (group
+A group whose achieved service rests on fewer than ``GROUP_MIN_ROWS`` effective rows is too
+small to measure its own factor. Rows count by their weight in the achieved figure (units
+demanded for fill rows): the effective number is Kish's (Σw)² / Σw² (Kish (1965), *Survey
+Sampling*, §11.7), so 22 rows whose units come mostly from two count as about 10. Such a
+group backs off to its parent, the factor calibrated over all rows of its service type (group
 'any'), as hierarchical estimators shrink sparse cells to their parent (Gelman & Hill (2007),
 *Data Analysis Using Regression and Multilevel/Hierarchical Models*, ch. 12). That one is
 calibrated first; the groups large enough then get their own with the small groups' rows
@@ -115,7 +118,8 @@ def calibrate(
     if not cuts:
         return Calibration((), window, 0)
     folds = [_Fold(h[:, : c + window], x, window) for c in cuts]
-    keys = _keys(folds[0].pattern, x.service_type)
+    weight = sum(fold.weight(x) for fold in folds)
+    keys = _keys(folds[0].pattern, x.service_type, weight)
     pooled = np.char.startswith(keys, f"{POOLED}|")
     factor, groups = np.ones(len(x)), []
     if pooled.any():  # small groups back off to the factor of all rows of their type
@@ -160,24 +164,41 @@ class _Fold:
         training = clean_history(history[:, :-window])[0]
         self.pattern = demand_statistics(training).pattern
 
+    def weight(self, x: PolicyInputs) -> NDArray[np.float64]:
+        """Each row's weight in its group's achieved service over the window: units demanded
+        for fill rows, the window's periods for cycle rows with demand in it."""
+        demand = np.maximum(np.nan_to_num(self.history[:, -self.window :], nan=0.0), 0.0)
+        units = demand.sum(axis=1)
+        return np.where(x.service_type == "fill", units, self.window * (units > 0))
+
     def replay(self, x: PolicyInputs) -> tuple[NDArray, NDArray]:
-        """(demand-like weight, achieved) per row: units and fill for fill rows, periods and
-        periods without a stock-out for cycle rows."""
+        """(weight, achieved) per row: units and fill for fill rows, periods and periods
+        without a stock-out for cycle rows."""
         policy = policies_from_history(self.history[:, : -self.window], x)
         result = backtest(self.history, x, policy, self.window)
+        weight = self.weight(x)
         fill = x.service_type == "fill"
-        weight = np.where(fill, result.demand, self.window * (result.demand > 0))
         achieved = np.where(fill, result.served, result.cycle_service * weight)
         return weight, achieved
 
 
-def _keys(pattern: NDArray, service_type: NDArray) -> NDArray[np.str_]:
-    """'pattern|service type' per row, small groups pooled, '' for rows left out."""
+def _keys(pattern: NDArray, service_type: NDArray, weight: NDArray) -> NDArray[np.str_]:
+    """'pattern|service type' per row, groups of too few effective rows pooled, '' for rows
+    left out."""
     keys = np.char.add(np.char.add(pattern.astype(str), "|"), service_type.astype(str))
-    names, counts = np.unique(keys, return_counts=True)
-    small = np.isin(keys, names[counts < GROUP_MIN_ROWS])
+    small = np.zeros(len(keys), dtype=bool)
+    for key in np.unique(keys):
+        rows = keys == key
+        small[rows] = effective_rows(weight[rows]) < GROUP_MIN_ROWS
     keys = np.where(small, np.char.add(f"{POOLED}|", service_type.astype(str)), keys)
     return np.where(pattern == "none", "", keys)
+
+
+def effective_rows(weight: NDArray) -> float:
+    """Kish's effective number of rows of a weighted total: (Σw)² / Σw² (0 without
+    weight)."""
+    squares = float(np.square(weight).sum())
+    return float(weight.sum()) ** 2 / squares if squares > 0 else 0.0
 
 
 def _measure(folds, x: PolicyInputs, factor: NDArray, keys: NDArray):

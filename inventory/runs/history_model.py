@@ -19,7 +19,7 @@ import numpy as np
 
 from inventory.engine import PolicyInputs, PolicyResult, demand_statistics
 from inventory.engine.calibration import Calibration
-from inventory.engine.from_history import policies_from_history
+from inventory.engine.from_history import clean_history, policies_from_history
 from inventory.runs.parameters import RunParameters
 
 
@@ -59,10 +59,11 @@ def _merge(result: PolicyResult, rows: np.ndarray, part: PolicyResult) -> None:
 def history_columns(
     history: np.ndarray, result: PolicyResult, forecast_sd: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The recommendation's demand columns: the history's figures (returns left out), the sd
+    """The recommendation's demand columns: the history's figures as the engine reads it
+    (returns left out, from the first demand on: ``from_history.clean_history``), the sd
     the engine used (``forecast_sd`` where a row kept a parametric distribution and has
     one)."""
-    stats = demand_statistics(np.where(np.nan_to_num(history) < 0, 0.0, history))
+    stats = demand_statistics(clean_history(history)[0])
     empirical = result.distribution == "empirical"
     forecast = ~np.isnan(forecast_sd) & ~empirical
     source = np.where(forecast, "forecast_error", "history")

@@ -9,10 +9,11 @@ import pytest
 
 from inventory.engine import PolicyInputs, compute_policies, demand_statistics
 from inventory.engine.backtest import StockLevels, backtest
-from inventory.engine.calibration import calibrate, corrected
+from inventory.engine.calibration import _keys, calibrate, corrected, effective_rows
 from inventory.engine.empirical import sum_pmfs
 from inventory.engine.flags import reason_codes
 from inventory.engine.from_history import (
+    clean_history,
     history_model,
     policies_from_history,
     quanta,
@@ -50,9 +51,24 @@ def _inputs(rows: int = 1, **overrides) -> PolicyInputs:
 
 
 def _fixed_size_history() -> np.ndarray:
+    """2 orders of 2 units in 43 periods, the first in period 1 (the row's history starts at
+    its first demand: see the test of introduced items)."""
     history = np.zeros((1, 43))
-    history[0, [10, 30]] = 2.0
+    history[0, [0, 30]] = 2.0
     return history
+
+
+def test_a_rows_history_starts_at_its_first_demand():
+    # Introduced in period 38 of 43: 5 orders of 2 in 5 periods is its rate, not 5 in 43.
+    late = np.zeros((1, 43))
+    late[0, 38:] = 2.0
+    clean, _ = clean_history(late)
+    assert np.isnan(clean[0, :38]).all() and np.array_equal(clean[0, 38:], late[0, 38:])
+    result = policies_from_history(late, _inputs(), half_life=None)
+    introduced = policies_from_history(late[:, 38:], _inputs(), half_life=None)
+    assert result.order_up_to[0] == introduced.order_up_to[0] == 18  # Poisson(12) over 6
+    assert np.array_equal(clean_history(np.zeros((2, 5)))[0], np.zeros((2, 5)))  # no demand
+    assert clean_history(np.zeros((3, 0)))[0].shape == (3, 0)  # no periods
 
 
 def test_orders_of_a_fixed_size_get_the_compound_level_not_the_negative_binomials():
@@ -234,12 +250,28 @@ def test_a_group_too_small_to_measure_takes_the_factor_of_all_rows_of_its_type()
     assert pooled.rows == 208  # calibrated over every row of the service type ...
     own = [g for g in result.groups if g.pattern != "any"]
     assert own and all(g.rows >= 20 for g in own)  # ... the large groups on their own rows
-    assert sum(g.rows for g in own) + 8 == 208
+    assert "smooth" not in by_pattern and sum(g.rows for g in own) <= 200
     alone = calibrate(history, x, window=13, origins=3, iterations=3, sample=None)
     assert alone.groups == result.groups  # no sampling below 20,000 rows
     factors = result.factor(np.array(["smooth", own[0].pattern]), np.array(["fill", "fill"]))
     assert factors[0] == pooled.factor and factors[1] == own[0].factor
     assert pooled.factor != 1.0
+
+
+def test_groups_count_rows_by_their_weight_in_the_achieved_fill():
+    # Kish: 30 rows of equal demand count as 30; 30 rows, two of which hold 98 % of the
+    # units, count as about 2 (effective_rows is (Σw)² / Σw²).
+    assert effective_rows(np.full(30, 5.0)) == pytest.approx(30.0)
+    lopsided = np.r_[np.full(28, 1.0), 700.0, 700.0]
+    assert effective_rows(lopsided) == pytest.approx(1428.0**2 / (28 + 2 * 700.0**2))
+    assert effective_rows(np.zeros(4)) == 0.0
+    # 200 lumpy rows of equal weight keep their own group; 30 erratic rows, two of which
+    # carry almost every unit, back off to the pooled group.
+    pattern = np.array(["lumpy"] * 200 + ["erratic"] * 30 + ["none"])
+    weight = np.r_[np.ones(200), lopsided, 0.0]
+    keys = _keys(pattern, np.full(231, "fill"), weight)
+    assert set(keys[:200]) == {"lumpy|fill"} and set(keys[200:230]) == {"any|fill"}
+    assert keys[230] == ""  # no demand before the origin: left out
 
 
 def test_policies_from_history_keeps_a_callers_mean_and_distribution():

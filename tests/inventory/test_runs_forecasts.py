@@ -334,7 +334,7 @@ def test_at_level_keeps_the_shape_or_passes_the_level_by_hand():
     level passed as the mean; row 2: 3 periods (too few), passed; row 3: no forecast."""
     history = np.full((4, 8), np.nan)
     history[0] = [0, 2, 0, 2, 1, 1, 0, 2]
-    history[1] = 0.0
+    history[0] = [1, 2, 0, 2, 1, 0, 0, 2]
     history[2, -3:] = [4, 5, 6]
     history[3] = 7.0
     level = np.array([10.0, 3.0, 50.0, np.nan])
