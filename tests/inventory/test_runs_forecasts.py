@@ -316,7 +316,7 @@ def test_a_page_without_forecasts_says_the_level_is_the_historys(sku, planned, c
     client.force_login(planner)
     response = client.get(reverse("inventory:sku-location", args=[rec.item_id, rec.location_id]))
     text = response.content.decode()
-    assert "observed periods of history (no forward forecast)" in text
+    assert "observed periods of history since its first demand (no forward forecast)" in text
     assert 'id="phased-heading"' not in text
 
 
