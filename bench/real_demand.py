@@ -124,11 +124,12 @@ def run(panel: Panel, holdout: int) -> None:
     print("\n".join(bench.lines))
     _portfolio(bench)
     print("\nCalibration (rolling origins inside the training weeks):\n")
-    print("| Pattern | Rows | Promised | Achieved before | after | Factor |")
+    print("| Pattern | Rows (effective) | Promised | Achieved before | after | Factor |")
     print("|---|---:|---:|---:|---:|---:|")
     for group in calibration.groups:
         print(
-            f"| {group.pattern} ({group.service_type}) | {group.rows} | {group.promised:.1%} | "
+            f"| {group.pattern} ({group.service_type}) | {group.rows} "
+            f"({group.effective_rows:.0f}) | {group.promised:.1%} | "
             f"{group.achieved_before:.1%} | {group.achieved_after:.1%} | {group.factor:.2f} |"
         )
 

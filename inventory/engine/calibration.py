@@ -60,6 +60,7 @@ class CalibrationGroup:
     achieved_before: float
     achieved_after: float
     factor: float
+    effective_rows: float | None = None  # Kish's; None in calibrations stored before it
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,12 @@ def calibrate(
     if pooled.any():  # small groups back off to the factor of all rows of their type
         every = np.where(keys == "", "", np.char.add(f"{POOLED}|", x.service_type.astype(str)))
         factor, shared = _iterate(folds, x, factor, every, iterations)
-        groups += [g for g in _groups(every, factor, *shared) if g.service_type in _types(keys)]
+        found = _groups(every, weight, factor, *shared)
+        groups += [g for g in found if g.service_type in _types(keys)]
         factor = np.where(pooled, factor, 1.0)
     own = np.where(pooled, "", keys)
     factor, evidence = _iterate(folds, x, factor, own, iterations)
-    groups += _groups(own, factor, *evidence)
+    groups += _groups(own, weight, factor, *evidence)
     return Calibration(tuple(sorted(groups, key=_order)), window, len(cuts))
 
 
@@ -227,7 +229,7 @@ def _update(factor: NDArray, keys: NDArray, promised: dict, achieved: dict) -> N
     return updated
 
 
-def _groups(keys, factor, promised, before, after) -> tuple[CalibrationGroup, ...]:
+def _groups(keys, weight, factor, promised, before, after) -> tuple[CalibrationGroup, ...]:
     groups = []
     for key in sorted(promised):
         rows = keys == key
@@ -241,6 +243,7 @@ def _groups(keys, factor, promised, before, after) -> tuple[CalibrationGroup, ..
                 achieved_before=round(float(before[key]), 4),
                 achieved_after=round(float(after[key]), 4),
                 factor=round(float(factor[rows][0]), 4),
+                effective_rows=round(effective_rows(weight[rows]), 1),
             )
         )
     return tuple(groups)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from governance.choices import ExceptionKind
 from governance.selectors import location_scope
+from inventory.engine.calibration import GROUP_MIN_ROWS
 from inventory.runs.calibration import origins_text
 from inventory.runs.charts import (
     exception_backlog_figure,
@@ -269,10 +270,11 @@ def calibration_rows(calibration: dict | None) -> dict | None:
         )
     return {
         "origin": origin,
+        "min_rows": GROUP_MIN_ROWS,
         "groups": [
             {
                 "pattern": f"{group['pattern']} ({group['service_type']})",
-                "rows": f"{group['rows']:,}",
+                "rows": rows_text(group),
                 "promised": share_text(group["promised"]),
                 "achieved": f"{share_text(group['achieved_before'])} → "
                 f"{share_text(group['achieved_after'])}",
@@ -281,6 +283,15 @@ def calibration_rows(calibration: dict | None) -> dict | None:
             for group in calibration["groups"]
         ],
     }
+
+
+def rows_text(group: dict) -> str:
+    """A calibration group's rows, with the effective number its factor rests on (Kish's,
+    rows weighted by their demand) where the run stored it."""
+    effective = group.get("effective_rows")
+    if effective is None:
+        return f"{group['rows']:,}"
+    return f"{group['rows']:,} ({effective:,.0f} effective)"
 
 
 def portfolio_rows(parameters: dict, figures: dict | None) -> dict | None:

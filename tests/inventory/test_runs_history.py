@@ -31,6 +31,7 @@ from inventory.runs.pipeline import plan_batch
 from inventory.runs.planning import SegmentationPlan
 from inventory.runs.scope import RunScope, scope_resolve
 from inventory.runs.services import policy_run_start, run_batch_execute
+from inventory.runs.views import rows_text
 from tests.api_helpers import client_for
 from tests.factories import (
     make_demand,
@@ -212,8 +213,10 @@ def test_the_snapshot_keeps_the_calibration_evidence_and_the_batches_apply_it(ne
             "achieved_before",
             "achieved_after",
             "factor",
+            "effective_rows",
         }
         assert group["promised"] == pytest.approx(0.95) and group["service_type"] == "fill"
+        assert 0 < group["effective_rows"] <= group["rows"]
     assert sum(group["rows"] for group in stored["groups"]) <= 12
     calibration = calibration_from_snapshot(run.snapshot)
     assert calibration.groups[0] == CalibrationGroup(**stored["groups"][0])
@@ -411,14 +414,32 @@ def test_the_run_page_states_the_replay_and_the_calibration(client, planner, net
     assert "<h3>Calibration</h3>" in text
     group = run.snapshot["calibration"]["groups"][0]
     row = (
-        f'<td>{group["pattern"]} (fill)</td><td class="num">{group["rows"]}</td>'
+        f'<td>{group["pattern"]} (fill)</td><td class="num">{group["rows"]} '
+        f"({group['effective_rows']:.0f} effective)</td>"
         f'<td class="num">95.0 %</td>'
     )
     assert row in text
     assert f"× {group['factor']:.2f}" in text
     assert "Measured on 12 SKU-locations of this run: 1 rolling origin of 26 periods." in text
+    assert "fewer than 20 effective rows" in text
     # Neither is repeated as a raw snapshot value.
     assert "{&#x27;pattern&#x27;" not in text and "&#x27;ours&#x27;" not in text
+
+
+def test_a_calibration_stored_before_effective_rows_still_reads_and_shows():
+    group = {
+        "pattern": "lumpy",
+        "service_type": "fill",
+        "rows": 720,
+        "promised": 0.95,
+        "achieved_before": 0.913,
+        "achieved_after": 0.948,
+        "factor": 0.27,
+    }
+    snapshot = {"calibration": {"groups": [group], "window": 26, "origins": 3}}
+    assert calibration_from_snapshot(snapshot).groups[0].effective_rows is None
+    assert rows_text(group) == "720"
+    assert rows_text({**group, "effective_rows": 106.4}) == "720 (106 effective)"
 
 
 # --- parameters ---------------------------------------------------------------------------
