@@ -38,6 +38,18 @@ def loader(django_user_model):
     return user
 
 
+def _periods_since_first_demand(before: str, weeks: int) -> dict[str, int]:
+    """Per SKU, the periods of the ``weeks`` before ``before`` from its first demand on (all
+    of them without demand): what the run's history model reads (explicit zeros loaded)."""
+    window = DEMAND[DEMAND["week_start"] < before].sort_values("week_start")
+    window = window.groupby("sku").tail(weeks)
+    counts = {}
+    for sku, rows in window.groupby("sku"):
+        demanded = (rows["quantity"] > 0).to_numpy()
+        counts[sku] = len(rows) - int(demanded.argmax()) if demanded.any() else len(rows)
+    return counts
+
+
 def _load_man(*args: str, data_dir: Path = FIXTURE) -> str:
     out = StringIO()
     call_command("load_man", "--user", "man-loader", "--data-dir", str(data_dir), *args, stdout=out)
@@ -67,7 +79,9 @@ def test_load_man_loads_the_slice_through_the_api_and_plans_every_sku(settings, 
     pairs = set(PolicyRecommendation.objects.values_list("item__sku", "location__code"))
     assert pairs == {(sku, "MAN-WH") for sku in ITEMS["sku"]}
     assert PolicyRecommendation.objects.count() == 40
-    assert set(PolicyRecommendation.objects.values_list("demand_periods", flat=True)) == {150}
+    periods = dict(PolicyRecommendation.objects.values_list("item__sku", "demand_periods"))
+    assert periods == _periods_since_first_demand("2014-11-17", 150)  # the whole window read
+    assert max(periods.values()) == 150
     assert "40 SKU-locations planned, 40 recommendations." in text
     assert "Blocked: 0." in text
     patterns = text.split("Demand patterns: ")[1].split(".")[0]
@@ -105,7 +119,9 @@ def test_as_of_and_history_weeks_set_the_run_window(settings, pinned_now, loader
 
     run = PolicyRun.objects.get()
     assert (run.parameters["as_of"], run.parameters["history_periods"]) == ("2013-11-18", 52)
-    assert list(PolicyRecommendation.objects.values_list("demand_periods", flat=True)) == [52] * 3
+    periods = dict(PolicyRecommendation.objects.values_list("item__sku", "demand_periods"))
+    expected = _periods_since_first_demand("2013-11-18", 52)  # that window only
+    assert len(periods) == 3 and periods == {sku: expected[sku] for sku in periods}
     assert DemandHistory.objects.count() == 3 * 150  # loaded whole; the run reads its window
 
 
