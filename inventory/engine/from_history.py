@@ -17,8 +17,12 @@ for a row whose demand mean the caller gave (a forecast): the history's shape wo
 that level.
 """
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,15 +39,20 @@ from inventory.engine.policies import (
     policies_at_levels,
 )
 
+T = TypeVar("T")
+
 EMPIRICAL_MIN_PERIODS = 8
 """Fewer observed periods than this: too few to trust a row's own shape."""
 DEFAULT_HALF_LIFE = 26.0
 """Periods after which a period counts half as much (half a year of weeks)."""
 QUANTA_PER_TABLE = 256
 """A row's lead-time demand (mean + 4 sd) spans at most this many of its quanta."""
-BATCH_ROWS = 100_000
+BATCH_ROWS = 25_000
 """Rows modelled at a time: every row's policy is its own, so batches only bound the memory
 the history's copies and the tables take, whatever the population."""
+ENGINE_THREADS = os.cpu_count() or 1
+"""Batches modelled at once: numpy and scipy.fft release the GIL on whole arrays, so threads
+over row batches use every core (docs/benchmarks.md, "Policies from history: speed")."""
 
 
 def clean_history(history: ArrayLike, periods: int | None = None):
@@ -162,23 +171,31 @@ def policies_from_history(
     ``half_life`` (periods; None = every period alike) weighs recent periods more in the
     empirical distribution: a period ``half_life`` periods older counts half as much.
     ``excess_cover_periods`` is as in ``compute_policies``. Rows are taken ``BATCH_ROWS``
-    at a time."""
+    at a time, ``ENGINE_THREADS`` batches at once."""
     history = np.atleast_2d(np.asarray(history, dtype=np.float64))
     if history.shape[0] != len(inputs):
         raise ValueError(f"history has {history.shape[0]} rows; inputs have {len(inputs)}.")
-    return concatenated(
-        [
-            history_model(
-                history[rows], inputs.take(rows), periods=periods, half_life=half_life
-            ).policies(excess_cover_periods)
-            for rows in row_batches(len(inputs))
-        ]
-    )
+
+    def batch_policies(rows: slice) -> PolicyResult:
+        model = history_model(
+            history[rows], inputs.take(rows), periods=periods, half_life=half_life
+        )
+        return model.policies(excess_cover_periods)
+
+    return concatenated(threaded(batch_policies, row_batches(len(inputs))))
 
 
 def row_batches(count: int) -> list[slice]:
     """``count`` rows in batches of ``BATCH_ROWS`` (one, empty, when there are none)."""
     return [slice(start, start + BATCH_ROWS) for start in range(0, max(count, 1), BATCH_ROWS)]
+
+
+def threaded(work: Callable[[Any], T], items: list) -> list[T]:
+    """``work`` of each of ``items``, in order, ``ENGINE_THREADS`` at a time."""
+    if len(items) < 2 or ENGINE_THREADS < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(ENGINE_THREADS) as pool:
+        return list(pool.map(work, items))
 
 
 def recency_weights(periods: int, half_life: float | None) -> NDArray[np.float64] | None:

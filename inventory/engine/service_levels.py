@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from inventory.engine.calibration import Calibration, corrected
 from inventory.engine.curves import FillCurve, fill_curve
-from inventory.engine.from_history import HistoryModel, history_model, row_batches
+from inventory.engine.from_history import HistoryModel, history_model, row_batches, threaded
 from inventory.engine.inputs import PolicyInputs, PolicyResult, concatenated
 from inventory.engine.policies import (
     DEFAULT_EXCESS_COVER_PERIODS,
@@ -92,8 +92,8 @@ def optimize_service_levels(
     """Fill-rate targets per row minimizing stock value for ``aggregate_fill``, or maximizing
     the aggregate fill within ``budget`` (stock value); one of the two. ``min_service`` /
     ``max_service`` bound each row's target (scalars or per row; e.g. service classes).
-    Rows are taken ``from_history.BATCH_ROWS`` at a time (engine.portfolio); the result is
-    the one sort's of all of them."""
+    Rows are taken ``from_history.BATCH_ROWS`` at a time, ``ENGINE_THREADS`` batches at once
+    (engine.portfolio); the result is the one sort's of all of them."""
     if (aggregate_fill is None) == (budget is None):
         raise ValueError("Give either aggregate_fill or budget.")
     history = np.atleast_2d(np.asarray(history, dtype=np.float64))
@@ -104,16 +104,16 @@ def optimize_service_levels(
     if np.any(lower > upper):
         raise ValueError("min_service is above max_service for some rows.")
     batches = row_batches(len(inputs))
-    curves = [
-        portfolio_curves(history[b], inputs.take(b), lower[b], upper[b], calibration)
-        for b in batches
-    ]
+    curves = threaded(
+        lambda b: portfolio_curves(history[b], inputs.take(b), lower[b], upper[b], calibration),
+        batches,
+    )
     summary = sum((summarize_steps(c) for c in curves[1:]), summarize_steps(curves[0]))
     chosen = chosen_for(curves, summary, aggregate_fill=aggregate_fill, budget=budget)
-    finals = [
-        finalize(history[b], inputs.take(b), c, k)
-        for b, c, k in zip(batches, curves, chosen, strict=True)
-    ]
+    finals = threaded(
+        lambda batch: finalize(history[batch[0]], inputs.take(batch[0]), *batch[1:]),
+        list(zip(batches, curves, chosen, strict=True)),
+    )
     fill, value = _totals(summary, curves, chosen)
     frontier_fill, frontier_value = frontier(summary, FRONTIER_POINTS)
     promised = np.concatenate([promised for promised, _ in finals])
