@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("forecasts/runs/", run_views.run_list, name="runs"),
     path("forecasts/runs/<int:pk>/", run_views.run_detail, name="run"),
     path("forecasts/runs/<int:pk>/progress/", run_views.run_progress_json, name="run-progress"),
+    path("forecasts/runs/<int:pk>/cancel/", run_views.run_cancel, name="run-cancel"),
     path("forecasts/accuracy/", accuracy_views.accuracy, name="accuracy"),
     path("forecasts/overrides/", consensus_views.overrides, name="overrides"),
     path("forecasts/<int:item>/<int:location>/", consensus_views.plan, name="plan"),

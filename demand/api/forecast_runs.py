@@ -1,4 +1,4 @@
-"""``/api/v1/forecast-runs/``: start and follow forecast runs.
+"""``/api/v1/forecast-runs/``: start, follow and cancel forecast runs.
 
 Starting goes through ``forecast_run_start`` like every other interface; the view only turns
 the JSON into a scope and the service's errors into HTTP answers: 400 naming the field for a
@@ -9,6 +9,7 @@ A caller sees the runs whose locations are all in their scope.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from demand.models import ForecastRun
 from demand.runs.parameters import LIMITS
 from demand.runs.selectors import forecast_run_progress, forecast_runs_visible_to
-from demand.runs.services import forecast_run_start
+from demand.runs.services import forecast_run_cancel, forecast_run_start
 from governance.api.serializers import StrictInputSerializer
 from inventory.api.runs import NewestFirstPagination, RunConflictError
 from inventory.runs.parameters import ParameterError
@@ -27,8 +28,8 @@ from sop_platform.api.fields import StrictCharField
 
 
 class ForecastRunPermission(BasePermission):
-    """Reading needs ``demand.view_forecastrun``; starting also ``demand.start_forecastrun``
-    (planners and managers)."""
+    """Reading needs ``demand.view_forecastrun``; starting or cancelling also
+    ``demand.start_forecastrun`` (planners and managers)."""
 
     def has_permission(self, request: Request, view) -> bool:
         user = request.user
@@ -37,7 +38,7 @@ class ForecastRunPermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        self.message = "Starting forecast runs needs the planner or manager role."
+        self.message = "Starting or cancelling forecast runs needs the planner or manager role."
         return user.has_perm("demand.start_forecastrun")
 
 
@@ -142,7 +143,8 @@ _FIELD_ERRORS = OpenApiResponse(description="Errors by field name (scope, parame
 
 
 class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Forecast runs in the caller's scope, newest first: list, read one, start one."""
+    """Forecast runs in the caller's scope, newest first: list, read one, start or cancel
+    one."""
 
     permission_classes = [ForecastRunPermission]
     pagination_class = NewestFirstPagination
@@ -176,6 +178,29 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": self.reverse_action("detail", args=[run.pk])},
         )
+
+    @extend_schema(
+        operation_id="forecast_runs_cancel",
+        summary="Cancel a forecast run",
+        description="Queued batches are cancelled, running ones finish; the run ends as "
+        "cancelled once they have (a run not yet planned at once). 200 with the run; 409 when "
+        "it has already finished (nothing is changed).",
+        request=None,
+        responses={200: ForecastRunSerializer, 403: _ERROR, 409: _ERROR},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        run = self.get_object()
+        if not run.is_active:
+            raise RunConflictError(
+                f"Forecast run #{run.pk} has already finished "
+                f"({run.get_status_display().lower()}); there is nothing to cancel."
+            )
+        try:
+            run = forecast_run_cancel(run, actor=request.user)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from denied
+        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
 
 
 def _start(data: dict, user) -> ForecastRun:

@@ -1,5 +1,6 @@
 """Pages of forecast runs: the list with the start form, a run's detail (progress while it
-runs, polled as JSON like the optimization runs page), and a sample of its rows.
+runs, polled as JSON like the optimization runs page, and a cancel button), and a sample of
+its rows.
 
 Every write goes through ``demand.runs.services``; these views only translate HTTP. A user
 sees the runs whose locations are all in their scope (``forecast_runs_visible_to``).
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from demand.choices import DemandClass, ForecastMethod
 from demand.models import ForecastRun
@@ -21,7 +22,7 @@ from demand.runs.selectors import (
     forecast_run_sample,
     forecast_runs_visible_to,
 )
-from demand.runs.services import forecast_run_start
+from demand.runs.services import forecast_run_cancel, forecast_run_start
 from governance.selectors import location_scope
 from inventory.runs.parameters import ParameterError
 from inventory.runs.scope import RunScope, ScopeError, scope_resolve
@@ -150,3 +151,17 @@ def run_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
             "log": [],
         }
     )
+
+
+@require_POST
+@permission_required(START_RUNS, raise_exception=True)
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an active forecast run in the user's scope (queued batches stop; running ones
+    finish)."""
+    run = get_object_or_404(forecast_runs_visible_to(user=request.user), pk=pk)
+    if run.is_active:
+        run = forecast_run_cancel(run, actor=request.user)
+        messages.success(request, f"Cancel requested for forecast run #{run.pk}.")
+    else:
+        messages.info(request, f"Forecast run #{run.pk} had already finished.")
+    return redirect("demand:run", pk=run.pk)

@@ -1,4 +1,4 @@
-"""``/api/v1/forecast-runs/``: start, list and read forecast runs."""
+"""``/api/v1/forecast-runs/``: start, list, read and cancel forecast runs."""
 
 import pytest
 from django.db import connection
@@ -99,3 +99,23 @@ def test_the_list_costs_the_same_queries_for_more_runs(network, planner):
     )
     assert count() == few
     assert client.get(RUNS).json()["results"][0]["progress"] is None
+
+
+def test_a_planner_cancels_a_queued_run_and_a_finished_one_is_a_409(network, planner):
+    client = client_for(planner)
+    run = client.post(RUNS, {"as_of": AS_OF.isoformat()}, format="json").json()
+    answer = client.post(f"{RUNS}{run['id']}/cancel/")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["status"] == "cancelled"
+    again = client.post(f"{RUNS}{run['id']}/cancel/")
+    assert again.status_code == 409 and "nothing to cancel" in again.json()["detail"]
+
+
+def test_cancelling_needs_the_start_permission_and_the_runs_locations(
+    network, planner, executive, ungranted_planner
+):
+    run = client_for(planner).post(RUNS, {"as_of": AS_OF.isoformat()}, format="json").json()
+    refused = client_for(executive).post(f"{RUNS}{run['id']}/cancel/")
+    assert refused.status_code == 403 and "cancelling" in refused.json()["detail"]
+    assert client_for(ungranted_planner).post(f"{RUNS}{run['id']}/cancel/").status_code == 404
+    assert ForecastRun.objects.get(pk=run["id"]).status == "queued"

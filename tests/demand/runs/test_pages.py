@@ -1,5 +1,5 @@
 """Forecast run pages (/forecasts/runs/): login, permission, location scope, start form,
-detail with summary and sample, progress JSON."""
+detail with summary and sample, progress JSON, cancel."""
 
 import pytest
 from django.db import connection
@@ -7,8 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demand.models import ForecastRun
+from demand.runs.services import forecast_run_start
 from governance.services import location_scope_grant
-from inventory.runs.scope import scope_resolve
+from inventory.choices import RunStatus
+from inventory.runs.scope import RunScope, scope_resolve
 from tests.demand.runs.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,34 @@ def test_the_list_costs_the_same_queries_for_more_runs(client, network, planner)
         ForecastRun(as_of=AS_OF, algorithm_version="test") for _ in range(5)
     )
     assert count() == few
+
+
+def test_a_planner_cancels_an_active_run_from_its_page(client, network, planner):
+    run = forecast_run_start(scope=RunScope(), as_of=AS_OF)
+    client.force_login(planner)
+    page = client.get(reverse("demand:run", args=[run.pk])).content.decode()
+    cancel = reverse("demand:run-cancel", args=[run.pk])
+    assert f'action="{cancel}"' in page and "Cancel run" in page
+    response = client.post(cancel, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("demand:run", args=[run.pk])
+    assert f"Cancel requested for forecast run #{run.pk}." in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED and run.cancel_requested
+    assert "Cancel run" not in response.content.decode()
+    again = client.post(cancel, follow=True).content.decode()
+    assert f"Forecast run #{run.pk} had already finished." in again
+
+
+def test_executives_and_users_beyond_the_runs_locations_cannot_cancel(
+    client, network, executive, ungranted_planner
+):
+    run = forecast_run_start(scope=RunScope(), as_of=AS_OF)
+    cancel = reverse("demand:run-cancel", args=[run.pk])
+    client.force_login(executive)
+    assert "Cancel run" not in client.get(reverse("demand:run", args=[run.pk])).content.decode()
+    assert client.post(cancel).status_code == 403
+    client.force_login(ungranted_planner)
+    assert client.post(cancel).status_code == 404
+    assert client.get(cancel).status_code in (403, 404, 405)
+    run.refresh_from_db()
+    assert run.status == RunStatus.QUEUED and not run.cancel_requested
