@@ -21,19 +21,20 @@ SKU-locations. Dropped at the end unless ``--keep``.
 
 import argparse
 import os
-import resource
-import threading
 import time
 from datetime import date, timedelta
 
 import numpy as np
-import psycopg
 from scratch import (
-    ADMIN_URL,
     bench_users,
     database_url,
+    drop_database,
     fresh_database,
+    in_parallel,
+    loads_finished,
+    peak_mb,
     policies_network,
+    print_database_size,
     setup_django,
 )
 
@@ -84,21 +85,6 @@ WHERE (i + l) % 10 = 0
 """
 
 
-def _parallel(url: str, statements: list[str]) -> None:
-    """Run the statements on two connections at once (one thread each)."""
-
-    def run(part: list[str]) -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            for statement in part:
-                connection.execute(statement)
-
-    threads = [threading.Thread(target=run, args=(statements[k::2],)) for k in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def _generate(database: str, rows: int) -> None:
     """Write the benchmark's data; prints the time of each stage."""
     from django.db import connection
@@ -124,20 +110,9 @@ def _generate(database: str, rows: int) -> None:
     halves = [(0, WEEKS // 2), (WEEKS // 2, WEEKS)]
     weekly = [s.format(w0=w0, w1=w1, items=items) for s in (DEMAND, FORECASTS)
               for w0, w1 in halves]  # fmt: skip
-    _parallel(database_url(database), [*weekly, CONSENSUS.format(items=items)])
+    in_parallel(database_url(database), [*weekly, CONSENSUS.format(items=items)])
     print(f"demand, forecasts: {time.perf_counter() - stage:.0f} s", flush=True)
-    stage = time.perf_counter()
-    writer.restore_indexes(deferred)
-    writer.finish(big)
-    writer.analyze(big)
-    with connection.cursor() as cursor:  # as autovacuum does after loads: hint bits set
-        for model in big:
-            cursor.execute(f"VACUUM {model._meta.db_table}")
-    print(f"indexes, keys, ANALYZE, VACUUM: {time.perf_counter() - stage:.0f} s", flush=True)
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    loads_finished(writer, deferred, big, vacuumed=big)
 
 
 def _timed(label: str, **query) -> None:
@@ -158,17 +133,9 @@ def _timed(label: str, **query) -> None:
     wape = report.window.values["wape"] if report else float("nan")
     print(
         f"| {label} | {report.sku_locations if report else 0:,} | {np.median(seconds):.1f} s "
-        f"| {max(seconds):.1f} s | {wape:.3f} | {_peak_mb():,.0f} MB | {os.getloadavg()[0]:.1f} |",
+        f"| {max(seconds):.1f} s | {wape:.3f} | {peak_mb():,.0f} MB | {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
-
-
-def _size() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        print(f"database size {cursor.fetchone()[0]}", flush=True)
 
 
 def bench(rows: int, reuse: bool, keep: bool) -> None:
@@ -178,7 +145,7 @@ def bench(rows: int, reuse: bool, keep: bool) -> None:
     setup_django(database)
     if not reuse:
         _generate(database, rows)
-    _size()
+    print_database_size()
     from inventory.models import Location
 
     print(
@@ -189,11 +156,7 @@ def bench(rows: int, reuse: bool, keep: bool) -> None:
     _timed("one location (of 10)", location_id=Location.objects.order_by("pk").first().pk)
     _timed("one category (of 20)", category="CAT-1")
     if not keep:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        drop_database(database)
     print(f"last week {FIRST + timedelta(weeks=WEEKS - 1)}", flush=True)
 
 

@@ -20,19 +20,20 @@ database (45 GB at 1M SKU-locations) is dropped at the end unless ``--keep``.
 """
 
 import argparse
-import resource
-import threading
 import time
 from datetime import date, timedelta
 
 import numpy as np
-import psycopg
 from scratch import (
-    ADMIN_URL,
     bench_users,
     database_url,
+    drop_database,
     fresh_database,
+    in_parallel,
+    loads_finished,
+    peak_mb,
     policies_network,
+    print_database_size,
     setup_django,
 )
 
@@ -107,21 +108,6 @@ FROM generate_series(1, {rows}) n WHERE n % 10 <> 0
 """
 
 
-def _parallel(url: str, statements: list[str]) -> None:
-    """Run the statements on two connections at once (one thread each)."""
-
-    def run(part: list[str]) -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            for statement in part:
-                connection.execute(statement)
-
-    threads = [threading.Thread(target=run, args=(statements[k::2],)) for k in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def _generate(database: str, rows: int) -> None:
     """Write the benchmark's data; prints the time of each stage."""
     from django.db import connection
@@ -148,22 +134,11 @@ def _generate(database: str, rows: int) -> None:
     halves = [(0, WEEKS // 2), (WEEKS // 2, WEEKS)]
     weekly = [s.format(w0=w0, w1=w1, items=items) for s in (POSITIONS, DEMAND, FORECASTS)
               for w0, w1 in halves]  # fmt: skip
-    _parallel(database_url(database), [*weekly, ORDERS.format(items=items)])
-    _parallel(database_url(database), [RECEIPTS.format(items=items)])
+    in_parallel(database_url(database), [*weekly, ORDERS.format(items=items)])
+    in_parallel(database_url(database), [RECEIPTS.format(items=items)])
     print(f"positions, demand, forecasts, receipts: {time.perf_counter() - stage:.0f} s")
-    stage = time.perf_counter()
-    writer.restore_indexes(deferred)
-    writer.finish(big)
-    writer.analyze(big)
-    with connection.cursor() as cursor:  # what autovacuum does after the loads: hint bits
-        for model in big[:3]:  # set and pages all-visible, so a scan does not write pages
-            cursor.execute(f"VACUUM {model._meta.db_table}")
-    print(f"indexes, keys, ANALYZE, VACUUM: {time.perf_counter() - stage:.0f} s", flush=True)
+    loads_finished(writer, deferred, big, vacuumed=big[:3])
     print(f"generated in {time.perf_counter() - start:.0f} s", flush=True)
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _compute() -> None:
@@ -176,7 +151,7 @@ def _compute() -> None:
     seconds = time.perf_counter() - start
     print(
         f"snapshots of {WEEKS} weeks: {seconds:.1f} s, {cells:,} cells, "
-        f"peak memory {_peak_mb():,.0f} MB",
+        f"peak memory {peak_mb():,.0f} MB",
         flush=True,
     )
 
@@ -211,14 +186,6 @@ def _selectors() -> None:
            dimension="category")  # fmt: skip
 
 
-def _size() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        print(f"database size {cursor.fetchone()[0]}", flush=True)
-
-
 def bench(rows: int, reuse: bool, keep: bool) -> None:
     database = f"sop_bench_kpis_{rows}"
     if not reuse:
@@ -226,15 +193,11 @@ def bench(rows: int, reuse: bool, keep: bool) -> None:
     setup_django(database)
     if not reuse:
         _generate(database, rows)
-        _size()
+        print_database_size()
     _compute()
     _selectors()
     if not keep:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        drop_database(database)
 
 
 def main() -> None:

@@ -3,9 +3,11 @@ users granted the whole network. ``BENCH_ADMIN_URL`` names the server (default
 ``postgres://postgres@127.0.0.1:5432/postgres``)."""
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -30,6 +32,60 @@ def fresh_database(database: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url(database), "DEBUG": "1"}
     manage = [sys.executable, "manage.py", "migrate", "--no-input", "-v0"]
     subprocess.run(manage, cwd=ROOT, env=env, check=True)
+
+
+def drop_database(database: str) -> None:
+    """Close Django's connections and drop ``database``."""
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
+def print_database_size() -> None:
+    """Print the size of Django's database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        print(f"database size {cursor.fetchone()[0]}", flush=True)
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def in_parallel(url: str, statements: list[str]) -> None:
+    """Run the statements on two connections at once (one thread each)."""
+
+    def run(part: list[str]) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            for statement in part:
+                connection.execute(statement)
+
+    threads = [threading.Thread(target=run, args=(statements[k::2],)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def loads_finished(writer, deferred, models: list, vacuumed: list) -> None:
+    """After bulk loads into ``models``: their indexes back, keys checked, statistics, and
+    ``vacuumed`` vacuumed as autovacuum would (hint bits set and pages all-visible, so a
+    scan does not write pages); prints the time."""
+    from django.db import connection
+
+    stage = time.perf_counter()
+    writer.restore_indexes(deferred)
+    writer.finish(models)
+    writer.analyze(models)
+    with connection.cursor() as cursor:
+        for model in vacuumed:
+            cursor.execute(f"VACUUM {model._meta.db_table}")
+    print(f"indexes, keys, ANALYZE, VACUUM: {time.perf_counter() - stage:.0f} s", flush=True)
 
 
 def setup_django(database: str) -> None:
