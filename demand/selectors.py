@@ -27,11 +27,19 @@ def forecasts_latest_before_period(*, forecasts: QuerySet[Forecast]) -> dict[str
     ahead = np.flatnonzero(rows["as_of"] < rows["period_start"])  # made before the period
     key = (rows["item_id"][ahead] << 32) | rows["location_id"][ahead]
     period = rows["period_start"][ahead].astype(np.int64)
-    order = np.lexsort((-rows["as_of"][ahead].astype(np.int64), period, key))
-    first = np.ones(len(order), bool)  # per (SKU-location, period): the latest as_of first
-    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
-    chosen = ahead[order[first]]
+    chosen = ahead[_latest_per_group(rows["as_of"][ahead], key, period)]
     return {name: values[chosen] for name, values in rows.items()}
+
+
+def _latest_per_group(as_of: np.ndarray, *groups: np.ndarray) -> np.ndarray:
+    """Index of the row made last (greatest ``as_of``) among the rows equal in every one of
+    ``groups``, one per group, in the order of the groups (the first sorts first)."""
+    order = np.lexsort((-as_of.astype(np.int64), *reversed(groups)))
+    first = np.zeros(len(order), bool)
+    first[:1] = True
+    for group in groups:
+        first[1:] |= np.diff(group[order]) != 0
+    return order[first]
 
 
 def forecasts_latest_by_lag(
@@ -49,11 +57,7 @@ def forecasts_latest_by_lag(
     lag = -(-days // period_days)  # ceil
     key = (rows["item_id"] << 32) | rows["location_id"]
     period = rows["period_start"].astype(np.int64)
-    order = np.lexsort((-rows["as_of"].astype(np.int64), lag, period, key))
-    first = np.ones(len(order), bool)  # per (SKU-location, period, lag): the latest as_of
-    first[1:] = (np.diff(key[order]) != 0) | (np.diff(period[order]) != 0)
-    first[1:] |= np.diff(lag[order]) != 0
-    chosen = order[first]
+    chosen = _latest_per_group(rows["as_of"], key, period, lag)
     return {**{name: values[chosen] for name, values in rows.items()}, "lag": lag[chosen]}
 
 
